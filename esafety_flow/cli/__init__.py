@@ -1,0 +1,29 @@
+"""The `esafety` command line (DESIGN.md section 7).
+
+Each command group lives in its own module and registers a Typer sub-app here. Modules import
+their heavy dependencies (SQLAlchemy, Prefect, the web stack) inside the command functions, so
+that `esafety calendar ...` starts in a fraction of a second.
+
+Exit status: 0 success, 1 a refused or failed operation, 2 bad input (usage, unparseable values).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from esafety_flow.cli import calendar_cmd
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="esafety",
+    help="esafety-flow: online-harm safeguarding case workflow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(calendar_cmd.app, name="calendar")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""states: procedures as data."""
