@@ -1,0 +1,49 @@
+"""Typed settings, read from the environment (prefix `ESAFETY_`) or a `.env` file.
+
+Built only by `esafety_flow.bootstrap` (never at import time, STYLE.md rule 8).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESAFETY_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///esafety.db",
+        description="SQLAlchemy URL: SQLite file (embedded default) or postgresql+psycopg://...",
+    )
+    region: str = Field(default="england-and-wales", description="default region of new cases")
+    policy: str = Field(default="england-2023", description="name of a built-in policy")
+    policy_file: Path | None = Field(default=None, description="a local variant policy (TOML)")
+    closure_days_enabled: bool = Field(
+        default=False, description="count the authority's local closure days as non-working"
+    )
+
+    # web
+    secret_key: str = Field(
+        default="", description="signs session cookies; generated per process when empty"
+    )
+    secure_cookies: bool = Field(default=False, description="set Secure on cookies (HTTPS)")
+
+    # alerts
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "esafety-flow@localhost"
+    webhook_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+
+    # schedules (cron, Europe/London)
+    sweep_cron: str = "*/15 * * * *"
+    deliver_cron: str = "* * * * *"
+    digest_cron: str = "0 8 * * 1-5"
