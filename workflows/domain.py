@@ -1,0 +1,207 @@
+"""The casework aggregate: `Case`, its `Deadline`s and the `CaseEvent`s it appends.
+
+Plain dataclasses with no infrastructure imports (STYLE "Where things live": cosmicpython's
+`domain/model.py`). Persistence maps them imperatively; nothing here reads the clock or does I/O.
+
+- `Case.pending_events` is appended by `fire`, `raise_concern` and `recalculate`, and drained by
+  persistence into the append-only log (STYLE rule 7). `Case.history` holds every event of the case
+  known to this object, oldest first (persistence may load it; the domain appends to it too).
+- `Case.last_event_at` / `Case.last_seq` are what the domain needs of the log: `fire` refuses an
+  event timestamped before the last one, and numbers new events from `last_seq + 1`.
+- A `Deadline` is `open` until met, missed (met at or after `due_at`) or cancelled; `overdue` is
+  derived (`status_at`). Met, missed and cancelled deadlines are history and never change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from calendars import Region
+from states import (
+    AllegationState,
+    CaseFacts,
+    CaseState,
+    DeadlineKind,
+    RequiredAction,
+    StrategyDiscussion,
+)
+
+__all__ = [
+    "AlertStep",
+    "Case",
+    "CaseEvent",
+    "CaseEventKind",
+    "Deadline",
+    "DeadlineStatus",
+    "HeldStrategyDiscussion",
+]
+
+
+class DeadlineStatus(StrEnum):
+    """Stored status of a deadline; `overdue` is never stored (see `Deadline.status_at`)."""
+
+    OPEN = "open"
+    MET = "met"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class AlertStep(StrEnum):
+    """The steps of a deadline's alert schedule, in order (DESIGN 3.3).
+
+    `level` and `to` are the scenario contract's alert fields (DESIGN 6).
+    """
+
+    DUE_SOON = "due_soon"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    ESCALATED_MANAGER = "escalated_manager"
+    ESCALATED_HEAD_OF_SERVICE = "escalated_head_of_service"
+
+    @property
+    def level(self) -> str:
+        return "escalated" if self.value.startswith("escalated") else self.value
+
+    @property
+    def to(self) -> str:
+        if self is AlertStep.ESCALATED_MANAGER:
+            return "manager"
+        if self is AlertStep.ESCALATED_HEAD_OF_SERVICE:
+            return "head_of_service"
+        return "owner"
+
+    @property
+    def rank(self) -> int:
+        return _STEP_ORDER.index(self)
+
+
+_STEP_ORDER: tuple[AlertStep, ...] = tuple(AlertStep)
+
+
+class CaseEventKind(StrEnum):
+    """Kinds of entries in a case's append-only log."""
+
+    TRANSITION = "transition"
+    DEADLINE_STARTED = "deadline_started"
+    DEADLINE_MET = "deadline_met"
+    DEADLINE_MISSED = "deadline_missed"
+    DEADLINE_CANCELLED = "deadline_cancelled"
+    DEADLINE_MOVED = "deadline_moved"
+
+
+@dataclass
+class CaseEvent:
+    """One entry of the append-only log.
+
+    For a `transition`, `event` is the contract event name, `machine` the machine it ran on,
+    `from_state`/`to_state` the states (`from_state` is None for `raise_concern`), `data` the
+    validated event data as JSON, and `calendar_version` the calendar it was judged with (so that
+    `replay` can rebuild the deadlines). For a deadline entry, `data` names the deadline
+    (`deadline`, `due_date`, `due_at`, and for `deadline_moved` `old_due_date`, `new_due_date`,
+    `old_calendar_version`, `new_calendar_version`).
+    """
+
+    seq: int
+    at: datetime
+    actor: str
+    kind: CaseEventKind
+    event: str | None = None
+    machine: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    calendar_version: str | None = None
+
+
+@dataclass
+class Deadline:
+    """A statutory or local deadline of a case (DESIGN 3).
+
+    `due_date` is a London date; `due_at` the aware UTC instant from which it is overdue (the end of
+    `due_date`, or an exact instant for elapsed hours). `urgent` records that the rule's
+    `urgent_duration` produced it, so a recalculation uses the same duration. `next_alert_at` /
+    `next_alert_level` are the next step of its alert schedule (None once nothing is left or the
+    deadline is no longer open); the sweep selects on `next_alert_at <= as_of`.
+    """
+
+    kind: DeadlineKind
+    anchor_at: datetime
+    due_date: date
+    due_at: datetime
+    calendar_version: str
+    policy_name: str
+    status: DeadlineStatus = DeadlineStatus.OPEN
+    met_at: datetime | None = None
+    id: int | None = None
+    case_id: int | None = None
+    urgent: bool = False
+    next_alert_at: datetime | None = None
+    next_alert_level: AlertStep | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is DeadlineStatus.OPEN
+
+    def status_at(self, as_of: datetime) -> str:
+        """DESIGN 6's status: `open`, `overdue` (open and `as_of >= due_at`), `met`, `missed`,
+        `cancelled`."""
+        if self.status is DeadlineStatus.OPEN and as_of >= self.due_at:
+            return "overdue"
+        return self.status.value
+
+
+@dataclass(frozen=True)
+class HeldStrategyDiscussion:
+    """A strategy discussion held on the case; `started_section_47` marks the one at which the
+    Section 47 enquiry started (the ICPC's anchor, DESIGN 3.1)."""
+
+    at: datetime
+    record: StrategyDiscussion
+    started_section_47: bool = False
+
+
+@dataclass
+class Case:
+    """The case aggregate: two machines' states, the facts, the deadlines and the new events."""
+
+    reference: str
+    region: Region
+    policy_name: str
+    state: CaseState
+    facts: CaseFacts
+    created_at: datetime
+    allegation_state: AllegationState | None = None
+    required_actions: tuple[RequiredAction, ...] = ()
+    do_not_inform_family: bool = False
+    restricted: bool = False
+    id: int | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    outcome: dict[str, Any] | None = None
+    version: int = 0
+    deadlines: list[Deadline] = field(default_factory=list)
+    strategy_discussions: list[HeldStrategyDiscussion] = field(default_factory=list)
+    section_47_started_at: datetime | None = None
+    referral_at: datetime | None = None
+    last_event_at: datetime | None = None
+    last_seq: int = 0
+    history: list[CaseEvent] = field(default_factory=list)
+    pending_events: list[CaseEvent] = field(default_factory=list)
+
+    def open_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.is_open]
+
+    def open_deadline(self, kind: DeadlineKind) -> Deadline | None:
+        """The open deadline of that kind, if any (at most one is open per kind)."""
+        for d in self.deadlines:
+            if d.kind is kind and d.is_open:
+                return d
+        return None
+
+    def drain_events(self) -> list[CaseEvent]:
+        """Hand the new events to persistence and forget them."""
+        events, self.pending_events = self.pending_events, []
+        return events
