@@ -1,0 +1,159 @@
+"""The facts vocabulary of a case (DESIGN 6.1): what a practitioner records about the concern.
+
+Every model refuses unknown fields (`extra="forbid"`), so a misspelt fact is an error, never a
+silently dropped answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "AbuserKind",
+    "AllegedAbuser",
+    "CaseFacts",
+    "Category",
+    "Child",
+    "Imagery",
+    "LeaveHome",
+    "NonEmptyText",
+    "RequiredAction",
+    "RiskFactor",
+    "WorkingAgreement",
+]
+
+NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""Free text a practitioner writes; blank is refused."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Category(StrEnum):
+    """The kind of online harm (DESIGN 6.1; taxonomy of seeds 000 and 004)."""
+
+    YOUTH_PRODUCED_SEXUAL_IMAGERY = "youth_produced_sexual_imagery"
+    ADULT_INDECENT_IMAGES = "adult_indecent_images"
+    ONLINE_GROOMING = "online_grooming"
+    SEXUAL_COMMUNICATION = "sexual_communication"
+    EXPOSURE_TO_HARMFUL_CONTENT = "exposure_to_harmful_content"
+    ONLINE_BULLYING = "online_bullying"
+    EXTREMISM = "extremism"
+    FINANCIAL_EXPLOITATION = "financial_exploitation"
+    HARMFUL_WEBSITES = "harmful_websites"
+    STAFF_ONLINE_CONDUCT = "staff_online_conduct"
+    OTHER = "other"
+
+
+class RiskFactor(StrEnum):
+    """The seven risk factors of seed 004 s2.2 (DESIGN 4.4)."""
+
+    PREVIOUS_HISTORY = "previous_history"
+    PREVIOUS_CONTACT_ABUSE = "previous_contact_abuse"
+    IMAGES_OF_OWN_CHILDREN = "images_of_own_children"
+    PARTNER_UNABLE_TO_PROTECT = "partner_unable_to_protect"
+    ABSENCE_OF_COOPERATION = "absence_of_cooperation"
+    LIMITED_UNDERSTANDING_OF_RISK = "limited_understanding_of_risk"
+    KNOWN_CRIMINAL_LIFESTYLE = "known_criminal_lifestyle"
+
+
+class RequiredAction(StrEnum):
+    """What triage says must happen, in the contract order of DESIGN 6.1."""
+
+    IMMEDIATE_REFERRAL = "immediate_referral"
+    REFER_POLICE = "refer_police"
+    REFER_CHILDRENS_SOCIAL_CARE = "refer_childrens_social_care"
+    URGENT_STRATEGY_DISCUSSION = "urgent_strategy_discussion"
+    REFER_TO_LADO = "refer_to_lado"
+    DO_NOT_INFORM_FAMILY = "do_not_inform_family"
+    PRESERVE_EVIDENCE = "preserve_evidence"
+    EARLY_HELP_ASSESSMENT = "early_help_assessment"
+    PREVENT_REFERRAL = "prevent_referral"
+
+
+class LeaveHome(StrEnum):
+    """Whether the alleged abuser leaves the home during the assessment (seed 004 s2.2)."""
+
+    LEAVES = "leaves"
+    STAYS = "stays"
+
+
+class AbuserKind(StrEnum):
+    ADULT = "adult"
+    CHILD = "child"
+    UNKNOWN = "unknown"
+
+
+class Child(_Strict):
+    """A child subject of the case."""
+
+    name: NonEmptyText
+    age: Annotated[int, Field(ge=0, le=25)] | None = None
+    sen: bool = False
+    lives_with_alleged_abuser: bool = False
+    known_to_alleged_abuser: bool = False
+    shown_in_images: bool = False
+
+
+class AllegedAbuser(_Strict):
+    """The person alleged to have caused harm, where known."""
+
+    kind: AbuserKind = AbuserKind.UNKNOWN
+    lives_with_children: bool = False
+    unsupervised_contact_with_children: bool = False
+    position_of_trust: bool = False
+    role: NonEmptyText | None = None
+
+
+class Imagery(_Strict):
+    """The youth-produced imagery triggers of seed 004 s2.1 (DESIGN 4.1)."""
+
+    involves_adult: bool = False
+    coercion_or_grooming: bool = False
+    capacity_to_consent_concern: bool = False
+    sexual_acts: bool = False
+    unusual_or_violent: bool = False
+    immediate_risk: bool = False
+
+
+class WorkingAgreement(_Strict):
+    """The written working agreement of seed 004 s2.2: how risks are managed while the alleged
+    abuser stays in the home. Each matter is the short text a social worker writes down."""
+
+    supervision_of_contact: NonEmptyText
+    intimate_care: NonEmptyText
+    entry_to_childrens_rooms: NonEmptyText
+    sleepovers: NonEmptyText
+    review_date: date
+
+
+class CaseFacts(_Strict):
+    """Everything known about a case; `category` is required, the rest defaults to unknown."""
+
+    category: Category
+    children: list[Child] = Field(default_factory=list)
+    alleged_abuser: AllegedAbuser | None = None
+    imagery: Imagery | None = None
+    significant_harm_suspected: bool | None = None
+    risk_factors: list[RiskFactor] = Field(default_factory=list)
+    leave_home_decision: LeaveHome | None = None
+    working_agreement: WorkingAgreement | None = None
+
+    def merged(self, update: BaseModel) -> CaseFacts:
+        """A copy with every field that `update` set replacing this one (lists are replaced whole).
+
+        `update` is normally a `RecordFactsData`; the result is validated again, so an update that
+        sets `category` to null is refused.
+        """
+        changes: dict[str, Any] = update.model_dump(exclude_unset=True)
+        unknown = sorted(set(changes) - set(CaseFacts.model_fields))
+        if unknown:
+            raise ValueError(f"not facts of a case: {', '.join(unknown)}")
+        base = self.model_dump()
+        base.update(changes)
+        return CaseFacts.model_validate(base)
