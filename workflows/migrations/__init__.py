@@ -1,0 +1,1 @@
+"""Alembic migration scripts (run with `esafety db upgrade` or `workflows.persistence.upgrade`)."""

@@ -1,0 +1,41 @@
+"""Persistence: SQLAlchemy 2 Core tables, the UTC column type, engines, migrations, repository."""
+
+from workflows.persistence.engine import SessionFactory, make_engine, make_session_factory
+from workflows.persistence.migrate import alembic_config, upgrade
+from workflows.persistence.tables import (
+    alert_deliveries,
+    alerts,
+    calendar_days,
+    case_events,
+    case_managers,
+    case_views,
+    cases,
+    deadlines,
+    metadata,
+    subjects,
+    teams,
+    users,
+)
+from workflows.persistence.types import NaiveDatetimeRefused, UTCDateTime
+
+__all__ = [
+    "NaiveDatetimeRefused",
+    "SessionFactory",
+    "UTCDateTime",
+    "alembic_config",
+    "alert_deliveries",
+    "alerts",
+    "calendar_days",
+    "case_events",
+    "case_managers",
+    "case_views",
+    "cases",
+    "deadlines",
+    "make_engine",
+    "make_session_factory",
+    "metadata",
+    "subjects",
+    "teams",
+    "upgrade",
+    "users",
+]

@@ -1,0 +1,256 @@
+"""SQLAlchemy 2 Core tables: the whole schema, created by the first migration.
+
+Persist facts, never machines (STYLE.md rule 7): a case row holds its states and facts, every
+deadline row the rule (`kind`, `policy_name`) and `calendar_version` that produced its due date, and
+`case_events` is the append-only log (a trigger refuses UPDATE and DELETE, see the migration).
+
+Org model (used by the web app and the alert flows): `teams`, `users`, `case_managers`.
+Outbox: `alerts` (one row per deadline, level and recipient role, produced exactly once by the
+sweep) and `alert_deliveries` (one row per alert and channel, written by the delivery flow).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from workflows.persistence.types import UTCDateTime
+
+__all__ = [
+    "ALERT_LEVELS",
+    "DEADLINE_STATUSES",
+    "RECIPIENT_ROLES",
+    "USER_ROLES",
+    "alert_deliveries",
+    "alerts",
+    "calendar_days",
+    "case_events",
+    "case_managers",
+    "case_views",
+    "cases",
+    "deadlines",
+    "metadata",
+    "subjects",
+    "teams",
+    "users",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+USER_ROLES = ("practitioner", "manager", "lado", "admin", "auditor")
+DEADLINE_STATUSES = ("open", "met", "missed", "cancelled")
+ALERT_LEVELS = ("due_soon", "due_today", "overdue", "escalated")
+RECIPIENT_ROLES = ("owner", "manager", "head_of_service")
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# 64-bit keys on PostgreSQL; SQLite's INTEGER PRIMARY KEY is already 64-bit (and autoincrements)
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    # no FK to users: users reference teams, and a team is created before its manager
+    Column("manager_id", Id, nullable=True),
+    Column("head_of_service_id", Id, nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("team_id", Id, ForeignKey("teams.id"), nullable=True),
+    Column("password_hash", Text, nullable=True),
+    Column("api_token_hash", String(200), nullable=True, unique=True),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("role", USER_ROLES), name="role"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("reference", String(40), nullable=False, unique=True),
+    Column("region", String(40), nullable=False),
+    Column("policy_name", String(100), nullable=False),
+    Column("state", String(40), nullable=False),
+    Column("allegation_state", String(40), nullable=True),
+    Column("facts", Json, nullable=False),
+    Column("required_actions", Json, nullable=False),
+    Column("do_not_inform_family", Boolean, nullable=False),
+    Column("restricted", Boolean, nullable=False),
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("team_id", Id, ForeignKey("teams.id"), nullable=True),
+    Column("outcome", Json, nullable=True),
+    # the strategy discussions held (DESIGN 4.3), oldest first, as the domain records them
+    Column("discussions", Json, nullable=False),
+    Column("section_47_started_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_cases_owner_id", "owner_id"),
+    Index("ix_cases_team_id", "team_id"),
+)
+
+case_managers = Table(
+    "case_managers",
+    metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("details", Json, nullable=False),
+    CheckConstraint(_in("role", ("child", "alleged_abuser", "partner")), name="role"),
+    Index("ix_subjects_case_id", "case_id"),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("event", String(60), nullable=True),
+    Column("machine", String(40), nullable=True),
+    Column("from_state", String(40), nullable=True),
+    Column("to_state", String(40), nullable=True),
+    Column("data", Json, nullable=False),
+    UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("anchor_at", UTCDateTime, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("met_at", UTCDateTime, nullable=True),
+    Column("calendar_version", String(400), nullable=False),
+    Column("policy_name", String(100), nullable=False),
+    Column("next_alert_at", UTCDateTime, nullable=True),
+    Column("next_alert_level", String(40), nullable=True),
+    CheckConstraint(_in("status", DEADLINE_STATUSES), name="status"),
+    Index("ix_deadlines_case_id", "case_id"),
+    # the sweep's query (STACK.md: a partial index over the open rows only keeps it under 1 ms
+    # with 1,000,000 rows, and its cost grows with the number due, not the number stored)
+    Index(
+        "ix_deadlines_open_next_alert_at",
+        "next_alert_at",
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("deadline_id", Id, ForeignKey("deadlines.id"), nullable=False),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("recipient_role", String(20), nullable=False),
+    Column("recipient_user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    UniqueConstraint(
+        "deadline_id", "level", "recipient_role", name="uq_alerts_deadline_id_level_role"
+    ),
+    CheckConstraint(_in("level", ALERT_LEVELS), name="level"),
+    CheckConstraint(_in("recipient_role", RECIPIENT_ROLES), name="recipient_role"),
+    Index("ix_alerts_case_id", "case_id"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("alerts.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=True),
+    Column("last_attempt_at", UTCDateTime, nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_id_channel"),
+    CheckConstraint(_in("channel", ("email", "webhook")), name="channel"),
+    CheckConstraint(_in("status", ("pending", "delivered")), name="status"),
+    Index(
+        "ix_alert_deliveries_pending",
+        "alert_id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("region", String(40), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    UniqueConstraint("region", "date", name="uq_calendar_days_region_date"),
+    CheckConstraint(_in("kind", ("one_off", "closure")), name="kind"),
+)
+
+case_views = Table(
+    "case_views",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_case_views_case_id", "case_id"),
+)
