@@ -1,1 +1,58 @@
-"""calendars: time."""
+"""calendars: time.
+
+The clock (the only code that reads the system time), Europe/London date helpers, the UK
+bank-holiday regions, versioned working-day calendars with O(1) arithmetic, and durations.
+No I/O; nothing here reads the clock except `SystemClock.now`.
+"""
+
+from calendars.clock import Clock, FixedClock, SystemClock
+from calendars.durations import (
+    CalendarDays,
+    CalendarMonths,
+    Due,
+    Duration,
+    ElapsedHours,
+    SameDay,
+    WorkingDays,
+    add_months,
+)
+from calendars.errors import (
+    CalendarError,
+    CalendarRangeError,
+    NaiveDatetimeError,
+    UnknownRegionError,
+)
+from calendars.london import LONDON, end_of_london_day, london_date, parse_instant, to_utc
+from calendars.regions import HOLIDAYS_VERSION, BankHoliday, CalendarSpec, Counting, Region
+from calendars.working_days import WorkingDayCalendar, build_calendar, calendar_for
+
+__all__ = [
+    "HOLIDAYS_VERSION",
+    "LONDON",
+    "BankHoliday",
+    "CalendarDays",
+    "CalendarError",
+    "CalendarMonths",
+    "CalendarRangeError",
+    "CalendarSpec",
+    "Clock",
+    "Counting",
+    "Due",
+    "Duration",
+    "ElapsedHours",
+    "FixedClock",
+    "NaiveDatetimeError",
+    "Region",
+    "SameDay",
+    "SystemClock",
+    "UnknownRegionError",
+    "WorkingDayCalendar",
+    "WorkingDays",
+    "add_months",
+    "build_calendar",
+    "calendar_for",
+    "end_of_london_day",
+    "london_date",
+    "parse_instant",
+    "to_utc",
+]
