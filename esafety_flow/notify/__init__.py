@@ -1,0 +1,35 @@
+"""Notifications: what an alert, digest or deadline-move notice says, how it is rendered
+(plain text and HTML, Jinja2), and the channels that carry it (SMTP, JSON webhook).
+
+Exceptions: `DeliveryError` (a channel did not accept a message; its `reason` is kept as the
+outbox record's last error).
+"""
+
+from esafety_flow.notify.messages import (
+    AlertNotice,
+    DeadlineMovedNotice,
+    DigestItem,
+    DigestNotice,
+    DigestWorker,
+    kind_label,
+    level_label,
+)
+from esafety_flow.notify.render import alert_email, digest_email, moved_email
+from esafety_flow.notify.senders import DeliveryError, SmtpMailer, WebhookPoster, with_retries
+
+__all__ = [
+    "AlertNotice",
+    "DeadlineMovedNotice",
+    "DeliveryError",
+    "DigestItem",
+    "DigestNotice",
+    "DigestWorker",
+    "SmtpMailer",
+    "WebhookPoster",
+    "alert_email",
+    "digest_email",
+    "kind_label",
+    "level_label",
+    "moved_email",
+    "with_retries",
+]
