@@ -4,6 +4,7 @@ The contract names of DESIGN 2 and 6.1 (states, events, facts, event data), the 
 the guards, the triage rules of DESIGN 4 and the timescale policy of DESIGN 3.1. No I/O, no clock.
 """
 
+from states.diagram import mermaid_diagram
 from states.errors import (
     InvalidEventData,
     PolicyFileError,
@@ -44,10 +45,33 @@ from states.facts import (
     RiskFactor,
     WorkingAgreement,
 )
+from states.guards import GUARDS, Guard, GuardContext
+from states.machines import (
+    ALLEGATION_TRANSITIONS,
+    CHILD_PROTECTION_TRANSITIONS,
+    CREATION_EVENT,
+    INITIAL_STATE,
+    MACHINE_OF_EVENT,
+    NO_ALLEGATION,
+    OPEN_STATES,
+    Decision,
+    build_machine,
+    decide,
+    machine_states,
+    transitions_of,
+)
 from states.model import AllegationState, CaseState, DeadlineKind, Event, MachineName
 
 __all__ = [
+    "ALLEGATION_TRANSITIONS",
+    "CHILD_PROTECTION_TRANSITIONS",
+    "CREATION_EVENT",
     "EVENT_DATA",
+    "GUARDS",
+    "INITIAL_STATE",
+    "MACHINE_OF_EVENT",
+    "NO_ALLEGATION",
+    "OPEN_STATES",
     "AbuserKind",
     "AllegationOutcome",
     "AllegationOutcomeData",
@@ -64,7 +88,10 @@ __all__ = [
     "Considerations",
     "ConveneStrategyDiscussionData",
     "DeadlineKind",
+    "Decision",
     "Event",
+    "Guard",
+    "GuardContext",
     "HoldConferenceData",
     "HoldReviewConferenceData",
     "Imagery",
@@ -85,5 +112,10 @@ __all__ = [
     "UnknownPolicy",
     "WorkingAgreement",
     "as_event",
+    "build_machine",
+    "decide",
+    "machine_states",
+    "mermaid_diagram",
     "parse_event_data",
+    "transitions_of",
 ]

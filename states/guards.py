@@ -1,0 +1,252 @@
+"""Guards: the conditions of the transition tables, each returning `None` to allow or the reason a
+practitioner can act on (STYLE rule 4). Guards read; they never change anything.
+
+The requirements come from seed 004_feb1ad46cb8c5f0d.txt s2.2 (DESIGN 4.3 and 4.4) and the
+allegations procedure it points to (DESIGN 2.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from states.events import (
+    AllegationOutcomeData,
+    CloseData,
+    ConferenceOutcome,
+    HoldConferenceData,
+    HoldReviewConferenceData,
+    ReviewOutcome,
+    StrategyDiscussion,
+)
+from states.facts import CaseFacts, LeaveHome, WorkingAgreement
+from states.model import DeadlineKind
+
+__all__ = [
+    "GUARDS",
+    "POSITION_OF_TRUST_CONSIDERATIONS",
+    "REQUIRED_ATTENDEES",
+    "REQUIRED_CONSIDERATIONS",
+    "RISK_FACTOR_LEAVE_HOME_REASON",
+    "RISK_FACTOR_WORKING_AGREEMENT_REASON",
+    "Guard",
+    "GuardContext",
+]
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard may read: the case's facts, the validated event data, the open deadlines, the
+    strategy discussions held so far (oldest first) and whether a Section 47 enquiry has started."""
+
+    facts: CaseFacts
+    data: BaseModel | None = None
+    open_deadlines: frozenset[DeadlineKind] = frozenset()
+    strategy_discussions: tuple[StrategyDiscussion, ...] = ()
+    section_47_started: bool = False
+
+
+Guard = Callable[[GuardContext], str | None]
+
+REQUIRED_ATTENDEES: tuple[str, ...] = ("police", "childrens_social_care", "health")
+"""seed 004 s2.2: "will need to include the Police ..., Social Care and relevant Health
+Professionals"."""
+
+REQUIRED_CONSIDERATIONS: tuple[str, ...] = (
+    "household_children_safety",
+    "image_children_safety",
+    "when_to_inform_alleged_abuser",
+    "criminal_investigation",
+    "section_47_threshold_met",
+    "icpc_required",
+)
+"""The six must-consider answers of seed 004 s2.2 (DESIGN 4.3)."""
+
+POSITION_OF_TRUST_CONSIDERATIONS: tuple[str, ...] = (
+    "contact_with_children_through_work",
+    "employer_action",
+)
+"""seed 004 s2.2: "In the case of staff, volunteers and carers, the LADO discussion will also
+include"."""
+
+RISK_FACTOR_LEAVE_HOME_REASON = (
+    "risk factors present: record whether the alleged abuser leaves the home"
+)
+RISK_FACTOR_WORKING_AGREEMENT_REASON = (
+    "alleged abuser stays in the home: record a written working agreement with a review date"
+)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _in_position_of_trust(facts: CaseFacts) -> bool:
+    return facts.alleged_abuser is not None and facts.alleged_abuser.position_of_trust
+
+
+def strategy_discussion_complete(ctx: GuardContext) -> str | None:
+    """DESIGN 4.3: attendees police, children's social care and health; all six answers; the two
+    position-of-trust answers when the alleged abuser works or volunteers with children."""
+    data = ctx.data
+    if not isinstance(data, StrategyDiscussion):
+        return "hold_strategy_discussion needs the discussion's attendees and considerations"
+    problems: list[str] = []
+    missing_agencies = [a for a in REQUIRED_ATTENDEES if a not in data.attendees]
+    if missing_agencies:
+        them = "it" if len(missing_agencies) == 1 else "them"
+        problems.append(
+            f"strategy discussion must include {_and(missing_agencies)}: "
+            f"add {them} to the attendees"
+        )
+    wanted = list(REQUIRED_CONSIDERATIONS)
+    if _in_position_of_trust(ctx.facts):
+        wanted += POSITION_OF_TRUST_CONSIDERATIONS
+    answers = data.considerations
+    missing_answers = [name for name in wanted if getattr(answers, name) is None]
+    if missing_answers:
+        problems.append(f"strategy discussion must answer {_and(missing_answers)}")
+    return "; ".join(problems) or None
+
+
+def section_47_threshold_met(ctx: GuardContext) -> str | None:
+    """A Section 47 enquiry starts from a strategy discussion that found the threshold met (the
+    latest discussion held decides)."""
+    if not ctx.strategy_discussions:
+        return "no strategy discussion has been held: hold one before starting a section 47 enquiry"
+    latest = ctx.strategy_discussions[-1]
+    if latest.considerations.section_47_threshold_met is not True:
+        return (
+            "the latest strategy discussion did not find the section 47 threshold met: "
+            "record section_47_threshold_met at a strategy discussion"
+        )
+    return None
+
+
+def _latest_leave_home(ctx: GuardContext) -> LeaveHome | None:
+    if ctx.facts.leave_home_decision is not None:
+        return ctx.facts.leave_home_decision
+    for discussion in reversed(ctx.strategy_discussions):
+        if discussion.leave_home_decision is not None:
+            return discussion.leave_home_decision
+    return None
+
+
+def _latest_working_agreement(ctx: GuardContext) -> WorkingAgreement | None:
+    if ctx.facts.working_agreement is not None:
+        return ctx.facts.working_agreement
+    for discussion in reversed(ctx.strategy_discussions):
+        if discussion.working_agreement is not None:
+            return discussion.working_agreement
+    return None
+
+
+def risk_factor_gate(ctx: GuardContext) -> str | None:
+    """DESIGN 4.4 (seed 004 s2.2): with any risk factor present, a leave-home decision must be
+    recorded (in the facts or at a strategy discussion); if the alleged abuser stays, a written
+    working agreement with a review date must be in place."""
+    if not ctx.facts.risk_factors:
+        return None
+    decision = _latest_leave_home(ctx)
+    if decision is None:
+        return RISK_FACTOR_LEAVE_HOME_REASON
+    if decision is LeaveHome.STAYS and _latest_working_agreement(ctx) is None:
+        return RISK_FACTOR_WORKING_AGREEMENT_REASON
+    return None
+
+
+def _conference_outcome(ctx: GuardContext) -> ConferenceOutcome | None:
+    return ctx.data.outcome if isinstance(ctx.data, HoldConferenceData) else None
+
+
+def conference_plan(ctx: GuardContext) -> str | None:
+    outcome = _conference_outcome(ctx)
+    if outcome is None:
+        return "hold_conference needs an outcome: child_protection_plan or no_plan"
+    if outcome is not ConferenceOutcome.CHILD_PROTECTION_PLAN:
+        return "the conference made no child protection plan"
+    return None
+
+
+def conference_no_plan(ctx: GuardContext) -> str | None:
+    outcome = _conference_outcome(ctx)
+    if outcome is None:
+        return "hold_conference needs an outcome: child_protection_plan or no_plan"
+    if outcome is not ConferenceOutcome.NO_PLAN:
+        return "the conference made a child protection plan"
+    return None
+
+
+def single_assessment_open(ctx: GuardContext) -> str | None:
+    if DeadlineKind.SINGLE_ASSESSMENT not in ctx.open_deadlines:
+        return "no single assessment is running: there is no open single_assessment deadline"
+    return None
+
+
+def single_assessment_not_open(ctx: GuardContext) -> str | None:
+    if DeadlineKind.SINGLE_ASSESSMENT in ctx.open_deadlines:
+        return "a single assessment is still running"
+    return None
+
+
+def _review_outcome(ctx: GuardContext) -> ReviewOutcome:
+    if isinstance(ctx.data, HoldReviewConferenceData):
+        return ctx.data.outcome
+    return ReviewOutcome.PLAN_CONTINUES
+
+
+def review_plan_continues(ctx: GuardContext) -> str | None:
+    if _review_outcome(ctx) is not ReviewOutcome.PLAN_CONTINUES:
+        return "the review conference ended the plan"
+    return None
+
+
+def review_plan_ended(ctx: GuardContext) -> str | None:
+    if _review_outcome(ctx) is not ReviewOutcome.PLAN_ENDED:
+        return "the review conference continued the plan"
+    return None
+
+
+def close_has_outcome_and_reason(ctx: GuardContext) -> str | None:
+    data = ctx.data
+    if not isinstance(data, CloseData) or not data.reason.strip():
+        return "closing a case needs an outcome and a reason"
+    return None
+
+
+def allegation_outcome_recorded(ctx: GuardContext) -> str | None:
+    if not isinstance(ctx.data, AllegationOutcomeData):
+        return (
+            "record_allegation_outcome needs an outcome: "
+            "substantiated, unsubstantiated, false, malicious or unfounded"
+        )
+    return None
+
+
+def position_of_trust(ctx: GuardContext) -> str | None:
+    """seed 004 s2.2: the allegations procedure applies when the alleged abuser works or
+    volunteers with children or is a foster carer."""
+    if not _in_position_of_trust(ctx.facts):
+        return (
+            "the LADO track is for an alleged abuser who works or volunteers with children or is "
+            "a foster carer: record alleged_abuser.position_of_trust first"
+        )
+    return None
+
+
+GUARDS: Mapping[str, Guard] = {
+    "strategy_discussion_complete": strategy_discussion_complete,
+    "section_47_threshold_met": section_47_threshold_met,
+    "risk_factor_gate": risk_factor_gate,
+    "conference_plan": conference_plan,
+    "conference_no_plan": conference_no_plan,
+    "single_assessment_open": single_assessment_open,
+    "single_assessment_not_open": single_assessment_not_open,
+    "review_plan_continues": review_plan_continues,
+    "review_plan_ended": review_plan_ended,
+    "close_has_outcome_and_reason": close_has_outcome_and_reason,
+    "allegation_outcome_recorded": allegation_outcome_recorded,
+    "position_of_trust": position_of_trust,
+}
