@@ -120,6 +120,10 @@ cases = Table(
     # the strategy discussions held (DESIGN 4.3), oldest first, as the domain records them
     Column("discussions", Json, nullable=False),
     Column("section_47_started_at", UTCDateTime, nullable=True),
+    Column("referral_at", UTCDateTime, nullable=True),
+    # what the domain needs of the log (Case.last_event_at / last_seq), kept beside the state
+    Column("last_event_at", UTCDateTime, nullable=True),
+    Column("last_seq", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -160,6 +164,7 @@ case_events = Table(
     Column("from_state", String(40), nullable=True),
     Column("to_state", String(40), nullable=True),
     Column("data", Json, nullable=False),
+    Column("calendar_version", String(400), nullable=True),
     UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
 )
 
@@ -176,6 +181,8 @@ deadlines = Table(
     Column("met_at", UTCDateTime, nullable=True),
     Column("calendar_version", String(400), nullable=False),
     Column("policy_name", String(100), nullable=False),
+    # produced by the rule's urgent duration (a recalculation uses the same one)
+    Column("urgent", Boolean, nullable=False, server_default=text("false")),
     Column("next_alert_at", UTCDateTime, nullable=True),
     Column("next_alert_level", String(40), nullable=True),
     CheckConstraint(_in("status", DEADLINE_STATUSES), name="status"),

@@ -88,6 +88,9 @@ def upgrade() -> None:
         sa.Column("outcome", JSON, nullable=True),
         sa.Column("discussions", JSON, nullable=False),
         sa.Column("section_47_started_at", UTCDateTime(), nullable=True),
+        sa.Column("referral_at", UTCDateTime(), nullable=True),
+        sa.Column("last_event_at", UTCDateTime(), nullable=True),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -112,6 +115,7 @@ def upgrade() -> None:
         sa.Column("from_state", sa.String(length=40), nullable=True),
         sa.Column("to_state", sa.String(length=40), nullable=True),
         sa.Column("data", JSON, nullable=False),
+        sa.Column("calendar_version", sa.String(length=400), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_events_case_id_cases")
         ),
@@ -158,6 +162,7 @@ def upgrade() -> None:
         sa.Column("met_at", UTCDateTime(), nullable=True),
         sa.Column("calendar_version", sa.String(length=400), nullable=False),
         sa.Column("policy_name", sa.String(length=100), nullable=False),
+        sa.Column("urgent", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("next_alert_at", UTCDateTime(), nullable=True),
         sa.Column("next_alert_level", sa.String(length=40), nullable=True),
         sa.CheckConstraint(

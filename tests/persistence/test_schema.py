@@ -1,0 +1,169 @@
+"""The migration, the UTC column type and the append-only event log, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func, insert, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+
+from workflows.persistence import (
+    NaiveDatetimeRefused,
+    calendar_days,
+    case_events,
+    cases,
+    make_engine,
+    metadata,
+    upgrade,
+)
+
+BST = timezone(timedelta(hours=1))
+
+
+def _case_row(reference: str = "ESF-T1") -> dict[str, object]:
+    at = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
+    return {
+        "reference": reference,
+        "region": "england-and-wales",
+        "policy_name": "england-2023",
+        "state": "concern",
+        "facts": {},
+        "required_actions": [],
+        "do_not_inform_family": False,
+        "restricted": False,
+        "discussions": [],
+        "last_seq": 0,
+        "created_at": at,
+        "updated_at": at,
+        "version": 1,
+    }
+
+
+def test_migration_creates_every_table_of_the_metadata(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    tables = set(inspect(engine).get_table_names())
+    assert set(metadata.tables) <= tables
+
+
+def test_upgrade_twice_is_harmless(database_url: str) -> None:
+    eng = make_engine(database_url)
+    try:
+        upgrade(eng)
+        upgrade(eng)
+        with eng.connect() as conn:
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == "0001"
+    finally:
+        eng.dispose()
+
+
+def test_partial_index_on_open_deadlines(engine: Engine) -> None:
+    indexes = {ix["name"]: ix for ix in inspect(engine).get_indexes("deadlines")}
+    assert indexes["ix_deadlines_open_next_alert_at"]["column_names"] == ["next_alert_at"]
+
+
+def test_utc_datetime_returns_aware_utc(engine: Engine) -> None:
+    local = datetime(2026, 6, 1, 9, 0, tzinfo=BST)  # 08:00 UTC
+    with engine.begin() as conn:
+        conn.execute(insert(cases), [{**_case_row(), "created_at": local}])
+    with engine.connect() as conn:
+        stored = conn.execute(select(cases.c.created_at)).scalar_one()
+    assert stored.tzinfo is not None
+    assert stored.utcoffset() == timedelta(0)
+    assert stored == datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+def test_utc_datetime_compares_as_instants(engine: Engine) -> None:
+    # 09:30 BST is 08:30 UTC: earlier than 09:00 UTC, though its wall-clock reading is later
+    with engine.begin() as conn:
+        conn.execute(
+            insert(cases), [{**_case_row(), "created_at": datetime(2026, 6, 1, 9, 30, tzinfo=BST)}]
+        )
+    with engine.connect() as conn:
+        n = conn.execute(
+            select(func.count())
+            .select_from(cases)
+            .where(cases.c.created_at < datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+        ).scalar_one()
+    assert n == 1
+
+
+def test_utc_datetime_refuses_naive(engine: Engine) -> None:
+    with pytest.raises(StatementError, match="naive datetime") as info, engine.begin() as conn:
+        conn.execute(
+            insert(cases),
+            [{**_case_row(), "created_at": datetime(2026, 6, 1, 9, 0)}],  # noqa: DTZ001
+        )
+    assert isinstance(info.value.orig, NaiveDatetimeRefused)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(cases)).scalar_one() == 0
+
+
+def _one_event(engine: Engine) -> None:
+    with engine.begin() as conn:
+        case_id = conn.execute(insert(cases).returning(cases.c.id), [_case_row()]).scalar_one()
+        conn.execute(
+            insert(case_events),
+            [
+                {
+                    "case_id": case_id,
+                    "seq": 1,
+                    "at": datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
+                    "actor": "tester",
+                    "kind": "transition",
+                    "event": "raise_concern",
+                    "data": {},
+                }
+            ],
+        )
+
+
+def test_event_log_refuses_update(engine: Engine) -> None:
+    _one_event(engine)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(update(case_events).values(actor="someone else"))
+    with engine.connect() as conn:
+        assert conn.execute(select(case_events.c.actor)).scalar_one() == "tester"
+
+
+def test_event_log_refuses_delete(engine: Engine) -> None:
+    _one_event(engine)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(case_events.delete())
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(case_events)).scalar_one() == 1
+
+
+def test_event_seq_is_unique_per_case(engine: Engine) -> None:
+    _one_event(engine)
+    with engine.connect() as conn:
+        case_id = conn.execute(select(cases.c.id)).scalar_one()
+    row = {
+        "case_id": case_id,
+        "seq": 1,
+        "at": datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+        "actor": "tester",
+        "kind": "transition",
+        "data": {},
+    }
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(case_events), [row])
+
+
+def test_calendar_day_unique_per_region(engine: Engine) -> None:
+    row = {
+        "region": "england-and-wales",
+        "date": date(2022, 9, 19),
+        "name": "State funeral",
+        "kind": "one_off",
+        "added_by": "admin",
+        "added_at": datetime(2022, 9, 10, 12, tzinfo=UTC),
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(calendar_days), [row])
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(calendar_days), [row])

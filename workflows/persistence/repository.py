@@ -1,0 +1,361 @@
+"""Rows <-> domain dataclasses: an explicit repository over the Core tables (no ORM objects).
+
+`load_case` builds a `Case` (with its deadlines and, on request, its log); `insert_case` and
+`save_case` write a case back: the `cases` row (optimistic lock on `version`), the changed and new
+deadlines, the subjects when the facts changed, and the new events drained from the case into the
+append-only log. Every function takes the session of the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from calendars import Region
+from states import (
+    AllegationState,
+    CaseFacts,
+    CaseState,
+    DeadlineKind,
+    RequiredAction,
+    StrategyDiscussion,
+)
+from workflows.domain import (
+    AlertStep,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    Deadline,
+    DeadlineStatus,
+    HeldStrategyDiscussion,
+)
+from workflows.errors import CaseNotFound, StaleCase
+from workflows.persistence.tables import case_events, cases, deadlines, subjects
+
+__all__ = [
+    "DeadlineSnapshot",
+    "deadline_from_row",
+    "event_from_row",
+    "insert_case",
+    "load_case",
+    "load_events",
+    "save_case",
+    "snapshot_deadlines",
+]
+
+DeadlineSnapshot = dict[int, tuple[Any, ...]]
+
+_DEADLINE_COLUMNS = (
+    deadlines.c.id,
+    deadlines.c.case_id,
+    deadlines.c.kind,
+    deadlines.c.anchor_at,
+    deadlines.c.due_date,
+    deadlines.c.due_at,
+    deadlines.c.status,
+    deadlines.c.met_at,
+    deadlines.c.calendar_version,
+    deadlines.c.policy_name,
+    deadlines.c.urgent,
+    deadlines.c.next_alert_at,
+    deadlines.c.next_alert_level,
+)
+
+
+def deadline_from_row(row: Row[Any] | Mapping[str, Any]) -> Deadline:
+    m = row._mapping if isinstance(row, Row) else row
+    level = m["next_alert_level"]
+    return Deadline(
+        id=m["id"],
+        case_id=m["case_id"],
+        kind=DeadlineKind(m["kind"]),
+        anchor_at=m["anchor_at"],
+        due_date=m["due_date"],
+        due_at=m["due_at"],
+        status=DeadlineStatus(m["status"]),
+        met_at=m["met_at"],
+        calendar_version=m["calendar_version"],
+        policy_name=m["policy_name"],
+        urgent=m["urgent"],
+        next_alert_at=m["next_alert_at"],
+        next_alert_level=AlertStep(level) if level is not None else None,
+    )
+
+
+def _deadline_values(d: Deadline, case_id: int) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "kind": d.kind.value,
+        "anchor_at": d.anchor_at,
+        "due_date": d.due_date,
+        "due_at": d.due_at,
+        "status": d.status.value,
+        "met_at": d.met_at,
+        "calendar_version": d.calendar_version,
+        "policy_name": d.policy_name,
+        "urgent": d.urgent,
+        "next_alert_at": d.next_alert_at,
+        "next_alert_level": d.next_alert_level.value if d.next_alert_level else None,
+    }
+
+
+def snapshot_deadlines(case: Case) -> DeadlineSnapshot:
+    """The stored values of the case's persisted deadlines, to write back only what changed."""
+    assert case.id is not None
+    return {
+        d.id: tuple(_deadline_values(d, case.id).values())
+        for d in case.deadlines
+        if d.id is not None
+    }
+
+
+def event_from_row(row: Row[Any]) -> CaseEvent:
+    m = row._mapping
+    return CaseEvent(
+        seq=m["seq"],
+        at=m["at"],
+        actor=m["actor"],
+        kind=CaseEventKind(m["kind"]),
+        event=m["event"],
+        machine=m["machine"],
+        from_state=m["from_state"],
+        to_state=m["to_state"],
+        data=dict(m["data"]),
+        calendar_version=m["calendar_version"],
+    )
+
+
+def _discussions_to_json(held: Sequence[HeldStrategyDiscussion]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": h.at.isoformat(),
+            "record": h.record.model_dump(mode="json"),
+            "started_section_47": h.started_section_47,
+        }
+        for h in held
+    ]
+
+
+def _discussions_from_json(raw: Iterable[Mapping[str, Any]]) -> list[HeldStrategyDiscussion]:
+    return [
+        HeldStrategyDiscussion(
+            at=datetime.fromisoformat(item["at"]),
+            record=StrategyDiscussion.model_validate(item["record"]),
+            started_section_47=bool(item["started_section_47"]),
+        )
+        for item in raw
+    ]
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    return {
+        "region": case.region.value,
+        "policy_name": case.policy_name,
+        "state": case.state.value,
+        "allegation_state": case.allegation_state.value if case.allegation_state else None,
+        "facts": case.facts.model_dump(mode="json"),
+        "required_actions": [a.value for a in case.required_actions],
+        "do_not_inform_family": case.do_not_inform_family,
+        "restricted": case.restricted,
+        "owner_id": case.owner_id,
+        "team_id": case.team_id,
+        "outcome": case.outcome,
+        "discussions": _discussions_to_json(case.strategy_discussions),
+        "section_47_started_at": case.section_47_started_at,
+        "referral_at": case.referral_at,
+        "last_event_at": case.last_event_at,
+        "last_seq": case.last_seq,
+    }
+
+
+def load_events(session: Session, case_id: int) -> list[CaseEvent]:
+    """The case's log, oldest first."""
+    rows = session.execute(
+        select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq)
+    )
+    return [event_from_row(r) for r in rows]
+
+
+def load_case(session: Session, case_id: int, *, with_history: bool = False) -> Case:
+    row = session.execute(select(cases).where(cases.c.id == case_id)).first()
+    if row is None:
+        raise CaseNotFound(f"no case with id {case_id}")
+    m = row._mapping
+    case = Case(
+        id=m["id"],
+        reference=m["reference"],
+        region=Region(m["region"]),
+        policy_name=m["policy_name"],
+        state=CaseState(m["state"]),
+        allegation_state=AllegationState(m["allegation_state"]) if m["allegation_state"] else None,
+        facts=CaseFacts.model_validate(m["facts"]),
+        required_actions=tuple(RequiredAction(a) for a in m["required_actions"]),
+        do_not_inform_family=m["do_not_inform_family"],
+        restricted=m["restricted"],
+        owner_id=m["owner_id"],
+        team_id=m["team_id"],
+        outcome=m["outcome"],
+        version=m["version"],
+        strategy_discussions=_discussions_from_json(m["discussions"]),
+        section_47_started_at=m["section_47_started_at"],
+        referral_at=m["referral_at"],
+        last_event_at=m["last_event_at"],
+        last_seq=m["last_seq"],
+        created_at=m["created_at"],
+    )
+    case.deadlines = [
+        deadline_from_row(r)
+        for r in session.execute(
+            select(*_DEADLINE_COLUMNS)
+            .where(deadlines.c.case_id == case_id)
+            .order_by(deadlines.c.id)
+        )
+    ]
+    if with_history:
+        case.history = load_events(session, case_id)
+    return case
+
+
+def _subject_rows(case_id: int, facts: CaseFacts) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {
+            "case_id": case_id,
+            "role": "child",
+            "name": child.name,
+            "details": child.model_dump(mode="json"),
+        }
+        for child in facts.children
+    ]
+    if facts.alleged_abuser is not None:
+        rows.append(
+            {
+                "case_id": case_id,
+                "role": "alleged_abuser",
+                "name": getattr(facts.alleged_abuser, "name", None),
+                "details": facts.alleged_abuser.model_dump(mode="json"),
+            }
+        )
+    return rows
+
+
+def _write_subjects(session: Session, case_id: int, facts: CaseFacts) -> None:
+    session.execute(delete(subjects).where(subjects.c.case_id == case_id))
+    rows = _subject_rows(case_id, facts)
+    if rows:
+        session.execute(insert(subjects), rows)
+
+
+def _append_events(session: Session, case_id: int, events: Sequence[CaseEvent]) -> None:
+    if not events:
+        return
+    session.execute(
+        insert(case_events),
+        [
+            {
+                "case_id": case_id,
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "kind": e.kind.value,
+                "event": e.event,
+                "machine": e.machine,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "data": e.data,
+                "calendar_version": e.calendar_version,
+            }
+            for e in events
+        ],
+    )
+
+
+def _write_deadlines(session: Session, case: Case, before: DeadlineSnapshot | None = None) -> None:
+    assert case.id is not None
+    new = [d for d in case.deadlines if d.id is None]
+    changed: list[dict[str, Any]] = []
+    for d in case.deadlines:
+        if d.id is None:
+            continue
+        values = _deadline_values(d, case.id)
+        if before is None or before.get(d.id) != tuple(values.values()):
+            changed.append({"b_id": d.id, **values})
+    if changed:
+        session.execute(
+            update(deadlines)
+            .where(deadlines.c.id == bindparam("b_id"))
+            .execution_options(synchronize_session=False),
+            changed,
+        )
+    if new:
+        ids = session.execute(
+            insert(deadlines).returning(deadlines.c.id, sort_by_parameter_order=True),
+            [_deadline_values(d, case.id) for d in new],
+        ).scalars()
+        for d, new_id in zip(new, ids, strict=True):
+            d.id = new_id
+            d.case_id = case.id
+
+
+def insert_case(session: Session, case: Case, *, at: datetime) -> int:
+    """Insert a new case (reference `ESF-<id>` unless it has one), its deadlines, subjects and
+    log. Sets `case.id`, `case.reference` and `case.version` (1)."""
+    placeholder = case.reference or f"pending-{uuid.uuid4().hex}"
+    case_id: int = session.execute(
+        insert(cases)
+        .values(
+            **_case_values(case),
+            reference=placeholder,
+            created_at=case.created_at,
+            updated_at=at,
+            version=1,
+        )
+        .returning(cases.c.id)
+    ).scalar_one()
+    if not case.reference:
+        case.reference = f"ESF-{case_id:06d}"
+        session.execute(update(cases).where(cases.c.id == case_id).values(reference=case.reference))
+    case.id = case_id
+    case.version = 1
+    for d in case.deadlines:
+        d.case_id = case_id
+    _write_deadlines(session, case)
+    _write_subjects(session, case_id, case.facts)
+    _append_events(session, case_id, case.drain_events())
+    return case_id
+
+
+def save_case(
+    session: Session,
+    case: Case,
+    *,
+    at: datetime,
+    loaded_version: int,
+    deadlines_before: DeadlineSnapshot,
+    facts_before: dict[str, Any] | None = None,
+) -> None:
+    """Write a loaded and changed case back. The UPDATE carries `version = loaded_version` in its
+    WHERE clause: if another transaction changed the case first, no row matches and `StaleCase`
+    is raised before anything else is written (the caller's transaction then rolls back)."""
+    assert case.id is not None
+    values = _case_values(case)
+    result = session.execute(
+        update(cases)
+        .where(cases.c.id == case.id, cases.c.version == loaded_version)
+        .values(**values, updated_at=at, version=loaded_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleCase(
+            f"case {case.reference} was changed by someone else since it was read "
+            f"(version {loaded_version}); reload it and try again"
+        )
+    case.version = loaded_version + 1
+    _write_deadlines(session, case, deadlines_before)
+    if facts_before is not None and facts_before != values["facts"]:
+        _write_subjects(session, case.id, case.facts)
+    _append_events(session, case.id, case.drain_events())
