@@ -21,7 +21,7 @@ from states.events import (
     ReviewOutcome,
     StrategyDiscussion,
 )
-from states.facts import CaseFacts, LeaveHome, WorkingAgreement
+from states.facts import CaseFacts, Category, LeaveHome, WorkingAgreement
 from states.model import DeadlineKind
 
 __all__ = [
@@ -227,7 +227,10 @@ def allegation_outcome_recorded(ctx: GuardContext) -> str | None:
 
 def position_of_trust(ctx: GuardContext) -> str | None:
     """seed 004 s2.2: the allegations procedure applies when the alleged abuser works or
-    volunteers with children or is a foster carer."""
+    volunteers with children or is a foster carer; a staff online conduct concern is one by
+    definition (seed 000)."""
+    if ctx.facts.category is Category.STAFF_ONLINE_CONDUCT:
+        return None
     if not _in_position_of_trust(ctx.facts):
         return (
             "the LADO track is for an alleged abuser who works or volunteers with children or is "
