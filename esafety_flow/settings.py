@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     mail_from: str = "esafety-flow@localhost"
     webhook_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"
+    email_enabled: bool = Field(default=True, description="deliver alerts by email (SMTP)")
+    delivery_attempts: int = Field(
+        default=3, ge=1, description="tries per message within one delivery run"
+    )
+    delivery_backoff_seconds: float = Field(
+        default=2.0, ge=0, description="first back-off between tries; doubles each time"
+    )
+    delivery_batch_size: int = Field(default=500, ge=1, description="alerts per delivery run")
 
     # schedules (cron, Europe/London)
     sweep_cron: str = "*/15 * * * *"

@@ -19,12 +19,15 @@ __all__ = ["DeliveryError", "SmtpMailer", "WebhookPoster", "with_retries"]
 
 
 class DeliveryError(Exception):
-    """A channel did not accept a message; `reason` says why (stored as the last error)."""
+    """A channel did not accept a message; `reason` says why (stored as the last error).
+    `unreachable` is set when the server could not be reached at all, so a batch stops early
+    instead of trying every message against a server that is down."""
 
-    def __init__(self, channel: str, reason: str) -> None:
+    def __init__(self, channel: str, reason: str, *, unreachable: bool = False) -> None:
         super().__init__(f"{channel}: {reason}")
         self.channel = channel
         self.reason = reason
+        self.unreachable = unreachable
 
 
 class SmtpMailer:
@@ -60,7 +63,9 @@ class SmtpMailer:
                     smtp.login(self.username, self.password or "")
             except (OSError, smtplib.SMTPException) as exc:
                 raise DeliveryError(
-                    self.channel, f"cannot connect to {self.host}:{self.port}: {exc}"
+                    self.channel,
+                    f"cannot connect to {self.host}:{self.port}: {exc}",
+                    unreachable=True,
                 ) from exc
             self._smtp = smtp
         return self._smtp
@@ -107,6 +112,10 @@ class WebhookPoster:
     def send(self, payload: Mapping[str, Any]) -> None:
         try:
             response = self._client.post(self.url, json=dict(payload))
+        except httpx.TransportError as exc:
+            raise DeliveryError(
+                self.channel, f"{type(exc).__name__}: {exc}", unreachable=True
+            ) from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(self.channel, f"{type(exc).__name__}: {exc}") from exc
         if not response.is_success:
