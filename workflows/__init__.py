@@ -3,6 +3,14 @@
 Domain modules (`domain`, `engine`, `alerting`, `errors`) are pure: no I/O, no clock.
 """
 
+from workflows.alerting import (
+    AlertDue,
+    alert_schedule,
+    alerts_due,
+    reschedule_alerts,
+    schedule_alerts,
+    start_of_london_day,
+)
 from workflows.domain import (
     AlertStep,
     Case,
@@ -12,6 +20,7 @@ from workflows.domain import (
     DeadlineStatus,
     HeldStrategyDiscussion,
 )
+from workflows.engine import FireResult, fire, raise_concern, recalculate, replay
 from workflows.errors import (
     CaseNotFound,
     InvalidStep,
@@ -21,6 +30,7 @@ from workflows.errors import (
 )
 
 __all__ = [
+    "AlertDue",
     "AlertStep",
     "Case",
     "CaseEvent",
@@ -28,9 +38,19 @@ __all__ = [
     "CaseNotFound",
     "Deadline",
     "DeadlineStatus",
+    "FireResult",
     "HeldStrategyDiscussion",
     "InvalidStep",
     "StaleCase",
     "TransitionRefused",
     "WorkflowError",
+    "alert_schedule",
+    "alerts_due",
+    "fire",
+    "raise_concern",
+    "recalculate",
+    "replay",
+    "reschedule_alerts",
+    "schedule_alerts",
+    "start_of_london_day",
 ]
