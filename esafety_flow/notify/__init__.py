@@ -1,10 +1,18 @@
 """Notifications: what an alert, digest or deadline-move notice says, how it is rendered
-(plain text and HTML, Jinja2), and the channels that carry it (SMTP, JSON webhook).
+(plain text and HTML, Jinja2), the channels that carry it (SMTP, JSON webhook), and one
+delivery pass over the outbox (`deliver_channel`, shared by the CLI and the flows).
 
 Exceptions: `DeliveryError` (a channel did not accept a message; its `reason` is kept as the
 outbox record's last error).
 """
 
+from esafety_flow.notify.dispatch import (
+    DeliveryReport,
+    RetryPolicy,
+    case_link,
+    deliver_channel,
+    notice_for,
+)
 from esafety_flow.notify.messages import (
     AlertNotice,
     DeadlineMovedNotice,
@@ -21,15 +29,20 @@ __all__ = [
     "AlertNotice",
     "DeadlineMovedNotice",
     "DeliveryError",
+    "DeliveryReport",
     "DigestItem",
     "DigestNotice",
     "DigestWorker",
+    "RetryPolicy",
     "SmtpMailer",
     "WebhookPoster",
     "alert_email",
+    "case_link",
+    "deliver_channel",
     "digest_email",
     "kind_label",
     "level_label",
     "moved_email",
+    "notice_for",
     "with_retries",
 ]

@@ -1,0 +1,137 @@
+"""One delivery pass over the outbox: the logic shared by `esafety alerts deliver` (plain cron)
+and the `deliver_alerts` flow. No Prefect here.
+
+For each pending (alert, channel): build the notice, send it with retries and back-off, then mark
+it delivered (only after the server accepted it) or failed (the row stays pending with the error
+and the attempt count, for the next pass). When a server cannot be reached at all, the rest of the
+batch is marked failed with the same error without trying each message against it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from calendars import Clock
+from esafety_flow.notify.messages import AlertNotice
+from esafety_flow.notify.render import alert_email
+from esafety_flow.notify.senders import DeliveryError, SmtpMailer, WebhookPoster, with_retries
+from workflows.delivery import PendingDelivery, mark_delivered, mark_failed, pending_deliveries
+from workflows.persistence import SessionFactory
+
+__all__ = ["DeliveryReport", "RetryPolicy", "case_link", "deliver_channel", "notice_for"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    backoff_seconds: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class DeliveryReport:
+    channel: str
+    delivered: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+    def merge(self, other: DeliveryReport) -> None:
+        self.delivered.extend(other.delivered)
+        self.failed.update(other.failed)
+
+
+def case_link(base_url: str, case_id: int) -> str:
+    return f"{base_url.rstrip('/')}/cases/{case_id}"
+
+
+def notice_for(pending: PendingDelivery, base_url: str) -> AlertNotice:
+    return AlertNotice(
+        alert_id=pending.alert_id,
+        level=pending.level,
+        recipient_role=pending.recipient_role,
+        recipient_name=pending.recipient_name,
+        recipient_email=pending.recipient_email,
+        case_reference=pending.case_reference,
+        deadline_kind=pending.deadline_kind,
+        due_date=pending.due_date,
+        link=case_link(base_url, pending.case_id),
+    )
+
+
+class _Attempt:
+    """Counts the tries of one send (the attempt count stored with the delivery)."""
+
+    def __init__(self, send: Callable[[], None]) -> None:
+        self.send = send
+        self.tries = 0
+
+    def __call__(self) -> None:
+        self.tries += 1
+        self.send()
+
+
+def _sending(
+    sender: SmtpMailer | WebhookPoster, notice: AlertNotice, mail_from: str
+) -> Callable[[], None]:
+    if isinstance(sender, SmtpMailer):
+        return partial(sender.send, alert_email(notice, mail_from))
+    return partial(sender.send, notice.payload())
+
+
+def _missing_recipient(p: PendingDelivery) -> str | None:
+    role = p.recipient_role.replace("_", " ")
+    if p.recipient_user_id is None:
+        return f"no {role} to address: set the case's owner or the team's {role}"
+    if not p.recipient_email:
+        return f"the {role} (user {p.recipient_user_id}) has no email address"
+    return None
+
+
+def deliver_channel(
+    session_factory: SessionFactory,
+    sender: SmtpMailer | WebhookPoster,
+    *,
+    clock: Clock,
+    base_url: str,
+    mail_from: str,
+    retry: RetryPolicy,
+    limit: int = 500,
+) -> DeliveryReport:
+    """Deliver up to `limit` pending alerts through `sender`'s channel."""
+    channel = sender.channel
+    report = DeliveryReport(channel)
+    batch = pending_deliveries(session_factory, channel, limit=limit)
+    down: DeliveryError | None = None
+    for p in batch:
+        if down is not None:
+            mark_failed(session_factory, p.alert_id, channel, down.reason, at=clock.now(), tries=0)
+            report.failed[p.alert_id] = down.reason
+            continue
+        if isinstance(sender, SmtpMailer):
+            problem = _missing_recipient(p)
+            if problem is not None:
+                mark_failed(session_factory, p.alert_id, channel, problem, at=clock.now())
+                report.failed[p.alert_id] = problem
+                continue
+        attempt = _Attempt(_sending(sender, notice_for(p, base_url), mail_from))
+        try:
+            with_retries(
+                attempt,
+                attempts=retry.attempts,
+                backoff_seconds=retry.backoff_seconds,
+                sleep=retry.sleep,
+            )
+        except DeliveryError as exc:
+            at = clock.now()
+            mark_failed(
+                session_factory, p.alert_id, channel, exc.reason, at=at, tries=attempt.tries
+            )
+            report.failed[p.alert_id] = exc.reason
+            if exc.unreachable:
+                down = exc
+            continue
+        mark_delivered(session_factory, p.alert_id, channel, at=clock.now(), tries=attempt.tries)
+        report.delivered.append(p.alert_id)
+    return report

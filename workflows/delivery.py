@@ -1,0 +1,426 @@
+"""Delivery-side services over the alert outbox, and the read models the alert flows need.
+
+The sweep (`workflows.services.sweep`) writes each (deadline, level, recipient role) alert into the
+`alerts` outbox exactly once. Delivery then works per channel (`email`, `webhook`):
+
+1. `queue_deliveries` gives every alert a `pending` row in `alert_deliveries` for each enabled
+   channel (idempotent: the unique key (alert_id, channel) with ON CONFLICT DO NOTHING);
+2. `pending_deliveries` reads a batch of pending rows with what a notice needs (case reference,
+   deadline kind, due date, level, the recipient's name and address; never facts of the case);
+3. after the channel's server accepted the message, `mark_delivered`; after it refused or was
+   unreachable, `mark_failed` records the error and the attempts and leaves the row pending, so the
+   next run tries again. A pending row is never dropped.
+
+Recipients come from the org model: the alert's `recipient_user_id` when the sweep resolved it,
+otherwise the case's owner, or the team's manager or head of service by the alert's
+`recipient_role`, resolved when the alert is delivered.
+
+`manager_digests` and `moved_deadlines` feed the morning digest and the calendar-change notices.
+Each function is one transaction (`with session_factory.begin()`); times are parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from workflows.persistence.engine import SessionFactory
+from workflows.persistence.tables import (
+    alert_deliveries,
+    alerts,
+    calendar_days,
+    case_events,
+    case_managers,
+    cases,
+    deadlines,
+    teams,
+    users,
+)
+
+__all__ = [
+    "CHANNELS",
+    "DigestRow",
+    "MovedDeadline",
+    "PendingDelivery",
+    "TeamDigest",
+    "calendar_day_added_at",
+    "delivery_counts",
+    "manager_digests",
+    "mark_delivered",
+    "mark_failed",
+    "moved_deadlines",
+    "pending_deliveries",
+    "queue_deliveries",
+]
+
+CHANNELS = ("email", "webhook")
+
+
+def _check_channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown delivery channel {channel!r}: expected one of {CHANNELS}")
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which has `on_conflict_do_nothing` on both SQLite and PostgreSQL."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise ValueError(f"unsupported database dialect {name!r}")
+
+
+def queue_deliveries(session_factory: SessionFactory, channels: Iterable[str]) -> int:
+    """Create the missing `pending` delivery rows of every alert for each channel; returns how
+    many were created. Safe to run concurrently and repeatedly."""
+    created = 0
+    with session_factory.begin() as session:
+        for channel in channels:
+            _check_channel(channel)
+            missing = (
+                select(alerts.c.id, literal(channel), literal("pending"), literal(0))
+                .where(
+                    ~exists().where(
+                        alert_deliveries.c.alert_id == alerts.c.id,
+                        alert_deliveries.c.channel == channel,
+                    )
+                )
+                .order_by(alerts.c.id)
+            )
+            stmt = (
+                _insert(session)(alert_deliveries)
+                .from_select(["alert_id", "channel", "status", "attempts"], missing)
+                .on_conflict_do_nothing(index_elements=["alert_id", "channel"])
+                .returning(alert_deliveries.c.id)
+            )
+            created += len(session.execute(stmt).all())
+    return created
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    """One pending (alert, channel) with what its notice may say."""
+
+    alert_id: int
+    channel: str
+    attempts: int
+    last_error: str | None
+    level: str
+    recipient_role: str
+    recipient_user_id: int | None
+    recipient_name: str | None
+    recipient_email: str | None
+    case_id: int
+    case_reference: str
+    deadline_kind: str
+    due_date: date
+
+
+def _recipient_id() -> ColumnElement[Any]:
+    by_role = case(
+        (alerts.c.recipient_role == "owner", cases.c.owner_id),
+        (alerts.c.recipient_role == "manager", teams.c.manager_id),
+        else_=teams.c.head_of_service_id,
+    )
+    return func.coalesce(alerts.c.recipient_user_id, by_role)
+
+
+def pending_deliveries(
+    session_factory: SessionFactory, channel: str, *, limit: int = 500
+) -> list[PendingDelivery]:
+    """Pending deliveries of `channel`, oldest alert first, at most `limit`."""
+    _check_channel(channel)
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    recipient = _recipient_id()
+    stmt = (
+        select(
+            alert_deliveries.c.alert_id,
+            alert_deliveries.c.attempts,
+            alert_deliveries.c.last_error,
+            alerts.c.level,
+            alerts.c.recipient_role,
+            recipient.label("recipient_user_id"),
+            users.c.display_name,
+            users.c.email,
+            cases.c.id.label("case_id"),
+            cases.c.reference,
+            deadlines.c.kind,
+            deadlines.c.due_date,
+        )
+        .select_from(alert_deliveries)
+        .join(alerts, alerts.c.id == alert_deliveries.c.alert_id)
+        .join(deadlines, deadlines.c.id == alerts.c.deadline_id)
+        .join(cases, cases.c.id == alerts.c.case_id)
+        .outerjoin(teams, teams.c.id == cases.c.team_id)
+        .outerjoin(users, users.c.id == recipient)
+        .where(alert_deliveries.c.status == "pending", alert_deliveries.c.channel == channel)
+        .order_by(alert_deliveries.c.alert_id)
+        .limit(limit)
+    )
+    with session_factory.begin() as session:
+        rows = session.execute(stmt).all()
+    return [
+        PendingDelivery(
+            alert_id=r.alert_id,
+            channel=channel,
+            attempts=r.attempts,
+            last_error=r.last_error,
+            level=r.level,
+            recipient_role=r.recipient_role,
+            recipient_user_id=r.recipient_user_id,
+            recipient_name=r.display_name,
+            recipient_email=r.email,
+            case_id=r.case_id,
+            case_reference=r.reference,
+            deadline_kind=r.kind,
+            due_date=r.due_date,
+        )
+        for r in rows
+    ]
+
+
+def mark_delivered(
+    session_factory: SessionFactory, alert_id: int, channel: str, *, at: datetime, tries: int = 1
+) -> bool:
+    """Record that `channel`'s server accepted the alert at `at` (after `tries` attempts in this
+    run). Returns False when the row was not pending (already delivered by another worker)."""
+    _check_channel(channel)
+    with session_factory.begin() as session:
+        result = session.execute(
+            update(alert_deliveries)
+            .where(
+                alert_deliveries.c.alert_id == alert_id,
+                alert_deliveries.c.channel == channel,
+                alert_deliveries.c.status == "pending",
+            )
+            .values(
+                status="delivered",
+                delivered_at=at,
+                last_attempt_at=at,
+                attempts=alert_deliveries.c.attempts + tries,
+            )
+        )
+        return (cast(CursorResult[Any], result).rowcount or 0) == 1
+
+
+def mark_failed(
+    session_factory: SessionFactory,
+    alert_id: int,
+    channel: str,
+    error: str,
+    *,
+    at: datetime,
+    tries: int = 1,
+) -> None:
+    """Record a failed attempt: the row stays pending with `error` and the attempt count."""
+    _check_channel(channel)
+    if not error:
+        raise ValueError("a failed delivery needs its error")
+    with session_factory.begin() as session:
+        session.execute(
+            update(alert_deliveries)
+            .where(
+                alert_deliveries.c.alert_id == alert_id,
+                alert_deliveries.c.channel == channel,
+                alert_deliveries.c.status == "pending",
+            )
+            .values(
+                last_error=error[:2000],
+                last_attempt_at=at,
+                attempts=alert_deliveries.c.attempts + tries,
+            )
+        )
+
+
+def delivery_counts(session_factory: SessionFactory) -> dict[tuple[str, str], int]:
+    """How many deliveries per (channel, status): for the CLI and for tests."""
+    with session_factory.begin() as session:
+        rows = session.execute(
+            select(alert_deliveries.c.channel, alert_deliveries.c.status, func.count()).group_by(
+                alert_deliveries.c.channel, alert_deliveries.c.status
+            )
+        ).all()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    owner_id: int | None
+    owner_name: str
+    case_id: int
+    case_reference: str
+    deadline_kind: str
+    due_date: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class TeamDigest:
+    team_id: int
+    team_name: str
+    manager_id: int
+    manager_name: str
+    manager_email: str
+    rows: tuple[DigestRow, ...]
+
+
+def manager_digests(
+    session_factory: SessionFactory, *, as_of: datetime, through: date
+) -> list[TeamDigest]:
+    """For each team with an active manager: the team's open deadlines that are overdue at
+    `as_of` or due on or before `through`, ordered by worker then due date. A restricted case
+    (LADO track) is shown only to a manager named on it (`case_managers`)."""
+    owner = users.alias("owner")
+    manager = users.alias("manager")
+    visible = or_(
+        cases.c.restricted.is_(False),
+        exists().where(
+            case_managers.c.case_id == cases.c.id, case_managers.c.user_id == teams.c.manager_id
+        ),
+    )
+    stmt = (
+        select(
+            teams.c.id.label("team_id"),
+            teams.c.name.label("team_name"),
+            manager.c.id.label("manager_id"),
+            manager.c.display_name.label("manager_name"),
+            manager.c.email.label("manager_email"),
+            cases.c.owner_id,
+            owner.c.display_name.label("owner_name"),
+            cases.c.id.label("case_id"),
+            cases.c.reference,
+            deadlines.c.kind,
+            deadlines.c.due_date,
+            deadlines.c.due_at,
+        )
+        .select_from(teams)
+        .join(manager, and_(manager.c.id == teams.c.manager_id, manager.c.active.is_(True)))
+        .join(cases, cases.c.team_id == teams.c.id)
+        .join(deadlines, deadlines.c.case_id == cases.c.id)
+        .outerjoin(owner, owner.c.id == cases.c.owner_id)
+        .where(
+            deadlines.c.status == "open",
+            or_(deadlines.c.due_at <= as_of, deadlines.c.due_date <= through),
+            visible,
+        )
+        .order_by(teams.c.id, owner.c.display_name, deadlines.c.due_date, cases.c.reference)
+    )
+    with session_factory.begin() as session:
+        rows = session.execute(stmt).all()
+        teams_with_manager = session.execute(
+            select(teams.c.id, teams.c.name, manager.c.id, manager.c.display_name, manager.c.email)
+            .join(manager, and_(manager.c.id == teams.c.manager_id, manager.c.active.is_(True)))
+            .order_by(teams.c.id)
+        ).all()
+    by_team: dict[int, list[DigestRow]] = {t[0]: [] for t in teams_with_manager}
+    for r in rows:
+        by_team[r.team_id].append(
+            DigestRow(
+                owner_id=r.owner_id,
+                owner_name=r.owner_name or "(no owner)",
+                case_id=r.case_id,
+                case_reference=r.reference,
+                deadline_kind=r.kind,
+                due_date=r.due_date,
+                overdue=r.due_at <= as_of,
+            )
+        )
+    return [
+        TeamDigest(
+            team_id=t[0],
+            team_name=t[1],
+            manager_id=t[2],
+            manager_name=t[3],
+            manager_email=t[4],
+            rows=tuple(by_team[t[0]]),
+        )
+        for t in teams_with_manager
+    ]
+
+
+@dataclass(frozen=True)
+class MovedDeadline:
+    """A deadline moved by a calendar change, with its owner to tell."""
+
+    case_id: int
+    case_reference: str
+    deadline_kind: str
+    old_due_date: date
+    new_due_date: date
+    owner_id: int | None
+    owner_name: str | None
+    owner_email: str | None
+
+
+def calendar_day_added_at(
+    session_factory: SessionFactory, region: str, day: date
+) -> datetime | None:
+    """When the one-off or closure `day` of `region` was recorded, or None if it is not."""
+    with session_factory.begin() as session:
+        value: datetime | None = session.execute(
+            select(calendar_days.c.added_at).where(
+                calendar_days.c.region == region, calendar_days.c.date == day
+            )
+        ).scalar_one_or_none()
+    return value
+
+
+def moved_deadlines(
+    session_factory: SessionFactory, *, region: str, at: datetime
+) -> list[MovedDeadline]:
+    """The `deadline_moved` entries recorded at `at` on cases of `region` (a calendar change is
+    recorded with one instant), with each case's owner."""
+    owner = users.alias("owner")
+    stmt = (
+        select(
+            cases.c.id,
+            cases.c.reference,
+            cases.c.owner_id,
+            owner.c.display_name,
+            owner.c.email,
+            case_events.c.data,
+        )
+        .select_from(case_events)
+        .join(cases, cases.c.id == case_events.c.case_id)
+        .outerjoin(owner, owner.c.id == cases.c.owner_id)
+        .where(
+            case_events.c.kind == "deadline_moved",
+            case_events.c.at == at,
+            cases.c.region == region,
+        )
+        .order_by(cases.c.id, case_events.c.seq)
+    )
+    with session_factory.begin() as session:
+        rows = session.execute(stmt).all()
+    return [
+        MovedDeadline(
+            case_id=r.id,
+            case_reference=r.reference,
+            deadline_kind=str(r.data["deadline"]),
+            old_due_date=date.fromisoformat(str(r.data["old_due_date"])),
+            new_due_date=date.fromisoformat(str(r.data["new_due_date"])),
+            owner_id=r.owner_id,
+            owner_name=r.display_name,
+            owner_email=r.email,
+        )
+        for r in rows
+    ]
