@@ -46,6 +46,7 @@ DateArray = npt.NDArray[np.datetime64]
 IntArray = npt.NDArray[np.int64]
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAY_0 = Counting.DAY_0
 
 
 class WorkingDayCalendar:
@@ -58,6 +59,7 @@ class WorkingDayCalendar:
         "_first_epoch",
         "_first_ord",
         "_ndays",
+        "_nwork",
         "_workdays",
         "_workdays_np",
         "_working_np",
@@ -96,6 +98,7 @@ class WorkingDayCalendar:
         set_(self, "_first_ord", first.toordinal())
         set_(self, "_first_epoch", first.toordinal() - _EPOCH_ORDINAL)
         set_(self, "_ndays", ndays)
+        set_(self, "_nwork", len(workdays))
         set_(self, "_cum", cum)
         set_(self, "_workdays", workdays)
         set_(self, "_cum_np", np.asarray(cum, dtype=np.int64))
@@ -115,6 +118,7 @@ class WorkingDayCalendar:
     _first_ord: int
     _first_epoch: int
     _ndays: int
+    _nwork: int
     _cum: list[int]
     _workdays: list[date]
     _cum_np: IntArray
@@ -145,6 +149,15 @@ class WorkingDayCalendar:
 
     def add_working_days(self, d: date, n: int, counting: Counting = Counting.DAY_0) -> date:
         """The due date "n working days from d" under `counting` (see the module docstring)."""
+        # Fast path (day 0, n >= 1, everything in range): two list look-ups.
+        i = d.toordinal() - self._first_ord
+        if counting is _DAY_0 and n > 0 and 0 <= i < self._ndays:
+            k = self._cum[i] + n - 1
+            if k < self._nwork:
+                return self._workdays[k]
+        return self._add_checked(d, n, counting)
+
+    def _add_checked(self, d: date, n: int, counting: Counting) -> date:
         i = self._index(d)
         c = self._cum[i]
         if counting is Counting.DAY_0:
@@ -158,7 +171,7 @@ class WorkingDayCalendar:
                 raise ValueError(f"n must be >= 1 working days when counting from day 1, got {n}")
             working = c != (self._cum[i - 1] if i else 0)
             k = c + n - 1 - working
-        if k >= len(self._workdays):
+        if k >= self._nwork:
             raise CalendarRangeError(
                 f"{n} working days from {d.isoformat()} is after the end of the calendar "
                 f"{self.version} ({self.last.isoformat()})"
@@ -169,9 +182,14 @@ class WorkingDayCalendar:
         self, start: date, end: date, counting: Counting = Counting.DAY_0
     ) -> int:
         """Working days after `start` up to and including `end` (DAY_0); negative if end < start."""
+        first = self._first_ord
+        a = start.toordinal() - first
+        b = end.toordinal() - first
+        cum = self._cum
+        if counting is _DAY_0 and 0 <= a < self._ndays and 0 <= b < self._ndays:
+            return cum[b] - cum[a]
         a = self._index(start)
         b = self._index(end)
-        cum = self._cum
         if counting is Counting.DAY_0:
             return cum[b] - cum[a]
         if b >= a:
@@ -224,7 +242,7 @@ class WorkingDayCalendar:
         k = c + nn - 1
         if counting is Counting.DAY_1:
             k = k - self._working_np[idx]
-        high = k >= len(self._workdays)
+        high = k >= self._nwork
         if high.any():
             pos = int(np.argmax(high))
             raise CalendarRangeError(
