@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from esafety_flow.cli import calendar_cmd
+from esafety_flow.cli import calendar_cmd, db_cmd
 
 __all__ = ["app", "main"]
 
@@ -23,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calendar_cmd.app, name="calendar")
+app.add_typer(db_cmd.app, name="db")
 
 
 def main() -> None:

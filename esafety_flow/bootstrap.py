@@ -1,0 +1,84 @@
+"""The one place that builds the service's parts: settings, engine, session factory, clock,
+policy and calendars (STYLE rule 8: nothing of this happens at import time).
+
+    app = bootstrap()                       # settings from the environment (ESAFETY_*)
+    app = bootstrap(Settings(database_url="sqlite:///:memory:"), clock=FixedClock(instant))
+
+A region's calendar is its default spec (bank holidays from `holidays`) plus the one-off days and,
+when `closure_days_enabled`, the local closure days recorded in `calendar_days`: a versioned value
+(`calendar.version`) stored with every deadline it computes. `App.calendar_for(region)` reads the
+current rows each time (cheap) and shares the built calendar per distinct spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from calendars import Clock, Region, SystemClock, WorkingDayCalendar
+from esafety_flow.settings import Settings
+from states import Policy, load_policy, policy_by_name
+from workflows import services
+from workflows.persistence import SessionFactory, make_engine, make_session_factory, upgrade
+
+__all__ = ["App", "bootstrap"]
+
+
+@dataclass
+class App:
+    """What the service edge (CLI, web app, flows) works with."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: SessionFactory
+    clock: Clock
+    policy: Policy
+    region: Region
+    _policies: dict[str, Policy] = field(default_factory=dict, repr=False)
+
+    def calendar_for(self, region: Region | str) -> WorkingDayCalendar:
+        """The region's current calendar, as configured in the database."""
+        return services.load_calendar(
+            self.session_factory,
+            Region.parse(region) if not isinstance(region, Region) else region,
+            closures=self.settings.closure_days_enabled,
+        )
+
+    def policy_for(self, name: str) -> Policy:
+        """The configured policy (by its name) or a built-in one."""
+        if name == self.policy.name:
+            return self.policy
+        if name not in self._policies:
+            self._policies[name] = policy_by_name(name)
+        return self._policies[name]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    migrate: bool = True,
+) -> App:
+    """Build the app; by default bring the database up to the latest migration first."""
+    settings = settings if settings is not None else Settings()
+    region = Region.parse(settings.region)
+    policy = (
+        load_policy(settings.policy_file)
+        if settings.policy_file is not None
+        else policy_by_name(settings.policy)
+    )
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return App(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock if clock is not None else SystemClock(),
+        policy=policy,
+        region=region,
+    )
