@@ -8,6 +8,7 @@ from states import (
     ALLEGATION_TRANSITIONS,
     CHILD_PROTECTION_TRANSITIONS,
     CREATION_EVENT,
+    ENGLAND_2023,
     GUARDS,
     INITIAL_STATE,
     MACHINE_OF_EVENT,
@@ -76,6 +77,14 @@ def test_events_belong_to_one_machine() -> None:
     al = {row["trigger"] for row in ALLEGATION_TRANSITIONS}
     assert not cp & al
     assert all(MACHINE_OF_EVENT[e] is MachineName.ALLEGATION for e in al)
+
+
+def test_every_timescale_names_real_events_of_the_tables() -> None:
+    in_tables = {row["trigger"] for row in ALL_ROWS} | {CREATION_EVENT}
+    for rule in ENGLAND_2023.rules.values():
+        assert rule.started_by, rule.kind
+        assert set(rule.started_by) <= in_tables, rule.kind
+        assert set(rule.met_by) <= in_tables, rule.kind
 
 
 def test_only_contract_keys_in_rows() -> None:
