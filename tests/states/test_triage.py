@@ -159,6 +159,15 @@ ROWS: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
         ["lado_referral"],
     ),
     (
+        "004 s2.2 allegations procedure: grooming by a sports coach (position of trust)",
+        {
+            "category": "online_grooming",
+            "alleged_abuser": {"kind": "adult", "position_of_trust": True, "role": "coach"},
+        },
+        [POL, CSC, LADO, DNI, PE],
+        ["lado_referral"],
+    ),
+    (
         "000 / 004 s2.2: online grooming",
         {"category": "online_grooming", "alleged_abuser": {"kind": "adult"}},
         [POL, CSC, DNI, PE],
