@@ -266,7 +266,13 @@ class _Effects:
         )
 
     def cancel_all(self) -> None:
-        for deadline in self.case.open_deadlines():
+        """Cancel the open deadlines of a closed case. The LADO track runs beside child
+        protection, not instead of it (DESIGN 2.2): while it is open, its deadlines stand."""
+        case = self.case
+        lado_open = case.allegation_state not in (None, AllegationState.CLOSED)
+        for deadline in case.open_deadlines():
+            if lado_open and _is_allegation_deadline(self.policy, deadline.kind):
+                continue
             deadline.status = DeadlineStatus.CANCELLED
             deadline.next_alert_at = None
             deadline.next_alert_level = None
@@ -275,6 +281,13 @@ class _Effects:
                 data=self._deadline_data(deadline),
                 calendar_version=deadline.calendar_version,
             )
+
+
+def _is_allegation_deadline(policy: Policy, kind: DeadlineKind) -> bool:
+    """A deadline of the allegation track: met by an event of the `allegation` machine."""
+    return any(
+        MACHINE_OF_EVENT[event] is MachineName.ALLEGATION for event in policy.rule(kind).met_by
+    )
 
 
 # -- raise_concern -------------------------------------------------------------------------------

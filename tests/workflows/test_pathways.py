@@ -167,6 +167,23 @@ def test_lado_track_beside_child_protection() -> None:
     assert deadline(case, K.ALLEGATION_RESOLUTION).status is DeadlineStatus.MISSED
 
 
+def test_closing_child_protection_leaves_the_lado_track_running() -> None:
+    """The allegations track runs beside child protection, not instead of it (DESIGN 2.2)."""
+    case = new_case(TEACHER, at=london(2026, 3, 2, 9))
+    step(case, Event.REFER_TO_LADO, london(2026, 3, 2, 14))
+    step(
+        case,
+        Event.CLOSE,
+        london(2026, 3, 3, 10),
+        {"outcome": "no_further_action", "reason": "no child protection concerns at home"},
+    )
+    assert state(case) is CaseState.CLOSED
+    assert deadline(case, K.LADO_STRATEGY_MEETING).status is DeadlineStatus.OPEN
+    assert deadline(case, K.ALLEGATION_RESOLUTION).status is DeadlineStatus.OPEN
+    step(case, Event.HOLD_LADO_STRATEGY_MEETING, london(2026, 3, 6, 10))
+    assert deadline(case, K.LADO_STRATEGY_MEETING).status is DeadlineStatus.MET
+
+
 def test_working_agreement_starts_then_reanchors_its_review() -> None:
     case = new_case(OWN_CHILDREN)
     step(case, Event.RECORD_FACTS, london(2026, 3, 2, 11), {"working_agreement": AGREEMENT})
