@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from states.facts import AbuserKind, CaseFacts, Category, RequiredAction, RiskFactor
+from states.facts import AbuserKind, CaseFacts, Category, Child, RequiredAction, RiskFactor
 from states.model import DeadlineKind
 
 __all__ = ["Triage", "triage", "youth_imagery_triggers"]
@@ -56,6 +56,12 @@ def _adult_involved(facts: CaseFacts) -> bool:
     return facts.alleged_abuser is not None and facts.alleged_abuser.kind is AbuserKind.ADULT
 
 
+def _children_in_imagery(facts: CaseFacts) -> list[Child]:
+    """The children shown in the imagery; when none is marked, every child of the concern."""
+    shown = [c for c in facts.children if c.shown_in_images]
+    return shown or list(facts.children)
+
+
 def youth_imagery_triggers(facts: CaseFacts) -> tuple[str, ...]:
     """The triggers of seed 004 s2.1 present in `facts`, each as a short phrase."""
     imagery = facts.imagery
@@ -75,7 +81,7 @@ def youth_imagery_triggers(facts: CaseFacts) -> tuple[str, ...]:
     if (
         imagery is not None
         and imagery.sexual_acts
-        and any(c.age is not None and c.age < 13 for c in facts.children)
+        and any(c.age is not None and c.age < 13 for c in _children_in_imagery(facts))
     ):
         found.append("the imagery involves sexual acts and a child in it is under 13")
     if imagery is not None and imagery.immediate_risk:

@@ -95,6 +95,19 @@ ROWS: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
         [],
     ),
     (
+        "004 s2.1 trigger 4 not met: the child under 13 is a sibling, not in the imagery",
+        {
+            "category": "youth_produced_sexual_imagery",
+            "children": [
+                {"name": "A", "age": 15, "shown_in_images": True},
+                {"name": "B", "age": 9},
+            ],
+            "imagery": {"sexual_acts": True},
+        },
+        [EH],
+        [],
+    ),
+    (
         "004 s2.1 trigger 5: immediate risk (arranged offline meeting)",
         {
             "category": "youth_produced_sexual_imagery",
