@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from esafety_flow.cli import calendar_cmd, db_cmd, scenario_cmd, states_cmd
+from esafety_flow.cli import calendar_cmd, db_cmd, scenario_cmd, serve_cmd, states_cmd
 
 __all__ = ["app", "main"]
 
@@ -26,6 +26,8 @@ app.add_typer(calendar_cmd.app, name="calendar")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(scenario_cmd.app, name="scenario")
 app.add_typer(states_cmd.app, name="states")
+app.command("serve")(serve_cmd.serve)
+app.command("demo")(serve_cmd.demo)
 
 
 def main() -> None:

@@ -1,0 +1,81 @@
+"""`esafety serve` and `esafety demo`: the web app and API on the configured database."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+
+__all__ = ["demo", "serve"]
+
+
+def _web_context(app: object) -> object:
+    from esafety_flow.bootstrap import App
+    from esafety_flow.web import DEFAULT_FRONTEND_DIR, WebContext
+
+    assert isinstance(app, App)
+    if not (DEFAULT_FRONTEND_DIR / "govuk-frontend").is_dir():
+        typer.echo(
+            "warning: node_modules/govuk-frontend is missing: run ./dev setup (npm ci) "
+            "for the page styles",
+            err=True,
+        )
+    return WebContext(
+        session_factory=app.session_factory,
+        clock=app.clock,
+        region=app.region,
+        policy=app.policy,
+        calendar_for=app.calendar_for,
+        policy_for=app.policy_for,
+        secret_key=app.settings.secret_key or secrets.token_urlsafe(32),
+        secure_cookies=app.settings.secure_cookies,
+        closures_enabled=app.settings.closure_days_enabled,
+    )
+
+
+def run_server(host: str, port: int) -> None:
+    """Migrate the database if needed and serve until interrupted."""
+    import uvicorn
+
+    from esafety_flow.bootstrap import bootstrap
+    from esafety_flow.web import WebContext, create_app
+
+    app = bootstrap()
+    ctx = _web_context(app)
+    assert isinstance(ctx, WebContext)
+    typer.echo(f"esafety-flow on http://{host}:{port}/ (API docs at /api/docs)")
+    # access logs carry method, path and status only: ids, never names or form contents
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
+
+
+Host = Annotated[str, typer.Option(help="interface to listen on")]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port")]
+
+
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the web app and JSON API on the configured database (ESAFETY_DATABASE_URL)."""
+    run_server(host, port)
+
+
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    load_only: Annotated[
+        bool, typer.Option("--load-only", help="load the demo data, do not serve")
+    ] = False,
+) -> None:
+    """Reset the demo database, load about fifty cases, print the sign-in details and serve."""
+    from esafety_flow.demo import load_demo
+
+    try:
+        accounts = load_demo()
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    typer.echo("Demo data loaded. Sign in with any of these (password for all: see below):")
+    for username, role, password in accounts:
+        typer.echo(f"  {username:<14} {role:<13} password: {password}")
+    if not load_only:
+        run_server(host, port)

@@ -1,0 +1,392 @@
+"""`esafety demo`: a demo database with three teams, a user per role and about fifty realistic
+cases across every pathway and deadline status, loaded through the services with times in the
+past (so some deadlines are overdue, some met, some missed).
+
+The demo has its own SQLite file (`esafety-demo.db` in the current directory, or `path`), which
+is deleted and rebuilt on every run: running it twice gives the same users and a fresh set of
+cases, never duplicates, and never touches the database of `esafety serve`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from calendars import LONDON, Clock, SystemClock, london_date
+from esafety_flow.bootstrap import App, bootstrap
+from esafety_flow.settings import Settings
+from esafety_flow.web.security import hash_api_token, hash_password
+from states import Event
+from workflows import TransitionRefused, services
+
+__all__ = [
+    "DEMO_API_TOKEN",
+    "DEMO_DATABASE",
+    "DEMO_PASSWORD",
+    "DemoUser",
+    "demo_settings",
+    "load_demo",
+    "load_demo_into",
+]
+
+DEMO_DATABASE = Path("esafety-demo.db")
+DEMO_PASSWORD = "demo-password"
+DEMO_API_TOKEN = "esf_demo_practitioner_token"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+    team: str | None
+
+
+TEAMS = ("North Safeguarding", "South Safeguarding", "Online Harm Hub")
+USERS = (
+    DemoUser("pat", "Pat Practitioner", "practitioner", "North Safeguarding"),
+    DemoUser("sam", "Sam Social-Worker", "practitioner", "North Safeguarding"),
+    DemoUser("priya", "Priya Patel", "practitioner", "South Safeguarding"),
+    DemoUser("omar", "Omar Okafor", "practitioner", "Online Harm Hub"),
+    DemoUser("morgan", "Morgan Manager", "manager", "North Safeguarding"),
+    DemoUser("nina", "Nina Newton", "manager", "South Safeguarding"),
+    DemoUser("hannah", "Hannah Head-of-Service", "manager", "Online Harm Hub"),
+    DemoUser("lee", "Lee LADO", "lado", None),
+    DemoUser("ada", "Ada Admin", "admin", None),
+    DemoUser("audrey", "Audrey Auditor", "auditor", None),
+)
+
+DISCUSSION: dict[str, Any] = {
+    "attendees": ["police", "childrens_social_care", "health"],
+    "considerations": {
+        "household_children_safety": "Children safe with the non-abusing parent; plan agreed",
+        "image_children_safety": "Children in the images identified and seen",
+        "when_to_inform_alleged_abuser": "After police arrest, agreed with police",
+        "criminal_investigation": True,
+        "section_47_threshold_met": True,
+        "icpc_required": True,
+    },
+}
+
+Step = tuple[float, Event, dict[str, Any] | None]  # (days after the concern, event, data)
+
+
+def _child(name: str, age: int, **flags: bool) -> dict[str, Any]:
+    return {"name": name, "age": age, **flags}
+
+
+def _pathways(
+    rng: random.Random, base: datetime
+) -> list[tuple[str, dict[str, Any], list[Step], bool]]:
+    """(owner team kind, facts, steps, restricted to LADO) for every demo case."""
+    names = ["A.B.", "C.D.", "E.F.", "G.H.", "J.K.", "L.M.", "N.P.", "R.S.", "T.U.", "W.Y."]
+    out: list[tuple[str, dict[str, Any], list[Step], bool]] = []
+
+    def child(age: int, **flags: bool) -> dict[str, Any]:
+        return _child(rng.choice(names), age, **flags)
+
+    agreement = {
+        "supervision_of_contact": "All contact supervised by the mother",
+        "intimate_care": "Mother only",
+        "entry_to_childrens_rooms": "Not at any time",
+        "sleepovers": "None at the home",
+        "review_date": (base + timedelta(days=40)).date().isoformat(),
+    }
+    for i in range(6):  # under-13 imagery: same-day referral (some not yet made: overdue)
+        steps: list[Step] = []
+        if i >= 2:
+            steps.append((0.1, Event.REFER, {"referred_to": ["police", "childrens_social_care"]}))
+        if i >= 4:
+            steps.append((0.9, Event.START_ASSESSMENT, None))
+        out.append(
+            (
+                "practitioner",
+                {
+                    "category": "youth_produced_sexual_imagery",
+                    "children": [child(12, shown_in_images=True)],
+                    "imagery": {"sexual_acts": True},
+                },
+                steps,
+                False,
+            )
+        )
+    for i in range(5):  # consensual imagery between 15-year-olds: handled by the setting
+        steps = (
+            []
+            if i < 2
+            else [
+                (
+                    3,
+                    Event.CLOSE,
+                    {
+                        "outcome": "early_help_completed",
+                        "reason": "Education and support given by the school",
+                    },
+                )
+            ]
+        )
+        out.append(
+            (
+                "practitioner",
+                {
+                    "category": "youth_produced_sexual_imagery",
+                    "children": [child(15, shown_in_images=True), child(15)],
+                    "imagery": {"sexual_acts": False},
+                },
+                steps,
+                False,
+            )
+        )
+    for i in range(10):  # adult with images of own children: urgent strategy discussion, s47
+        steps = [
+            (0.05, Event.REFER, {"referred_to": ["police", "childrens_social_care"]}),
+            (0.1, Event.CONVENE_STRATEGY_DISCUSSION, {"urgent": True}),
+        ]
+        if i >= 2:
+            steps.append(
+                (
+                    0.3,
+                    Event.HOLD_STRATEGY_DISCUSSION,
+                    {**DISCUSSION, "leave_home_decision": "stays", "working_agreement": agreement},
+                )
+            )
+            steps.append((0.35, Event.START_SECTION_47, None))
+        if i >= 5:
+            steps.append(
+                (14 + 10 * (i % 2), Event.HOLD_CONFERENCE, {"outcome": "child_protection_plan"})
+            )
+        if i >= 7:
+            steps.append((28, Event.HOLD_CORE_GROUP, None))
+        out.append(
+            (
+                "practitioner",
+                {
+                    "category": "adult_indecent_images",
+                    "children": [
+                        child(
+                            6,
+                            lives_with_alleged_abuser=True,
+                            known_to_alleged_abuser=True,
+                            shown_in_images=True,
+                        )
+                    ],
+                    "alleged_abuser": {"kind": "adult", "lives_with_children": True},
+                    "risk_factors": ["images_of_own_children"],
+                },
+                steps,
+                False,
+            )
+        )
+    for i in range(6):  # a teacher: allegations (LADO) track
+        steps = [(0.2, Event.REFER_TO_LADO, None)]
+        if i >= 2:
+            steps.append((4 if i % 2 else 9, Event.HOLD_LADO_STRATEGY_MEETING, None))
+        if i >= 4:
+            steps.append((25, Event.RECORD_ALLEGATION_OUTCOME, {"outcome": "unsubstantiated"}))
+            steps.append((26, Event.CLOSE_ALLEGATION, None))
+        out.append(
+            (
+                "lado",
+                {
+                    "category": "staff_online_conduct",
+                    "children": [child(14)],
+                    "alleged_abuser": {
+                        "kind": "adult",
+                        "position_of_trust": True,
+                        "role": "teacher",
+                    },
+                },
+                steps,
+                True,
+            )
+        )
+    for i in range(9):  # grooming: single assessment, met in time or late
+        steps = [
+            (0.2, Event.REFER, {"referred_to": ["childrens_social_care"]}),
+            (0.8 + (2 if i == 0 else 0), Event.START_ASSESSMENT, None),
+        ]
+        if i >= 3:
+            steps.append((50 if i % 2 else 75, Event.COMPLETE_ASSESSMENT, {"factors": ["4A"]}))
+        out.append(
+            (
+                "practitioner",
+                {
+                    "category": "online_grooming",
+                    "children": [child(13)],
+                    "alleged_abuser": {"kind": "unknown"},
+                    "significant_harm_suspected": False,
+                },
+                steps,
+                False,
+            )
+        )
+    for i in range(4):  # online bullying stepped down to early help
+        out.append(
+            (
+                "practitioner",
+                {"category": "online_bullying", "children": [child(11)]},
+                [
+                    (0.3, Event.REFER, {"referred_to": ["childrens_social_care"]}),
+                    (1 + i % 2, Event.STEP_DOWN, None),
+                ],
+                False,
+            )
+        )
+    for _ in range(4):  # harmful content, closed with no further action
+        out.append(
+            (
+                "practitioner",
+                {"category": "exposure_to_harmful_content", "children": [child(10)]},
+                [
+                    (0.3, Event.REFER, {"referred_to": ["childrens_social_care"]}),
+                    (
+                        1,
+                        Event.CLOSE,
+                        {
+                            "outcome": "no_further_action",
+                            "reason": "Parents have installed filters; no further concern",
+                        },
+                    ),
+                ],
+                False,
+            )
+        )
+    for i in range(6):  # sexual communication: strategy discussion convened, not yet held
+        out.append(
+            (
+                "practitioner",
+                {
+                    "category": "sexual_communication",
+                    "children": [child(14)],
+                    "alleged_abuser": {"kind": "adult"},
+                    "significant_harm_suspected": True,
+                },
+                [
+                    (0.2, Event.REFER, {"referred_to": ["police", "childrens_social_care"]}),
+                    (0.6, Event.CONVENE_STRATEGY_DISCUSSION, {"urgent": i % 2 == 0}),
+                ],
+                False,
+            )
+        )
+    return out
+
+
+def demo_settings(path: Path = DEMO_DATABASE) -> Settings:
+    return Settings(database_url=f"sqlite:///{path}")
+
+
+def _reset(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(f"{path}{suffix}")
+        if p.exists():
+            p.unlink()
+
+
+def load_demo(path: Path = DEMO_DATABASE, clock: Clock | None = None) -> list[tuple[str, str, str]]:
+    """Reset the demo database at `path` and load it; returns (username, role, password)."""
+    _reset(path)
+    app = bootstrap(demo_settings(path), clock=clock or SystemClock())
+    try:
+        return load_demo_into(app)
+    finally:
+        app.close()
+
+
+def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple[str, str, str]]:
+    """Load the demo users, teams and (unless `cases` is False) cases into `app`'s database."""
+    sf = app.session_factory
+    now = app.clock.now()
+    password_hash = hash_password(DEMO_PASSWORD)
+    team_ids = {name: services.create_team(sf, name=name) for name in TEAMS}
+    user_ids: dict[str, int] = {}
+    for u in USERS:
+        user_ids[u.username] = services.create_user(
+            sf,
+            username=u.username,
+            display_name=u.display_name,
+            email=f"{u.username}@example.org",
+            role=u.role,
+            at=now - timedelta(days=120),
+            team_id=team_ids[u.team] if u.team else None,
+            password_hash=password_hash,
+            api_token_hash=hash_api_token(DEMO_API_TOKEN) if u.username == "pat" else None,
+        )
+    managers = {
+        "North Safeguarding": "morgan",
+        "South Safeguarding": "nina",
+        "Online Harm Hub": "hannah",
+    }
+    for team, manager in managers.items():
+        services.set_team_managers(
+            sf, team_ids[team], manager_id=user_ids[manager], head_of_service_id=user_ids["hannah"]
+        )
+    if cases:
+        _load_cases(app, user_ids, team_ids, now, seed)
+    return [(u.username, u.role, DEMO_PASSWORD) for u in USERS]
+
+
+def _load_cases(
+    app: App, user_ids: dict[str, int], team_ids: dict[str, int], now: datetime, seed: int
+) -> None:
+    rng = random.Random(seed)
+    sf = app.session_factory
+    owners: Sequence[tuple[str, str]] = (
+        ("pat", "North Safeguarding"),
+        ("pat", "North Safeguarding"),
+        ("sam", "North Safeguarding"),
+        ("priya", "South Safeguarding"),
+        ("omar", "Online Harm Hub"),
+    )
+    calendar = app.calendar_for(app.region)
+    today = london_date(now)
+    for n, (kind, facts, steps, restricted) in enumerate(_pathways(rng, now)):
+        days_ago = [0, 1, 2, 5, 9, 16, 23, 30, 44, 58, 72, 84][n % 12]
+        start_day = today - timedelta(days=days_ago)
+        t0 = datetime.combine(start_day, time(9, 15) if days_ago else time(0, 5), tzinfo=LONDON)
+        if t0 > now:
+            t0 = now - timedelta(minutes=30)
+        if kind == "lado":
+            owner, team = "lee", "Online Harm Hub"
+        else:
+            owner, team = owners[n % len(owners)]
+        case = services.raise_concern(
+            sf,
+            facts=facts,
+            at=t0,
+            actor=owner,
+            region=app.region,
+            policy=app.policy,
+            calendar=calendar,
+            owner_id=user_ids[owner],
+            team_id=team_ids[team],
+        )
+        assert case.id is not None
+        if restricted:
+            services.set_case_managers(sf, case.id, [user_ids["hannah"]])
+        for offset, event, data in steps:
+            at = t0 + timedelta(days=offset)
+            if at >= now:
+                break
+            try:
+                services.apply_event(
+                    sf,
+                    case.id,
+                    event,
+                    at=at,
+                    actor=owner,
+                    data=data,
+                    calendar=calendar,
+                    policy=app.policy,
+                )
+            except TransitionRefused as exc:
+                raise DemoError(
+                    f"demo case {n} ({facts['category']}): {event.value} refused: {exc.reason}"
+                ) from exc
+
+
+class DemoError(RuntimeError):
+    """A demo pathway no longer fits the procedures (a bug in the demo data)."""

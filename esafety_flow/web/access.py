@@ -1,0 +1,96 @@
+"""Who may read and change what (issue 4 item 3). Pure functions over the signed-in user.
+
+- practitioner: reads and changes the unrestricted cases of their team; records new concerns.
+- manager: the unrestricted cases of their own and managed teams, and the restricted cases that
+  name them; the team dashboard; new concerns; reads the calendar.
+- lado: every restricted (allegations) case and the unrestricted cases of their team (if any).
+- admin: no cases; the calendar (adds one-off days).
+- auditor: no cases; the case-view audit.
+
+A case a user may not read is answered as if it did not exist (404), so guessing ids reveals
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from workflows.queries import CaseAccess
+
+__all__ = [
+    "Role",
+    "Viewer",
+    "can_add_calendar_day",
+    "can_raise_concern",
+    "can_read_case",
+    "can_see_audit",
+    "can_see_calendar",
+    "can_see_dashboard",
+    "works_cases",
+]
+
+
+class Role(StrEnum):
+    PRACTITIONER = "practitioner"
+    MANAGER = "manager"
+    LADO = "lado"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+CASEWORK_ROLES = frozenset({Role.PRACTITIONER, Role.MANAGER, Role.LADO})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user (person or system), as access decisions see it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    team_id: int | None
+    managed_team_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        own = frozenset() if self.team_id is None else frozenset({self.team_id})
+        if self.role is Role.MANAGER:
+            return own | self.managed_team_ids
+        return own
+
+
+def works_cases(viewer: Viewer) -> bool:
+    return viewer.role in CASEWORK_ROLES
+
+
+def can_read_case(viewer: Viewer, case: CaseAccess) -> bool:
+    """Read and change go together: whoever may read a case works it."""
+    if not works_cases(viewer):
+        return False
+    if case.restricted:
+        if viewer.role is Role.LADO:
+            return True
+        return viewer.role is Role.MANAGER and viewer.id in case.manager_ids
+    return case.team_id is not None and case.team_id in viewer.team_ids
+
+
+def can_raise_concern(viewer: Viewer) -> bool:
+    return works_cases(viewer)
+
+
+def can_see_dashboard(viewer: Viewer) -> bool:
+    return viewer.role is Role.MANAGER
+
+
+def can_see_calendar(viewer: Viewer) -> bool:
+    return viewer.role in (Role.ADMIN, Role.MANAGER)
+
+
+def can_add_calendar_day(viewer: Viewer) -> bool:
+    return viewer.role is Role.ADMIN
+
+
+def can_see_audit(viewer: Viewer) -> bool:
+    return viewer.role is Role.AUDITOR

@@ -1,0 +1,279 @@
+"""The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json, docs at /api/docs).
+
+Authentication: `Authorization: Bearer <token>` (a user's API token, stored hashed). Errors:
+401 anonymous, 403 a role that may not do this, 404 an unknown id (or a case the caller may not
+see), 409 a stale `expected_version`, 422 invalid input or a refused event (with the field and
+the reason: `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from calendars import Region, UnknownRegionError
+from esafety_flow.web.access import Viewer, can_raise_concern, can_read_case, works_cases
+from esafety_flow.web.common import Forbidden, ctx_of, viewer_of
+from esafety_flow.web.pages import caseload_filter
+from esafety_flow.web.security import hash_api_token
+from states import CaseFacts, Event, InvalidEventData
+from workflows import Case, StaleCase, TransitionRefused, queries, services
+from workflows.errors import CaseNotFound
+
+__all__ = ["ApiError", "router"]
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+_bearer = HTTPBearer(auto_error=False)
+
+
+class ApiError(Exception):
+    """An API error with its status and the `detail` list of FastAPI's validation format."""
+
+    def __init__(self, status: int, loc: list[str], msg: str, kind: str) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.detail = [{"loc": loc, "msg": msg, "type": kind}]
+
+
+def api_viewer(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Viewer:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise ApiError(
+            401, ["header", "Authorization"], "a bearer token is required", "unauthorized"
+        )
+    ctx = ctx_of(request)
+    user = queries.user_by_token_hash(ctx.session_factory, hash_api_token(credentials.credentials))
+    if user is None or not user.active:
+        raise ApiError(401, ["header", "Authorization"], "unknown or revoked token", "unauthorized")
+    return viewer_of(ctx, user)
+
+
+ViewerDep = Annotated[Viewer, Depends(api_viewer)]
+
+
+class DeadlineOut(BaseModel):
+    id: int | None
+    case_id: int | None
+    kind: str
+    due_date: date
+    due_at: datetime
+    status: str = Field(description="open, overdue, met, missed (met late) or cancelled")
+    met_at: datetime | None
+
+
+class CaseSummary(BaseModel):
+    id: int
+    reference: str
+    state: str
+    allegation_state: str | None
+    restricted: bool
+    owner_id: int | None
+    next_deadline: str | None
+    next_due_date: date | None
+    version: int
+
+
+class CaseOut(BaseModel):
+    id: int
+    reference: str
+    region: str
+    policy: str
+    state: str
+    allegation_state: str | None
+    required_actions: list[str]
+    do_not_inform_family: bool
+    restricted: bool
+    owner_id: int | None
+    team_id: int | None
+    version: int
+    facts: dict[str, Any]
+    deadlines: list[DeadlineOut]
+
+
+class NewConcern(BaseModel):
+    """Raise a concern: the facts of DESIGN 6.1 (triage runs at once)."""
+
+    facts: CaseFacts
+    region: str | None = Field(
+        default=None, description="england-and-wales (default), scotland, northern-ireland"
+    )
+
+
+class EventIn(BaseModel):
+    event: Event
+    data: dict[str, Any] | None = None
+    expected_version: int | None = Field(
+        default=None, description="the case version you read; a different one gives 409"
+    )
+
+
+def _case_out(case: Case, now: datetime) -> CaseOut:
+    assert case.id is not None
+    return CaseOut(
+        id=case.id,
+        reference=case.reference,
+        region=case.region.value,
+        policy=case.policy_name,
+        state=case.state.value,
+        allegation_state=None if case.allegation_state is None else case.allegation_state.value,
+        required_actions=[a.value for a in case.required_actions],
+        do_not_inform_family=case.do_not_inform_family,
+        restricted=case.restricted,
+        owner_id=case.owner_id,
+        team_id=case.team_id,
+        version=case.version,
+        facts=case.facts.model_dump(mode="json"),
+        deadlines=[
+            DeadlineOut(
+                id=d.id,
+                case_id=case.id,
+                kind=d.kind.value,
+                due_date=d.due_date,
+                due_at=d.due_at,
+                status=d.status_at(now),
+                met_at=d.met_at,
+            )
+            for d in sorted(case.deadlines, key=lambda d: d.due_at)
+        ],
+    )
+
+
+def _readable(request: Request, viewer: Viewer, case_id: int) -> None:
+    access = queries.case_access(ctx_of(request).session_factory, case_id)
+    if access is None or not can_read_case(viewer, access):
+        raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found")
+
+
+def _casework(viewer: Viewer) -> None:
+    if not works_cases(viewer):
+        raise Forbidden(f"role {viewer.role.value} does not work cases")
+
+
+@router.get("/cases", response_model=list[CaseSummary])
+def list_cases(
+    request: Request, viewer: ViewerDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[CaseSummary]:
+    """Open cases the caller may see, most urgent first."""
+    _casework(viewer)
+    rows = queries.caseload(
+        ctx_of(request).session_factory, limit=limit, **caseload_filter(viewer, "team")
+    )
+    return [
+        CaseSummary(
+            id=r.id,
+            reference=r.reference,
+            state=r.state,
+            allegation_state=r.allegation_state,
+            restricted=r.restricted,
+            owner_id=r.owner_id,
+            next_deadline=r.next_kind,
+            next_due_date=r.next_due_date,
+            version=r.version,
+        )
+        for r in rows
+    ]
+
+
+@router.post("/cases", response_model=CaseOut, status_code=201)
+def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOut:
+    """Raise a concern: triage sets the required actions and same-day deadlines."""
+    if not can_raise_concern(viewer):
+        raise Forbidden(f"role {viewer.role.value} may not raise concerns")
+    ctx = ctx_of(request)
+    try:
+        region = Region.parse(body.region) if body.region else ctx.region
+    except UnknownRegionError as exc:
+        raise ApiError(422, ["body", "region"], str(exc), "value_error") from None
+    now = ctx.clock.now()
+    case = services.raise_concern(
+        ctx.session_factory,
+        facts=body.facts,
+        at=now,
+        actor=viewer.username,
+        region=region,
+        policy=ctx.policy,
+        calendar=ctx.calendar_for(region),
+        owner_id=viewer.id,
+        team_id=viewer.team_id,
+    )
+    return _case_out(case, now)
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut)
+def get_case(request: Request, viewer: ViewerDep, case_id: int) -> CaseOut:
+    _casework(viewer)
+    _readable(request, viewer, case_id)
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    try:
+        case = services.get_case(ctx.session_factory, case_id)
+    except CaseNotFound:
+        raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found") from None
+    services.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
+    return _case_out(case, now)
+
+
+@router.post("/cases/{case_id}/events", response_model=CaseOut)
+def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn) -> CaseOut:
+    """Fire an event on the case. A refused event is 422 with the reason; a stale
+    `expected_version` is 409 and nothing is written."""
+    _casework(viewer)
+    _readable(request, viewer, case_id)
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    try:
+        case = services.get_case(ctx.session_factory, case_id)
+        services.apply_event(
+            ctx.session_factory,
+            case_id,
+            body.event,
+            at=now,
+            actor=viewer.username,
+            data=body.data,
+            expected_version=body.expected_version,
+            calendar=ctx.calendar_for(case.region),
+            policy=ctx.policy,
+        )
+        case = services.get_case(ctx.session_factory, case_id)
+    except InvalidEventData as exc:
+        raise ApiError(422, ["body", "data"], str(exc), "value_error") from None
+    except TransitionRefused as exc:
+        raise ApiError(422, ["body", "event"], exc.reason, "transition_refused") from None
+    except StaleCase as exc:
+        raise ApiError(409, ["body", "expected_version"], str(exc), "stale") from None
+    return _case_out(case, now)
+
+
+@router.get("/deadlines", response_model=list[DeadlineOut])
+def list_deadlines(
+    request: Request,
+    viewer: ViewerDep,
+    case_id: int | None = None,
+) -> list[DeadlineOut]:
+    """Open deadlines of the cases the caller may see (or every deadline of one case)."""
+    _casework(viewer)
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    if case_id is not None:
+        _readable(request, viewer, case_id)
+        return _case_out(services.get_case(ctx.session_factory, case_id), now).deadlines
+    rows = queries.caseload(ctx.session_factory, limit=500, **caseload_filter(viewer, "team"))
+    ids = [r.id for r in rows]
+    return [
+        DeadlineOut(
+            id=d.deadline_id,
+            case_id=d.case_id,
+            kind=d.kind,
+            due_date=d.due_date,
+            due_at=d.due_at,
+            status="overdue" if now >= d.due_at else "open",
+            met_at=None,
+        )
+        for d in queries.open_deadlines_of_cases(ctx.session_factory, ids)
+    ]

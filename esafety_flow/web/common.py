@@ -1,0 +1,204 @@
+"""Shared pieces of the pages and the API: templates, the signed-in viewer, CSRF, RAG status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    select_autoescape,
+)
+from starlette.responses import Response
+
+from calendars import LONDON, WorkingDayCalendar, london_date
+from esafety_flow.web.access import Role, Viewer
+from esafety_flow.web.context import WebContext
+from esafety_flow.web.security import csrf_matches, new_csrf_token
+from workflows import queries
+
+__all__ = [
+    "Forbidden",
+    "NotFound",
+    "NotSignedIn",
+    "due_soon_limit",
+    "ensure_csrf",
+    "form_values",
+    "load_viewer",
+    "rag",
+    "render",
+    "templates",
+]
+
+_HERE = Path(__file__).parent
+
+
+class NotSignedIn(Exception):
+    """No signed-in user: pages redirect to sign in, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """Signed in, but the role may not do this (403)."""
+
+
+class NotFound(Exception):
+    """No such thing, or one the viewer may not know exists (404)."""
+
+
+def _label(code: Any) -> str:
+    text = str(getattr(code, "value", code) or "").replace("_", " ")
+    special = {"childrens social care": "children's social care", "lado": "LADO"}
+    text = special.get(text, text)
+    text = text.replace("section 47", "Section 47").replace(" lado", " LADO")
+    return text[:1].upper() + text[1:]
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _when(value: datetime) -> str:
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y} {local:%H:%M}"
+
+
+def _describe(details: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in details.items():
+        if key == "name" or value in (None, False, "", []):
+            continue
+        parts.append(_label(key).lower() if value is True else f"{_label(key).lower()} {value}")
+    return ", ".join(parts)
+
+
+def _item(option: tuple[str, str]) -> dict[str, str]:
+    return {"value": option[0], "text": option[1]}
+
+
+def _region_item(region: str, current: str) -> dict[str, Any]:
+    return {"value": region, "text": _label(region), "selected": region == current}
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(_HERE / "templates"),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=select_autoescape(["html"]),
+    )
+    env.filters.update(label=_label, day=_day, when=_when, describe=_describe, app_item=_item)
+    env.filters["app_region"] = _region_item
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def ctx_of(request: Request) -> WebContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, WebContext)
+    return ctx
+
+
+def load_viewer(request: Request) -> Viewer | None:
+    """The user signed in to this browser session, if any (re-read from the database on every
+    request, so that a deactivated user is signed out at once)."""
+    uid = request.session.get("uid")
+    if not isinstance(uid, int):
+        return None
+    ctx = ctx_of(request)
+    user = queries.user_by_id(ctx.session_factory, uid)
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    return viewer_of(ctx, user)
+
+
+def viewer_of(ctx: WebContext, user: queries.UserRow) -> Viewer:
+    role = Role(user.role)
+    managed = (
+        queries.managed_team_ids(ctx.session_factory, user.id)
+        if role is Role.MANAGER
+        else frozenset()
+    )
+    return Viewer(user.id, user.username, user.display_name, role, user.team_id, managed)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = new_csrf_token()
+        request.session["csrf"] = token
+    return token
+
+
+async def form_values(request: Request) -> dict[str, list[str]]:
+    """The posted form, every field as a list of its values, after checking the CSRF token.
+
+    Raises `Forbidden` when the token is missing or does not match this session's."""
+    form = await request.form()
+    given = form.get("csrf_token")
+    if not csrf_matches(request.session.get("csrf"), given if isinstance(given, str) else None):
+        raise Forbidden("the form's security token is missing or out of date: reload the page")
+    values: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            values.setdefault(key, []).append(value)
+    return values
+
+
+def ensure_csrf(request: Request) -> str:
+    return csrf_token(request)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    viewer: Viewer | None,
+    status_code: int = 200,
+) -> Response:
+    base: dict[str, Any] = {
+        "viewer": viewer,
+        "csrf_token": csrf_token(request),
+        "errors": [],
+        "error_for": {},
+        "active": "",
+    }
+    base.update(context)
+    return templates.TemplateResponse(request, template, base, status_code=status_code)
+
+
+def due_soon_limit(calendar: WorkingDayCalendar, today: date, working_days: int) -> date:
+    """The last date counted as "due soon" from `today` (DESIGN 3.3: 2 working days by default)."""
+    try:
+        return calendar.add_working_days(today, working_days)
+    except ValueError:
+        return today + timedelta(days=working_days)
+
+
+def rag(
+    due_at: datetime | None, due_date: date | None, *, now: datetime, soon_until: date
+) -> dict[str, str]:
+    """Red/amber/green as a GOV.UK tag: red overdue, amber due today or soon, green later."""
+    if due_at is None or due_date is None:
+        return {"text": "No deadline", "classes": "govuk-tag--grey"}
+    if now >= due_at:
+        return {"text": "Overdue", "classes": "govuk-tag--red"}
+    if due_date <= london_date(now):
+        return {"text": "Due today", "classes": "govuk-tag--orange"}
+    if due_date <= soon_until:
+        return {"text": "Due soon", "classes": "govuk-tag--yellow"}
+    return {"text": "On track", "classes": "govuk-tag--green"}

@@ -1,0 +1,311 @@
+"""HTML forms for events and new concerns: one spec drives both the rendering and the parsing.
+
+Form posts are flat (`considerations.icpc_required=yes`); `event_data_from_form` turns them into the
+nested event data of DESIGN 6.1, which `states.parse_event_data` then validates (so the rules live
+in one place). Blank fields are left out, so a guard can name what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from states import (
+    AbuserKind,
+    AllegationOutcome,
+    CaseFacts,
+    Category,
+    CloseOutcome,
+    ConferenceOutcome,
+    Event,
+    LeaveHome,
+    ReviewOutcome,
+    RiskFactor,
+)
+
+__all__ = [
+    "EVENT_FORMS",
+    "FieldSpec",
+    "FormError",
+    "MultiValues",
+    "concern_facts_from_form",
+    "event_data_from_form",
+    "label_of",
+]
+
+MultiValues = Mapping[str, Sequence[str]]
+"""Form values by name, every name with its list of values (checkboxes post several)."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    kind: str  # text | textarea | yesno | checkboxes | radios | date | codes
+    options: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+
+
+def label_of(code: str) -> str:
+    """`childrens_social_care` -> "Children's social care"."""
+    special = {
+        "childrens_social_care": "Children's social care",
+        "lado": "LADO",
+        "sen": "Special educational needs",
+        "icpc_required": "Is an initial child protection conference required?",
+    }
+    if code in special:
+        return special[code]
+    text = code.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _options(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((v, label_of(v)) for v in values)
+
+
+_AGENCIES = ("police", "childrens_social_care", "health", "education", "lado")
+_WORKING_AGREEMENT = (
+    FieldSpec(
+        "working_agreement.supervision_of_contact",
+        "Working agreement: supervision of contact",
+        "text",
+    ),
+    FieldSpec("working_agreement.intimate_care", "Working agreement: intimate care", "text"),
+    FieldSpec(
+        "working_agreement.entry_to_childrens_rooms",
+        "Working agreement: entry to children's rooms",
+        "text",
+    ),
+    FieldSpec("working_agreement.sleepovers", "Working agreement: sleepovers", "text"),
+    FieldSpec(
+        "working_agreement.review_date",
+        "Working agreement review date",
+        "date",
+        hint="For example, 2026-04-27",
+    ),
+)
+_LEAVE_HOME = FieldSpec(
+    "leave_home_decision",
+    "Will the alleged abuser leave the home during the assessment?",
+    "radios",
+    _options([v.value for v in LeaveHome]),
+)
+
+EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
+    Event.REFER: (
+        FieldSpec(
+            "referred_to",
+            "Referred to",
+            "checkboxes",
+            _options(["police", "childrens_social_care"]),
+        ),
+    ),
+    Event.CONVENE_STRATEGY_DISCUSSION: (
+        FieldSpec("urgent", "Is the strategy discussion urgent (same day)?", "yesno"),
+    ),
+    Event.HOLD_STRATEGY_DISCUSSION: (
+        FieldSpec("attendees", "Attendees", "checkboxes", _options(_AGENCIES)),
+        FieldSpec(
+            "considerations.household_children_safety",
+            "Safety of the children in the household and wider network",
+            "textarea",
+        ),
+        FieldSpec(
+            "considerations.image_children_safety",
+            "Safety of the children shown in the images",
+            "textarea",
+        ),
+        FieldSpec(
+            "considerations.when_to_inform_alleged_abuser",
+            "When the alleged abuser and partner will be told",
+            "textarea",
+        ),
+        FieldSpec(
+            "considerations.criminal_investigation",
+            "Will the police run a criminal investigation?",
+            "yesno",
+        ),
+        FieldSpec(
+            "considerations.section_47_threshold_met", "Is the Section 47 threshold met?", "yesno"
+        ),
+        FieldSpec(
+            "considerations.icpc_required",
+            "Is an initial child protection conference required?",
+            "yesno",
+        ),
+        _LEAVE_HOME,
+        *_WORKING_AGREEMENT,
+    ),
+    Event.HOLD_CONFERENCE: (
+        FieldSpec(
+            "outcome",
+            "Conference outcome",
+            "radios",
+            _options([v.value for v in ConferenceOutcome]),
+        ),
+    ),
+    Event.HOLD_REVIEW_CONFERENCE: (
+        FieldSpec(
+            "outcome", "Review outcome", "radios", _options([v.value for v in ReviewOutcome])
+        ),
+    ),
+    Event.COMPLETE_ASSESSMENT: (
+        FieldSpec(
+            "factors",
+            "Factors identified",
+            "codes",
+            hint="Children in need census codes separated by commas, for example 4A, 21",
+        ),
+    ),
+    Event.CLOSE: (
+        FieldSpec("outcome", "Outcome", "radios", _options([v.value for v in CloseOutcome])),
+        FieldSpec("reason", "Reason", "textarea"),
+    ),
+    Event.RECORD_FACTS: (
+        FieldSpec(
+            "risk_factors",
+            "Risk factors",
+            "checkboxes",
+            _options([v.value for v in RiskFactor]),
+            hint="Recording risk factors replaces the list held",
+        ),
+        FieldSpec("significant_harm_suspected", "Is significant harm suspected?", "yesno"),
+        _LEAVE_HOME,
+        *_WORKING_AGREEMENT,
+    ),
+    Event.RECORD_ALLEGATION_OUTCOME: (
+        FieldSpec(
+            "outcome",
+            "Allegation outcome",
+            "radios",
+            _options([v.value for v in AllegationOutcome]),
+        ),
+    ),
+}
+
+
+class FormError(ValueError):
+    """A form field could not be read; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _first(form: MultiValues, name: str) -> str:
+    values = form.get(name, ())
+    return values[0].strip() if values else ""
+
+
+def _put(target: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = target
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def _yesno(name: str, raw: str) -> bool:
+    if raw == "yes":
+        return True
+    if raw == "no":
+        return False
+    raise FormError(name, f"answer yes or no, not {raw!r}")
+
+
+def event_data_from_form(event: Event, form: MultiValues) -> dict[str, Any]:
+    """The event data (DESIGN 6.1) posted by the event's form; blank fields are left out."""
+    data: dict[str, Any] = {}
+    for spec in EVENT_FORMS.get(event, ()):
+        if spec.kind == "checkboxes":
+            values = [v for v in form.get(spec.name, ()) if v]
+            if values or event is not Event.RECORD_FACTS:
+                _put(data, spec.name, values)
+            continue
+        raw = _first(form, spec.name)
+        if not raw:
+            continue
+        if spec.kind == "yesno":
+            _put(data, spec.name, _yesno(spec.name, raw))
+        elif spec.kind == "codes":
+            _put(data, spec.name, [c.strip() for c in raw.split(",") if c.strip()])
+        else:
+            _put(data, spec.name, raw)
+    return data
+
+
+_CHILD_FLAGS = ("sen", "lives_with_alleged_abuser", "known_to_alleged_abuser", "shown_in_images")
+_ABUSER_FLAGS = ("lives_with_children", "unsupervised_contact_with_children", "position_of_trust")
+_IMAGERY = (
+    "involves_adult",
+    "coercion_or_grooming",
+    "capacity_to_consent_concern",
+    "sexual_acts",
+    "unusual_or_violent",
+    "immediate_risk",
+)
+CHILD_SLOTS = 3
+
+CONCERN_CHOICES: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "category": _options([c.value for c in Category]),
+    "child_flags": _options(_CHILD_FLAGS),
+    "abuser_kind": (("", "No alleged abuser known"), *_options([k.value for k in AbuserKind])),
+    "abuser_flags": _options(_ABUSER_FLAGS),
+    "imagery": _options(_IMAGERY),
+    "risk_factors": _options([r.value for r in RiskFactor]),
+}
+
+
+def concern_facts_from_form(form: MultiValues) -> CaseFacts:
+    """The facts of the new-concern form (DESIGN 6.1). Raises `FormError` naming the field."""
+    category = _first(form, "category")
+    if not category:
+        raise FormError("category", "choose the kind of online harm")
+    children: list[dict[str, Any]] = []
+    for i in range(1, CHILD_SLOTS + 1):
+        name = _first(form, f"child{i}.name")
+        age = _first(form, f"child{i}.age")
+        flags = set(form.get(f"child{i}.flags", ()))
+        if not name:
+            if age or flags:
+                raise FormError(f"child{i}.name", f"enter the name (or initials) of child {i}")
+            continue
+        child: dict[str, Any] = {"name": name}
+        if age:
+            if not age.isdigit() or int(age) > 25:
+                raise FormError(
+                    f"child{i}.age", f"age of child {i} must be a whole number of years"
+                )
+            child["age"] = int(age)
+        for flag in _CHILD_FLAGS:
+            child[flag] = flag in flags
+        children.append(child)
+    facts: dict[str, Any] = {"category": category, "children": children}
+    kind = _first(form, "abuser.kind")
+    if kind:
+        abuser_flags = set(form.get("abuser.flags", ()))
+        abuser: dict[str, Any] = {"kind": kind}
+        for flag in _ABUSER_FLAGS:
+            abuser[flag] = flag in abuser_flags
+        role = _first(form, "abuser.role")
+        if role:
+            abuser["role"] = role
+        facts["alleged_abuser"] = abuser
+    imagery = set(form.get("imagery", ()))
+    if imagery:
+        facts["imagery"] = {k: k in imagery for k in _IMAGERY}
+    harm = _first(form, "significant_harm_suspected")
+    if harm:
+        facts["significant_harm_suspected"] = _yesno("significant_harm_suspected", harm)
+    facts["risk_factors"] = [r for r in form.get("risk_factors", ()) if r]
+    try:
+        return CaseFacts.model_validate(facts)
+    except ValidationError as exc:
+        item = exc.errors()[0]
+        loc = ".".join(str(p) for p in item["loc"])
+        raise FormError(loc or "facts", item["msg"]) from None

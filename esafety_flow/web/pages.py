@@ -1,0 +1,594 @@
+"""The server-rendered pages (GOV.UK Design System): sign in, caseload, case, new concern,
+manager dashboard, calendar admin and the case-view audit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from calendars import Region, UnknownRegionError, london_date
+from esafety_flow.web import charts
+from esafety_flow.web.access import (
+    Role,
+    Viewer,
+    can_add_calendar_day,
+    can_raise_concern,
+    can_read_case,
+    can_see_audit,
+    can_see_calendar,
+    can_see_dashboard,
+)
+from esafety_flow.web.common import (
+    Forbidden,
+    NotFound,
+    NotSignedIn,
+    ctx_of,
+    due_soon_limit,
+    form_values,
+    load_viewer,
+    rag,
+    render,
+)
+from esafety_flow.web.forms import (
+    CONCERN_CHOICES,
+    EVENT_FORMS,
+    FormError,
+    concern_facts_from_form,
+    event_data_from_form,
+)
+from esafety_flow.web.security import verify_password
+from states import (
+    ALLEGATION_TRANSITIONS,
+    CHILD_PROTECTION_TRANSITIONS,
+    CaseState,
+    DeadlineKind,
+    Event,
+    InvalidEventData,
+    mermaid_diagram,
+)
+from workflows import Case, StaleCase, TransitionRefused, queries, services
+from workflows.errors import CaseNotFound
+
+__all__ = ["allowed_events", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+TIMELINESS_KINDS = (
+    DeadlineKind.SINGLE_ASSESSMENT.value,
+    DeadlineKind.INITIAL_CHILD_PROTECTION_CONFERENCE.value,
+)
+
+
+def _require(request: Request) -> Viewer:
+    viewer = load_viewer(request)
+    if viewer is None:
+        raise NotSignedIn()
+    return viewer
+
+
+def _home(viewer: Viewer) -> str:
+    if viewer.role is Role.ADMIN:
+        return "/calendar"
+    if viewer.role is Role.AUDITOR:
+        return "/audit"
+    return "/caseload"
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    viewer = _require(request)
+    return RedirectResponse(_home(viewer), status_code=303)
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "") -> Response:
+    return render(
+        request, "sign_in.html", {"title": "Sign in", "next_url": next, "username": ""}, viewer=None
+    )
+
+
+def _safe_next(value: str) -> str:
+    # only a local path: never redirect to another site after signing in
+    return value if value.startswith("/") and not value.startswith("//") else ""
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = await form_values(request)
+    username = (form.get("username") or [""])[0].strip()
+    password = (form.get("password") or [""])[0]
+    ctx = ctx_of(request)
+    user = queries.user_by_username(ctx.session_factory, username) if username else None
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        error = {"text": "Enter a correct username and password", "href": "#username"}
+        return render(
+            request,
+            "sign_in.html",
+            {
+                "title": "Sign in",
+                "next_url": _safe_next((form.get("next") or [""])[0]),
+                "username": username,
+                "errors": [error],
+            },
+            viewer=None,
+            status_code=400,
+        )
+    request.session.clear()  # a new session on sign-in (no fixation)
+    request.session["uid"] = user.id
+    target = _safe_next((form.get("next") or [""])[0])
+    viewer = load_viewer(request)
+    assert viewer is not None
+    return RedirectResponse(target or _home(viewer), status_code=303)
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> Response:
+    await form_values(request)
+    request.session.clear()
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+def caseload_filter(viewer: Viewer, scope: str) -> dict[str, Any]:
+    """The `queries.caseload` arguments for what the viewer may see (`mine`: their own cases)."""
+    if scope == "mine":
+        return {"owner_id": viewer.id}
+    return {
+        "team_ids": viewer.team_ids,
+        "restricted_all": viewer.role is Role.LADO,
+        "restricted_manager_id": viewer.id if viewer.role is Role.MANAGER else None,
+    }
+
+
+@router.get("/caseload")
+def caseload_page(request: Request, scope: str = "mine") -> Response:
+    viewer = _require(request)
+    if viewer.role not in (Role.PRACTITIONER, Role.MANAGER, Role.LADO):
+        raise Forbidden("only caseworkers have a caseload")
+    ctx = ctx_of(request)
+    scope = "team" if scope == "team" else "mine"
+    rows = queries.caseload(ctx.session_factory, **caseload_filter(viewer, scope))
+    if scope == "mine":
+        # a case owned by the viewer that they may no longer read (moved team) is left out
+        rows = [r for r in rows if _readable_row(ctx, viewer, r.id)]
+    now = ctx.clock.now()
+    soon = due_soon_limit(
+        ctx.calendar_for(ctx.region), london_date(now), ctx.policy.alerts.due_soon_working_days
+    )
+    tagged = [(r, rag(r.next_due_at, r.next_due_date, now=now, soon_until=soon)) for r in rows]
+    return render(
+        request,
+        "caseload.html",
+        {"title": "Caseload", "rows": tagged, "scope": scope, "active": "caseload"},
+        viewer=viewer,
+    )
+
+
+def _readable_row(ctx: Any, viewer: Viewer, case_id: int) -> bool:
+    access = queries.case_access(ctx.session_factory, case_id)
+    return access is not None and can_read_case(viewer, access)
+
+
+def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.CaseAccess:
+    """The case's access facts, or NotFound when it does not exist or the viewer may not see it
+    (the same answer, so guessing ids reveals nothing)."""
+    access = queries.case_access(ctx_of(request).session_factory, case_id)
+    if access is None or not can_read_case(viewer, access):
+        raise NotFound(f"no case {case_id}")
+    return access
+
+
+def allowed_events(case: Case) -> list[Event]:
+    """Events the tables allow from the case's current states (guards are judged on submit)."""
+    if case.state is CaseState.CLOSED and case.allegation_state is None:
+        return []
+    seen: list[Event] = []
+    allegation = "none" if case.allegation_state is None else case.allegation_state.value
+    for rows, state in (
+        (CHILD_PROTECTION_TRANSITIONS, case.state.value),
+        (ALLEGATION_TRANSITIONS, allegation),
+    ):
+        for row in rows:
+            ev = Event(row["trigger"])
+            if state in [str(s) for s in row["source"]] and ev not in seen:
+                seen.append(ev)
+    return seen
+
+
+def _facts_rows(case: Case) -> list[dict[str, Any]]:
+    f = case.facts
+
+    def row(key: str, value: str) -> dict[str, Any]:
+        return {"key": {"text": key}, "value": {"text": value or "Not recorded"}}
+
+    children = "; ".join(
+        f"{c.name}" + (f", aged {c.age}" if c.age is not None else "") for c in f.children
+    )
+    abuser = ""
+    if f.alleged_abuser is not None:
+        a = f.alleged_abuser
+        bits = [a.kind.value]
+        bits += [
+            n.replace("_", " ")
+            for n in (
+                "lives_with_children",
+                "unsupervised_contact_with_children",
+                "position_of_trust",
+            )
+            if getattr(a, n)
+        ]
+        if a.role:
+            bits.append(a.role)
+        abuser = ", ".join(bits)
+    imagery = ""
+    if f.imagery is not None:
+        imagery = ", ".join(k.replace("_", " ") for k, v in f.imagery.model_dump().items() if v)
+    harm = {None: "", True: "Yes", False: "No"}[f.significant_harm_suspected]
+    agreement = ""
+    if f.working_agreement is not None:
+        agreement = f"in place, review by {f.working_agreement.review_date.isoformat()}"
+    return [
+        row("State", case.state.value.replace("_", " ")),
+        row("Category", f.category.value.replace("_", " ")),
+        row("Children", children),
+        row("Alleged abuser", abuser),
+        row("Imagery", imagery),
+        row("Significant harm suspected", harm),
+        row("Risk factors", ", ".join(r.value.replace("_", " ") for r in f.risk_factors)),
+        row(
+            "Leave-home decision",
+            f.leave_home_decision.value if f.leave_home_decision is not None else "",
+        ),
+        row("Working agreement", agreement),
+        row(
+            "Required actions",
+            ", ".join(a.value.replace("_", " ") for a in case.required_actions) or "None",
+        ),
+    ]
+
+
+def _case_page(
+    request: Request,
+    viewer: Viewer,
+    case_id: int,
+    *,
+    refused: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    ctx = ctx_of(request)
+    readable_case(request, viewer, case_id)
+    now = ctx.clock.now()
+    try:
+        case = services.get_case(ctx.session_factory, case_id)
+    except CaseNotFound:
+        raise NotFound(f"no case {case_id}") from None
+    services.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
+    calendar = ctx.calendar_for(case.region)
+    soon = due_soon_limit(calendar, london_date(now), ctx.policy.alerts.due_soon_working_days)
+    deadlines = []
+    for d in sorted(case.deadlines, key=lambda d: (d.due_at, d.kind.value)):
+        status = d.status_at(now)
+        if status == "open":
+            tag = rag(d.due_at, d.due_date, now=now, soon_until=soon)
+        else:
+            tag = {
+                "overdue": {"text": "Overdue", "classes": "govuk-tag--red"},
+                "met": {"text": "Met", "classes": "govuk-tag--green"},
+                "missed": {"text": "Missed (met late)", "classes": "govuk-tag--pink"},
+                "cancelled": {"text": "Cancelled", "classes": "govuk-tag--grey"},
+            }[status]
+        deadlines.append((d, tag))
+    actions = [
+        {
+            "event": ev.value,
+            "fields": EVENT_FORMS.get(ev, ()),
+            "reason": refused[1] if refused and refused[0] == ev.value else None,
+        }
+        for ev in allowed_events(case)
+    ]
+    moves = []
+    for row in CHILD_PROTECTION_TRANSITIONS:
+        if case.state.value in [str(s) for s in row["source"]] and row["dest"] is not None:
+            moves.append((str(row["trigger"]), str(row["dest"])))
+    today = london_date(now)
+    same_day = [d for d in case.deadlines if d.is_open and d.due_date == today]
+    events = queries.case_events_of(ctx.session_factory, case_id)
+    return render(
+        request,
+        "case.html",
+        {
+            "title": f"Case {case.reference}",
+            "case": case,
+            "facts_rows": _facts_rows(case),
+            "subjects": queries.case_subjects(ctx.session_factory, case_id),
+            "deadlines": deadlines,
+            "actions": actions,
+            "events": events,
+            "states": [s.value for s in CaseState],
+            "moves": moves,
+            "diagram": mermaid_diagram(
+                case.state.value,
+                case.allegation_state.value if case.allegation_state is not None else None,
+            ),
+            "raised": request.query_params.get("raised") == "1",
+            "done": request.query_params.get("done"),
+            "same_day": same_day,
+            "errors": [{"text": f"Refused: {refused[1]}", "href": f"#action-{refused[0]}"}]
+            if refused
+            else [],
+        },
+        viewer=viewer,
+        status_code=status_code,
+    )
+
+
+@router.get("/cases/new")
+def new_concern_page(request: Request) -> Response:
+    viewer = _require(request)
+    if not can_raise_concern(viewer):
+        raise Forbidden("only caseworkers record concerns")
+    return _concern_form(request, viewer, None)
+
+
+def _concern_form(request: Request, viewer: Viewer, error: FormError | None) -> Response:
+    from esafety_flow.web.forms import CHILD_SLOTS
+
+    errors = []
+    error_for: dict[str, str] = {}
+    if error is not None:
+        anchor = error.field.replace(".", "-").replace("_", "-")
+        errors = [{"text": error.message, "href": f"#{anchor}"}]
+        error_for = {error.field: error.message}
+    return render(
+        request,
+        "new_concern.html",
+        {
+            "title": "New concern",
+            "choices": CONCERN_CHOICES,
+            "child_slots": CHILD_SLOTS,
+            "errors": errors,
+            "error_for": defaultdict(str, error_for),
+            "active": "new",
+        },
+        viewer=viewer,
+        status_code=200 if error is None else 400,
+    )
+
+
+@router.post("/cases/new")
+async def raise_concern(request: Request) -> Response:
+    viewer = _require(request)
+    form = await form_values(request)
+    if not can_raise_concern(viewer):
+        raise Forbidden("only caseworkers record concerns")
+    try:
+        facts = concern_facts_from_form(form)
+    except FormError as exc:
+        return _concern_form(request, viewer, exc)
+    ctx = ctx_of(request)
+    case = services.raise_concern(
+        ctx.session_factory,
+        facts=facts,
+        at=ctx.clock.now(),
+        actor=viewer.username,
+        region=ctx.region,
+        policy=ctx.policy,
+        calendar=ctx.calendar_for(ctx.region),
+        owner_id=viewer.id,
+        team_id=viewer.team_id,
+    )
+    return RedirectResponse(f"/cases/{case.id}?raised=1", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: int) -> Response:
+    viewer = _require(request)
+    return _case_page(request, viewer, case_id)
+
+
+@router.post("/cases/{case_id}/events/{event_name}")
+async def apply_event(request: Request, case_id: int, event_name: str) -> Response:
+    viewer = _require(request)
+    form = await form_values(request)
+    readable_case(request, viewer, case_id)
+    try:
+        event = Event(event_name)
+    except ValueError:
+        raise NotFound(f"no event {event_name}") from None
+    ctx = ctx_of(request)
+    raw_version = (form.get("expected_version") or [""])[0]
+    expected = int(raw_version) if raw_version.isdigit() else None
+    try:
+        data = event_data_from_form(event, form)
+        case = services.get_case(ctx.session_factory, case_id)
+        services.apply_event(
+            ctx.session_factory,
+            case_id,
+            event,
+            at=ctx.clock.now(),
+            actor=viewer.username,
+            data=data,
+            expected_version=expected,
+            calendar=ctx.calendar_for(case.region),
+            policy=ctx.policy,
+        )
+    except (FormError, InvalidEventData) as exc:
+        return _case_page(
+            request, viewer, case_id, refused=(event.value, str(exc)), status_code=422
+        )
+    except TransitionRefused as exc:
+        return _case_page(
+            request, viewer, case_id, refused=(event.value, exc.reason), status_code=409
+        )
+    except StaleCase:
+        reason = "someone else changed this case while you were reading it: check it and try again"
+        return _case_page(request, viewer, case_id, refused=(event.value, reason), status_code=409)
+    return RedirectResponse(f"/cases/{case_id}?{urlencode({'done': event.value})}", status_code=303)
+
+
+@router.get("/dashboard")
+def dashboard(request: Request) -> Response:
+    viewer = _require(request)
+    if not can_see_dashboard(viewer):
+        raise Forbidden("the dashboard is for managers")
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    today = london_date(now)
+    soon = due_soon_limit(
+        ctx.calendar_for(ctx.region), today, ctx.policy.alerts.due_soon_working_days
+    )
+    items = queries.dashboard_items(
+        ctx.session_factory, team_ids=viewer.team_ids, due_before=soon, manager_id=viewer.id
+    )
+    overdue = [i for i in items if now >= i.due_at]
+    due_today = [i for i in items if now < i.due_at and i.due_date <= today]
+    due_soon = [i for i in items if i.due_date > today and now < i.due_at]
+    workers: dict[str, dict[str, Any]] = {}
+    for section, group in (("overdue", overdue), ("due_today", due_today), ("due_soon", due_soon)):
+        for i in group:
+            name = i.owner_name or "Unallocated"
+            w = workers.setdefault(
+                name, {"name": name, "overdue": 0, "due_today": 0, "due_soon": 0}
+            )
+            w[section] += 1
+    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
+    weeks = queries.timeliness(
+        ctx.session_factory,
+        team_ids=viewer.team_ids,
+        kinds=TIMELINESS_KINDS,
+        first_week=first_week,
+        weeks=12,
+        today=today,
+    )
+    teams = {t.id: t.name for t in queries.list_teams(ctx.session_factory)}
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "title": "Team dashboard",
+            "today": today,
+            "team_names": [teams[t] for t in sorted(viewer.team_ids) if t in teams],
+            "workers": sorted(workers.values(), key=lambda w: (-w["overdue"], w["name"])),
+            "sections": [("Overdue", overdue), ("Due today", due_today), ("Due soon", due_soon)],
+            "timeliness": weeks,
+            "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
+            "active": "dashboard",
+        },
+        viewer=viewer,
+    )
+
+
+def _region_param(raw: str | None, default: Region) -> Region:
+    if not raw:
+        return default
+    try:
+        return Region.parse(raw)
+    except UnknownRegionError:
+        raise NotFound(f"no region {raw}") from None
+
+
+@router.get("/calendar")
+def calendar_page(request: Request, region: str | None = None, year: int | None = None) -> Response:
+    viewer = _require(request)
+    if not can_see_calendar(viewer):
+        raise Forbidden("the calendar is for administrators and managers")
+    ctx = ctx_of(request)
+    return _calendar(request, viewer, _region_param(region, ctx.region), year, None, None, None)
+
+
+def _calendar(
+    request: Request,
+    viewer: Viewer,
+    region: Region,
+    year: int | None,
+    moved: int | None,
+    added: str | None,
+    error: FormError | None,
+) -> Response:
+    ctx = ctx_of(request)
+    calendar = ctx.calendar_for(region)
+    year = year or london_date(ctx.clock.now()).year
+    try:
+        holidays = calendar.bank_holidays(year)
+    except ValueError:
+        holidays = []
+    errors = []
+    error_for: dict[str, str] = {}
+    if error is not None:
+        errors = [{"text": error.message, "href": f"#day-{error.field}"}]
+        error_for = {error.field: error.message}
+    return render(
+        request,
+        "calendar.html",
+        {
+            "title": "Calendar",
+            "region": region.value,
+            "regions": [r.value for r in Region],
+            "year": year,
+            "holidays": holidays,
+            "version": calendar.version,
+            "can_add": can_add_calendar_day(viewer),
+            "moved": moved,
+            "added": added,
+            "errors": errors,
+            "error_for": defaultdict(str, error_for),
+            "active": "calendar",
+        },
+        viewer=viewer,
+        status_code=200 if error is None else 400,
+    )
+
+
+@router.post("/calendar/days")
+async def add_calendar_day(request: Request) -> Response:
+    viewer = _require(request)
+    form = await form_values(request)
+    if not can_add_calendar_day(viewer):
+        raise Forbidden("only administrators change the calendar")
+    ctx = ctx_of(request)
+    region = _region_param((form.get("region") or [""])[0], ctx.region)
+    raw_date = (form.get("date") or [""])[0].strip()
+    name = (form.get("name") or [""])[0].strip()
+    try:
+        day = date.fromisoformat(raw_date)
+    except ValueError:
+        err = FormError("date", "enter the date as YYYY-MM-DD, for example 2022-09-19")
+        return _calendar(request, viewer, region, None, None, None, err)
+    if not name:
+        return _calendar(
+            request, viewer, region, day.year, None, None, FormError("name", "enter a name")
+        )
+    try:
+        moved = services.add_calendar_day(
+            ctx.session_factory,
+            region=region,
+            day=day,
+            name=name,
+            kind="one_off",
+            added_by=viewer.username,
+            at=ctx.clock.now(),
+            policy_for=ctx.policy_for,
+            closures_enabled=ctx.closures_enabled,
+        )
+    except ValueError as exc:
+        return _calendar(request, viewer, region, day.year, None, None, FormError("date", str(exc)))
+    return _calendar(request, viewer, region, day.year, moved, f"{name} ({day.isoformat()})", None)
+
+
+@router.get("/audit")
+def audit_page(request: Request) -> Response:
+    viewer = _require(request)
+    if not can_see_audit(viewer):
+        raise Forbidden("the case-view audit is for auditors")
+    views = queries.recent_case_views(ctx_of(request).session_factory)
+    return render(
+        request,
+        "audit.html",
+        {"title": "Case views", "views": views, "active": "audit"},
+        viewer=viewer,
+    )

@@ -1,0 +1,531 @@
+"""Read-only queries for the web app and API: caseloads, case pages, the manager dashboard,
+timeliness, the view audit and sign-in look-ups.
+
+Nothing here writes (changes go through `workflows.services`). Each query selects only the columns
+it shows and is shaped for the indexes of `workflows.persistence.tables` (checked with EXPLAIN on
+SQLite and PostgreSQL; see `bench/web.py`). Times are parameters: nothing reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflows.persistence.tables import (
+    calendar_days,
+    case_events,
+    case_managers,
+    case_views,
+    cases,
+    deadlines,
+    subjects,
+    teams,
+    users,
+)
+
+__all__ = [
+    "CaseAccess",
+    "CaseloadRow",
+    "DashboardItem",
+    "EventRow",
+    "SubjectRow",
+    "TeamRow",
+    "TimelinessWeek",
+    "UserRow",
+    "ViewRow",
+    "calendar_days_of_region",
+    "case_access",
+    "case_events_of",
+    "case_subjects",
+    "caseload",
+    "dashboard_items",
+    "list_teams",
+    "list_users_brief",
+    "managed_team_ids",
+    "open_deadlines_of_cases",
+    "recent_case_views",
+    "timeliness",
+    "user_by_id",
+    "user_by_token_hash",
+    "user_by_username",
+]
+
+SessionFactory = sessionmaker[Session]
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: int | None
+    password_hash: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    id: int
+    name: str
+    manager_id: int | None
+    head_of_service_id: int | None
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """What access decisions need about a case, without its personal data."""
+
+    id: int
+    reference: str
+    team_id: int | None
+    owner_id: int | None
+    restricted: bool
+    manager_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    id: int
+    reference: str
+    state: str
+    allegation_state: str | None
+    restricted: bool
+    owner_id: int | None
+    owner_name: str | None
+    next_kind: str | None
+    next_due_date: date | None
+    next_due_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class EventRow:
+    seq: int
+    at: datetime
+    actor: str
+    kind: str
+    event: str | None
+    from_state: str | None
+    to_state: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    role: str
+    name: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    deadline_id: int
+    case_id: int
+    reference: str
+    kind: str
+    due_date: date
+    due_at: datetime
+    owner_id: int | None
+    owner_name: str | None
+
+
+@dataclass(frozen=True)
+class TimelinessWeek:
+    week_start: date
+    kind: str
+    met: int
+    missed: int
+
+    @property
+    def total(self) -> int:
+        return self.met + self.missed
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.total == 0 else 100.0 * self.met / self.total
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    at: datetime
+    username: str
+    case_id: int
+    reference: str
+
+
+_USER_COLS = (
+    users.c.id,
+    users.c.username,
+    users.c.display_name,
+    users.c.role,
+    users.c.team_id,
+    users.c.password_hash,
+    users.c.active,
+)
+
+
+def _user(row: Any) -> UserRow:
+    return UserRow(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        team_id=row.team_id,
+        password_hash=row.password_hash,
+        active=bool(row.active),
+    )
+
+
+def user_by_username(sf: SessionFactory, username: str) -> UserRow | None:
+    with sf() as s:
+        row = s.execute(select(*_USER_COLS).where(users.c.username == username)).first()
+    return None if row is None else _user(row)
+
+
+def user_by_id(sf: SessionFactory, user_id: int) -> UserRow | None:
+    with sf() as s:
+        row = s.execute(select(*_USER_COLS).where(users.c.id == user_id)).first()
+    return None if row is None else _user(row)
+
+
+def user_by_token_hash(sf: SessionFactory, token_hash: str) -> UserRow | None:
+    with sf() as s:
+        row = s.execute(select(*_USER_COLS).where(users.c.api_token_hash == token_hash)).first()
+    return None if row is None else _user(row)
+
+
+def list_users_brief(sf: SessionFactory) -> list[UserRow]:
+    with sf() as s:
+        rows = s.execute(select(*_USER_COLS).order_by(users.c.id)).all()
+    return [_user(r) for r in rows]
+
+
+def list_teams(sf: SessionFactory) -> list[TeamRow]:
+    with sf() as s:
+        rows = s.execute(
+            select(
+                teams.c.id, teams.c.name, teams.c.manager_id, teams.c.head_of_service_id
+            ).order_by(teams.c.name)
+        ).all()
+    return [TeamRow(r.id, r.name, r.manager_id, r.head_of_service_id) for r in rows]
+
+
+def managed_team_ids(sf: SessionFactory, user_id: int) -> frozenset[int]:
+    """Teams whose manager or head of service the user is."""
+    with sf() as s:
+        rows = s.execute(
+            select(teams.c.id).where(
+                or_(teams.c.manager_id == user_id, teams.c.head_of_service_id == user_id)
+            )
+        ).all()
+    return frozenset(r.id for r in rows)
+
+
+def case_access(sf: SessionFactory, case_id: int) -> CaseAccess | None:
+    with sf() as s:
+        row = s.execute(
+            select(
+                cases.c.id, cases.c.reference, cases.c.team_id, cases.c.owner_id, cases.c.restricted
+            ).where(cases.c.id == case_id)
+        ).first()
+        if row is None:
+            return None
+        managers = s.execute(
+            select(case_managers.c.user_id).where(case_managers.c.case_id == case_id)
+        ).all()
+    return CaseAccess(
+        id=row.id,
+        reference=row.reference,
+        team_id=row.team_id,
+        owner_id=row.owner_id,
+        restricted=bool(row.restricted),
+        manager_ids=frozenset(m.user_id for m in managers),
+    )
+
+
+def caseload(
+    sf: SessionFactory,
+    *,
+    owner_id: int | None = None,
+    team_ids: Iterable[int] | None = None,
+    include_unrestricted: bool = True,
+    restricted_all: bool = False,
+    restricted_manager_id: int | None = None,
+    open_only: bool = True,
+    limit: int = 500,
+) -> list[CaseloadRow]:
+    """Cases visible under the given filter with their next open deadline, most urgent first
+    (cases with no open deadline last).
+
+    Visibility is the caller's decision, expressed as: `owner_id` (my caseload), `team_ids`
+    (unrestricted cases of those teams), `restricted_all` (every restricted case: LADOs) and
+    `restricted_manager_id` (restricted cases naming that manager). Several are OR-ed together.
+    """
+    nd = (
+        select(
+            deadlines.c.case_id.label("case_id"),
+            func.min(deadlines.c.due_at).label("next_due_at"),
+        )
+        .where(deadlines.c.status == "open")
+        .group_by(deadlines.c.case_id)
+    )
+    conditions = []
+    if owner_id is not None:
+        conditions.append(cases.c.owner_id == owner_id)
+    team_list = sorted(set(team_ids or ()))
+    if team_list and include_unrestricted:
+        conditions.append(and_(cases.c.team_id.in_(team_list), cases.c.restricted.is_(False)))
+    if restricted_all:
+        conditions.append(cases.c.restricted.is_(True))
+    if restricted_manager_id is not None:
+        conditions.append(
+            and_(
+                cases.c.restricted.is_(True),
+                cases.c.id.in_(
+                    select(case_managers.c.case_id).where(
+                        case_managers.c.user_id == restricted_manager_id
+                    )
+                ),
+            )
+        )
+    if not conditions:
+        return []
+    where = or_(*conditions)
+    if open_only:
+        where = and_(where, cases.c.state != "closed")
+    visible = select(cases.c.id).where(where).subquery()
+    nd = nd.where(deadlines.c.case_id.in_(select(visible.c.id)))
+    nds = nd.subquery()
+    stmt = (
+        select(
+            cases.c.id,
+            cases.c.reference,
+            cases.c.state,
+            cases.c.allegation_state,
+            cases.c.restricted,
+            cases.c.owner_id,
+            cases.c.version,
+            users.c.display_name.label("owner_name"),
+            nds.c.next_due_at,
+        )
+        .select_from(cases)
+        .join(visible, visible.c.id == cases.c.id)
+        .outerjoin(nds, nds.c.case_id == cases.c.id)
+        .outerjoin(users, users.c.id == cases.c.owner_id)
+        .order_by(nds.c.next_due_at.is_(None), nds.c.next_due_at, cases.c.id)
+        .limit(limit)
+    )
+    with sf() as s:
+        rows = s.execute(stmt).all()
+        ids = [r.id for r in rows if r.next_due_at is not None]
+        nexts: dict[int, tuple[str, date]] = {}
+        if ids:
+            for d in s.execute(
+                select(
+                    deadlines.c.case_id, deadlines.c.kind, deadlines.c.due_date, deadlines.c.due_at
+                )
+                .where(deadlines.c.case_id.in_(ids), deadlines.c.status == "open")
+                .order_by(deadlines.c.due_at.desc())
+            ):
+                nexts[d.case_id] = (d.kind, d.due_date)  # the earliest wins (last written)
+    out = []
+    for r in rows:
+        kind, due_date = nexts.get(r.id, (None, None))
+        out.append(
+            CaseloadRow(
+                id=r.id,
+                reference=r.reference,
+                state=r.state,
+                allegation_state=r.allegation_state,
+                restricted=bool(r.restricted),
+                owner_id=r.owner_id,
+                owner_name=r.owner_name,
+                next_kind=kind,
+                next_due_date=due_date,
+                next_due_at=r.next_due_at,
+                version=r.version,
+            )
+        )
+    return out
+
+
+def open_deadlines_of_cases(sf: SessionFactory, case_ids: Sequence[int]) -> list[DashboardItem]:
+    """Open deadlines of the given cases, soonest first."""
+    if not case_ids:
+        return []
+    stmt = (
+        select(
+            deadlines.c.id,
+            deadlines.c.case_id,
+            cases.c.reference,
+            deadlines.c.kind,
+            deadlines.c.due_date,
+            deadlines.c.due_at,
+            cases.c.owner_id,
+        )
+        .select_from(deadlines)
+        .join(cases, cases.c.id == deadlines.c.case_id)
+        .where(deadlines.c.case_id.in_(list(case_ids)), deadlines.c.status == "open")
+        .order_by(deadlines.c.due_at, deadlines.c.id)
+    )
+    with sf() as s:
+        rows = s.execute(stmt).all()
+    return [
+        DashboardItem(r.id, r.case_id, r.reference, r.kind, r.due_date, r.due_at, r.owner_id, None)
+        for r in rows
+    ]
+
+
+def case_events_of(sf: SessionFactory, case_id: int) -> list[EventRow]:
+    with sf() as s:
+        rows = s.execute(
+            select(
+                case_events.c.seq,
+                case_events.c.at,
+                case_events.c.actor,
+                case_events.c.kind,
+                case_events.c.event,
+                case_events.c.from_state,
+                case_events.c.to_state,
+                case_events.c.data,
+            )
+            .where(case_events.c.case_id == case_id)
+            .order_by(case_events.c.seq)
+        ).all()
+    return [
+        EventRow(r.seq, r.at, r.actor, r.kind, r.event, r.from_state, r.to_state, r.data or {})
+        for r in rows
+    ]
+
+
+def case_subjects(sf: SessionFactory, case_id: int) -> list[SubjectRow]:
+    with sf() as s:
+        rows = s.execute(
+            select(subjects.c.role, subjects.c.name, subjects.c.details)
+            .where(subjects.c.case_id == case_id)
+            .order_by(subjects.c.id)
+        ).all()
+    return [SubjectRow(r.role, r.name, r.details or {}) for r in rows]
+
+
+def dashboard_items(
+    sf: SessionFactory, *, team_ids: Iterable[int], due_before: date, manager_id: int | None = None
+) -> list[DashboardItem]:
+    """Open deadlines of the teams' cases due on or before `due_before` (the caller splits them
+    into overdue, due today and due soon), oldest first. Restricted cases are included only where
+    `manager_id` is named on them."""
+    team_list = sorted(set(team_ids))
+    if not team_list:
+        return []
+    visible = and_(cases.c.team_id.in_(team_list), cases.c.restricted.is_(False))
+    if manager_id is not None:
+        visible = or_(
+            visible,
+            and_(
+                cases.c.restricted.is_(True),
+                cases.c.id.in_(
+                    select(case_managers.c.case_id).where(case_managers.c.user_id == manager_id)
+                ),
+            ),
+        )
+    stmt = (
+        select(
+            deadlines.c.id,
+            deadlines.c.case_id,
+            cases.c.reference,
+            deadlines.c.kind,
+            deadlines.c.due_date,
+            deadlines.c.due_at,
+            cases.c.owner_id,
+            users.c.display_name,
+        )
+        .select_from(deadlines)
+        .join(cases, cases.c.id == deadlines.c.case_id)
+        .outerjoin(users, users.c.id == cases.c.owner_id)
+        .where(deadlines.c.status == "open", deadlines.c.due_date <= due_before, visible)
+        .order_by(deadlines.c.due_at, deadlines.c.id)
+        .limit(2000)
+    )
+    with sf() as s:
+        rows = s.execute(stmt).all()
+    return [
+        DashboardItem(
+            r.id, r.case_id, r.reference, r.kind, r.due_date, r.due_at, r.owner_id, r.display_name
+        )
+        for r in rows
+    ]
+
+
+def timeliness(
+    sf: SessionFactory,
+    *,
+    team_ids: Iterable[int],
+    kinds: Sequence[str],
+    first_week: date,
+    weeks: int,
+    today: date,
+) -> list[TimelinessWeek]:
+    """Per ISO week (starting Monday `first_week`) and kind: deadlines of the teams' cases that
+    were due in that week and met on time (`met`) or late (`missed`, or still open after their
+    due date, judged on `today`). Weeks with none are included with zeros."""
+    team_list = sorted(set(team_ids))
+    last = first_week + timedelta(weeks=weeks)
+    counts: dict[tuple[date, str], list[int]] = {
+        (first_week + timedelta(weeks=w), k): [0, 0] for w in range(weeks) for k in kinds
+    }
+    if team_list:
+        stmt = (
+            select(deadlines.c.kind, deadlines.c.due_date, deadlines.c.status)
+            .select_from(deadlines)
+            .join(cases, cases.c.id == deadlines.c.case_id)
+            .where(
+                cases.c.team_id.in_(team_list),
+                deadlines.c.kind.in_(list(kinds)),
+                deadlines.c.due_date >= first_week,
+                deadlines.c.due_date < last,
+                deadlines.c.status != "cancelled",
+            )
+        )
+        with sf() as s:
+            for r in s.execute(stmt):
+                week = first_week + timedelta(weeks=(r.due_date - first_week).days // 7)
+                slot = counts[(week, r.kind)]
+                if r.status == "met":
+                    slot[0] += 1
+                elif r.status == "missed" or r.due_date < today:
+                    slot[1] += 1
+    return [
+        TimelinessWeek(week, kind, met, missed)
+        for (week, kind), (met, missed) in sorted(counts.items())
+    ]
+
+
+def recent_case_views(sf: SessionFactory, *, limit: int = 200) -> list[ViewRow]:
+    """The most recent views of cases: who, when, which case."""
+    with sf() as s:
+        rows = s.execute(
+            select(case_views.c.at, users.c.username, case_views.c.case_id, cases.c.reference)
+            .select_from(case_views)
+            .join(users, users.c.id == case_views.c.user_id)
+            .join(cases, cases.c.id == case_views.c.case_id)
+            .order_by(case_views.c.at.desc(), case_views.c.id.desc())
+            .limit(limit)
+        ).all()
+    return [ViewRow(r.at, r.username, r.case_id, r.reference) for r in rows]
+
+
+def calendar_days_of_region(sf: SessionFactory, region: str) -> list[tuple[date, str, str]]:
+    """The one-off and closure days an administrator added for a region: (date, name, kind)."""
+    with sf() as s:
+        rows = s.execute(
+            select(calendar_days.c.date, calendar_days.c.name, calendar_days.c.kind)
+            .where(calendar_days.c.region == region)
+            .order_by(calendar_days.c.date)
+        ).all()
+    return [(r.date, r.name, r.kind) for r in rows]
