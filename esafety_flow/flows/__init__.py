@@ -1,0 +1,35 @@
+"""Prefect flows for deadline sweeps and alerts (issue 5), and the worker that serves them.
+
+Importing this package turns Prefect's telemetry off before Prefect itself is imported
+(`DO_NOT_TRACK=1`, `PREFECT_SERVER_ANALYTICS_ENABLED=false`): a safeguarding service sends
+nothing to third parties.
+
+Flows (thin: find what is due, process it in a few batch tasks, notify; STYLE rule 9):
+`deadline_sweep(as_of=None)`, `deliver_alerts()`, `manager_digest(as_of=None)`,
+`recalculate_deadlines(region, day, name, kind="one_off", added_by="admin", at=None)`.
+The app they work on comes from `use_app(app)` (tests, the worker) or, by default, `bootstrap()`.
+"""
+
+from esafety_flow.flows.telemetry import telemetry_off
+
+telemetry_off()
+
+from esafety_flow.flows.definitions import (  # noqa: E402
+    deadline_sweep,
+    deliver_alerts,
+    manager_digest,
+    recalculate_deadlines,
+    run_moment,
+)
+from esafety_flow.flows.runtime import current_app, use_app  # noqa: E402
+
+__all__ = [
+    "current_app",
+    "deadline_sweep",
+    "deliver_alerts",
+    "manager_digest",
+    "recalculate_deadlines",
+    "run_moment",
+    "telemetry_off",
+    "use_app",
+]

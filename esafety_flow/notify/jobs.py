@@ -1,0 +1,263 @@
+"""The alert jobs without Prefect: each is one step that a Prefect task wraps (esafety_flow.flows)
+and that the plain-cron commands (`esafety sweep`, `esafety alerts deliver`) call directly.
+
+Each takes the `App` (esafety_flow.bootstrap) and an explicit instant where one matters; none holds
+a business rule of its own: the sweep, the outbox and the calendar are the services'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from calendars import BankHoliday, Region, london_date, to_utc
+from esafety_flow.bootstrap import App
+from esafety_flow.notify.dispatch import DeliveryReport, RetryPolicy, case_link, deliver_channel
+from esafety_flow.notify.messages import (
+    DeadlineMovedNotice,
+    DigestItem,
+    DigestNotice,
+    DigestWorker,
+)
+from esafety_flow.notify.render import digest_email, moved_email
+from esafety_flow.notify.senders import DeliveryError, SmtpMailer, WebhookPoster, with_retries
+from workflows import services
+from workflows.delivery import (
+    calendar_day_added_at,
+    manager_digests,
+    moved_deadlines,
+    queue_deliveries,
+)
+
+__all__ = [
+    "DigestReport",
+    "NoticeReport",
+    "add_calendar_day",
+    "deliver",
+    "digest_day",
+    "enabled_channels",
+    "queue",
+    "retry_policy",
+    "send_digests",
+    "sweep",
+    "tell_owners",
+    "week_end",
+]
+
+
+def retry_policy(app: App) -> RetryPolicy:
+    return RetryPolicy(
+        attempts=app.settings.delivery_attempts,
+        backoff_seconds=app.settings.delivery_backoff_seconds,
+    )
+
+
+def enabled_channels(app: App) -> tuple[str, ...]:
+    """Email when `email_enabled`, the webhook when `webhook_url` is set."""
+    channels: list[str] = []
+    if app.settings.email_enabled:
+        channels.append("email")
+    if app.settings.webhook_url:
+        channels.append("webhook")
+    return tuple(channels)
+
+
+def _mailer(app: App) -> SmtpMailer:
+    s = app.settings
+    return SmtpMailer(
+        s.smtp_host,
+        s.smtp_port,
+        username=s.smtp_username,
+        password=s.smtp_password,
+        starttls=s.smtp_starttls,
+    )
+
+
+def _sender(app: App, channel: str) -> SmtpMailer | WebhookPoster:
+    if channel == "email":
+        return _mailer(app)
+    if channel == "webhook":
+        if not app.settings.webhook_url:
+            raise ValueError("the webhook channel needs ESAFETY_WEBHOOK_URL")
+        return WebhookPoster(app.settings.webhook_url)
+    raise ValueError(f"unknown delivery channel {channel!r}: expected email or webhook")
+
+
+def sweep(app: App, as_of: datetime) -> services.SweepResult:
+    """One deadline sweep at `as_of` (services.sweep: each alert into the outbox exactly once)."""
+    return services.sweep(app.session_factory, to_utc(as_of), app.calendar_for, app.policy_for)
+
+
+def queue(app: App) -> int:
+    """Pending delivery rows for every new alert on each enabled channel."""
+    return queue_deliveries(app.session_factory, enabled_channels(app))
+
+
+def deliver(app: App, channel: str, *, retry: RetryPolicy | None = None) -> DeliveryReport:
+    """Deliver every pending alert of `channel`, batch after batch, while batches make progress."""
+    retry = retry or retry_policy(app)
+    limit = app.settings.delivery_batch_size
+    total = DeliveryReport(channel)
+    sender = _sender(app, channel)
+    try:
+        while True:
+            report = deliver_channel(
+                app.session_factory,
+                sender,
+                clock=app.clock,
+                base_url=app.settings.base_url,
+                mail_from=app.settings.mail_from,
+                retry=retry,
+                limit=limit,
+            )
+            total.merge(report)
+            handled = len(report.delivered) + len(report.failed)
+            if handled < limit or not report.delivered:
+                return total
+    finally:
+        sender.close()
+
+
+# -- the manager digest -----------------------------------------------------------------------
+
+
+def week_end(on: date) -> date:
+    """The Sunday ending `on`'s week: "due this week" is due on or before it."""
+    return on + timedelta(days=6 - on.weekday())
+
+
+def digest_day(app: App, as_of: datetime) -> tuple[date, str | None]:
+    """The London date of `as_of`, and why no digest goes out that day (None: it is a working
+    day of the service's region). A cron cannot know bank holidays; the calendar does."""
+    on = london_date(to_utc(as_of))
+    calendar = app.calendar_for(app.region)
+    if calendar.is_working_day(on):
+        return on, None
+    holidays = {h.date: h for h in calendar.bank_holidays(on.year)}
+    day: BankHoliday | None = holidays.get(on)
+    if day is not None:
+        return on, f"{on.isoformat()} is not a working day in {app.region.value}: {day.name}"
+    return on, f"{on.isoformat()} is not a working day in {app.region.value}: a weekend"
+
+
+@dataclass
+class NoticeReport:
+    sent: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DigestReport(NoticeReport):
+    on: date | None = None
+    skipped: str | None = None
+
+
+def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None) -> DigestReport:
+    """Each manager gets the team's overdue and due-this-week deadlines, by worker."""
+    retry = retry or retry_policy(app)
+    as_of = to_utc(as_of)
+    on = london_date(as_of)
+    through = week_end(on)
+    report = DigestReport(on=on)
+    base = app.settings.base_url
+    with _mailer(app) as mailer:
+        for team in manager_digests(app.session_factory, as_of=as_of, through=through):
+            workers: dict[str, list[DigestItem]] = {}
+            for r in team.rows:
+                workers.setdefault(r.owner_name, []).append(
+                    DigestItem(
+                        case_reference=r.case_reference,
+                        deadline_kind=r.deadline_kind,
+                        due_date=r.due_date,
+                        status="overdue" if r.overdue else "open",
+                        link=case_link(base, r.case_id),
+                    )
+                )
+            notice = DigestNotice(
+                manager_id=team.manager_id,
+                manager_name=team.manager_name,
+                manager_email=team.manager_email,
+                team_name=team.team_name,
+                on=on,
+                week_ends=through,
+                workers=tuple(DigestWorker(name, tuple(items)) for name, items in workers.items()),
+            )
+            message = digest_email(notice, app.settings.mail_from)
+            try:
+                with_retries(
+                    partial(mailer.send, message),
+                    attempts=retry.attempts,
+                    backoff_seconds=retry.backoff_seconds,
+                    sleep=retry.sleep,
+                )
+            except DeliveryError as exc:
+                report.failed[team.manager_email] = exc.reason
+            else:
+                report.sent.append(team.manager_email)
+    return report
+
+
+# -- calendar changes --------------------------------------------------------------------------
+
+
+def add_calendar_day(
+    app: App, *, region: Region, day: date, name: str, kind: str, added_by: str, at: datetime
+) -> tuple[datetime, int]:
+    """Record the day and move the open deadlines it affects (services.add_calendar_day).
+    Idempotent for a retried run: a day already recorded is left as it is. Returns when the day
+    was recorded (the instant of its `deadline_moved` entries) and how many moved now."""
+    recorded = calendar_day_added_at(app.session_factory, region.value, day)
+    if recorded is not None:
+        return recorded, 0
+    at = to_utc(at)
+    moved = services.add_calendar_day(
+        app.session_factory,
+        region=region,
+        day=day,
+        name=name,
+        added_by=added_by,
+        at=at,
+        policy_for=app.policy_for,
+        kind=kind,
+        closures_enabled=app.settings.closure_days_enabled,
+    )
+    return at, moved
+
+
+def tell_owners(
+    app: App, *, region: Region, at: datetime, reason: str, retry: RetryPolicy | None = None
+) -> NoticeReport:
+    """Email each owner whose deadline the calendar change recorded at `at` moved."""
+    retry = retry or retry_policy(app)
+    report = NoticeReport()
+    moves = moved_deadlines(app.session_factory, region=region.value, at=to_utc(at))
+    with _mailer(app) as mailer:
+        for m in moves:
+            key = f"{m.case_reference}/{m.deadline_kind}"
+            if not m.owner_email:
+                report.failed[key] = "the case has no owner with an email address"
+                continue
+            notice = DeadlineMovedNotice(
+                owner_name=m.owner_name or "",
+                owner_email=m.owner_email,
+                case_reference=m.case_reference,
+                deadline_kind=m.deadline_kind,
+                old_due_date=m.old_due_date,
+                new_due_date=m.new_due_date,
+                reason=reason,
+                link=case_link(app.settings.base_url, m.case_id),
+            )
+            message = moved_email(notice, app.settings.mail_from)
+            try:
+                with_retries(
+                    partial(mailer.send, message),
+                    attempts=retry.attempts,
+                    backoff_seconds=retry.backoff_seconds,
+                    sleep=retry.sleep,
+                )
+            except DeliveryError as exc:
+                report.failed[key] = exc.reason
+            else:
+                report.sent.append(key)
+    return report

@@ -1,0 +1,233 @@
+"""The alert jobs without Prefect, on SQLite and PostgreSQL, with a real SMTP server: what a
+`esafety sweep` / `esafety alerts deliver` cron pass does, and what each flow task calls."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+
+from calendars import Region, SystemClock
+from esafety_flow.bootstrap import App
+from esafety_flow.notify import jobs
+from tests.flows.conftest import Org, referred_case
+from tests.notify.servers import SmtpSink
+from workflows import services
+from workflows.delivery import delivery_counts
+
+
+def _pass(app: App, as_of: datetime) -> None:
+    """One cron pass: sweep at `as_of`, queue, deliver by email."""
+    jobs.sweep(app, as_of)
+    jobs.queue(app)
+    jobs.deliver(app, "email")
+
+
+def _levels(sink: SmtpSink, address: str) -> list[str]:
+    return [str(m["Subject"]).strip().split("]")[0].lstrip("[") for m in sink.to(address)]
+
+
+def test_overdue_deadline_emails_owner_once_then_manager_two_working_days_later(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    # referred Monday 2 March 2026: decision due Tuesday 3 March, overdue from Wednesday 00:00
+    case_id = referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    _pass(app, datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    assert _levels(smtp_server, "sam@esafety.test") == ["due soon", "due today"]
+    for hour in (0, 9, 17):  # three sweeps on Wednesday: one overdue email
+        _pass(app, datetime(2026, 3, 4, hour, 0, tzinfo=UTC))
+    assert _levels(smtp_server, "sam@esafety.test") == ["due soon", "due today", "overdue"]
+    assert smtp_server.to("morgan@esafety.test") == []
+    _pass(app, datetime(2026, 3, 5, 23, 59, tzinfo=UTC))  # Thursday: 1 working day overdue
+    assert smtp_server.to("morgan@esafety.test") == []
+    for hour in (0, 9):  # Friday 00:00: overdue by 2 working days (end of Thursday)
+        _pass(app, datetime(2026, 3, 6, hour, 0, tzinfo=UTC))
+    [escalation] = smtp_server.to("morgan@esafety.test")
+    assert str(escalation["Subject"]).strip().startswith("[overdue (escalated)] referral decision")
+    assert f"http://esafety.test/cases/{case_id}" in escalation.as_string()
+    assert "Alex" not in escalation.as_string()  # never a child's name
+    assert len(smtp_server.to("sam@esafety.test")) == 3
+    assert smtp_server.to("hana@esafety.test") == []
+    _pass(app, datetime(2026, 3, 11, 0, 0, tzinfo=UTC))  # 5 working days: head of service
+    assert _levels(smtp_server, "hana@esafety.test") == ["overdue (escalated)"]
+    assert delivery_counts(app.session_factory) == {("email", "delivered"): 5}
+
+
+def test_sweep_run_twice_sends_nothing_twice(app: App, org: Org, smtp_server: SmtpSink) -> None:
+    referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    as_of = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    first = jobs.sweep(app, as_of)
+    second = jobs.sweep(app, as_of)
+    assert (first.alerts, second.alerts) == (2, 0)  # due today, overdue (due soon skipped)
+    assert jobs.queue(app) == 2
+    assert jobs.queue(app) == 0
+    assert len(jobs.deliver(app, "email").delivered) == 2
+    assert jobs.deliver(app, "email").delivered == []
+    assert len(smtp_server.messages) == 2
+
+
+def test_sweep_failing_half_way_then_rerun_loses_and_duplicates_nothing(
+    app: App, org: Org, smtp_server: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(5):
+        referred_case(app, org, datetime(2026, 3, 2, 11, i, tzinfo=UTC), child=f"C{i}")
+    as_of = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    real_insert = services._insert_alerts
+    calls = [0]
+
+    def dies_on_third_batch(session: Any, rows: list[dict[str, Any]]) -> int:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise ConnectionError("database connection lost")
+        return real_insert(session, rows)
+
+    monkeypatch.setattr(services, "_insert_alerts", dies_on_third_batch)
+    sf = app.session_factory
+    with pytest.raises(ConnectionError):
+        services.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
+    partial = services.list_alerts(sf)
+    assert len(partial) == 2 * 2 * 2  # two whole batches of two deadlines, two levels each
+    monkeypatch.setattr(services, "_insert_alerts", real_insert)
+    rerun = services.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
+    assert rerun.alerts == 1 * 2
+    alerts = services.list_alerts(sf)
+    keys = [(a.deadline_id, a.level, a.recipient_role) for a in alerts]
+    assert len(keys) == len(set(keys)) == 5 * 2
+    jobs.queue(app)
+    jobs.deliver(app, "email")
+    assert len(smtp_server.to("sam@esafety.test")) == 10
+    assert services.sweep(sf, as_of, app.calendar_for, app.policy_for).alerts == 0
+
+
+def test_smtp_down_keeps_alerts_pending_with_the_error_until_it_is_back(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    smtp_server.stop()
+    jobs.sweep(app, datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
+    jobs.queue(app)
+    report = jobs.deliver(app, "email")
+    assert report.delivered == []
+    assert len(report.failed) == 2
+    assert all("cannot connect" in e for e in report.failed.values())
+    assert delivery_counts(app.session_factory) == {("email", "pending"): 2}
+    smtp_server.start()
+    assert len(jobs.deliver(app, "email").delivered) == 2
+    assert _levels(smtp_server, "sam@esafety.test") == ["due today", "overdue"]
+
+
+# -- frozen time: the service's clock read under freezegun, across clock changes and Christmas --
+
+
+@pytest.mark.parametrize(
+    ("referred", "before", "after"),
+    [
+        # due Fri 27 March (GMT); 2 working days after: end of Tue 31 March, in BST = 23:00 UTC
+        (
+            datetime(2026, 3, 26, 10, 0, tzinfo=UTC),
+            "2026-03-31T22:59:59Z",
+            "2026-03-31T23:00:00Z",
+        ),
+        # due Fri 23 October (BST); 2 working days after: end of Tue 27 October, in GMT
+        (
+            datetime(2026, 10, 22, 10, 0, tzinfo=UTC),
+            "2026-10-27T23:59:59Z",
+            "2026-10-28T00:00:00Z",
+        ),
+        # due Wed 23 December; 24th, then 25 (Christmas), 28 (Boxing Day substitute) are off:
+        # 2 working days after is Tue 29 December, ending at 00:00 GMT on the 30th
+        (
+            datetime(2026, 12, 22, 10, 0, tzinfo=UTC),
+            "2026-12-29T23:59:59Z",
+            "2026-12-30T00:00:00Z",
+        ),
+    ],
+    ids=["clocks-go-forward-29-march", "clocks-go-back-25-october", "christmas-2026"],
+)
+def test_manager_escalation_in_frozen_time(
+    app: App, org: Org, smtp_server: SmtpSink, referred: datetime, before: str, after: str
+) -> None:
+    referred_case(app, org, referred)
+    clock = SystemClock()
+    with freeze_time(before):
+        _pass(app, clock.now())
+    assert smtp_server.to("morgan@esafety.test") == []
+    assert _levels(smtp_server, "sam@esafety.test")[-1] == "overdue"
+    with freeze_time(after):
+        _pass(app, clock.now())
+    assert len(smtp_server.to("morgan@esafety.test")) == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        (date(2026, 12, 25), "Christmas Day"),
+        (date(2026, 12, 28), "Boxing Day"),
+        (date(2026, 12, 27), "a weekend"),
+    ],
+)
+def test_no_digest_on_a_day_off(app: App, day: date, reason: str) -> None:
+    _, why = jobs.digest_day(app, datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC))
+    assert why is not None
+    assert reason in why
+
+
+def test_digest_day_on_a_working_day(app: App) -> None:
+    assert jobs.digest_day(app, datetime(2026, 12, 29, 8, 0, tzinfo=UTC)) == (
+        date(2026, 12, 29),
+        None,
+    )
+
+
+def test_digest_lists_the_team_by_worker(app: App, org: Org, smtp_server: SmtpSink) -> None:
+    referred_case(app, org, datetime(2026, 12, 22, 10, 0, tzinfo=UTC))  # due 23 December
+    referred_case(app, org, datetime(2026, 12, 29, 10, 0, tzinfo=UTC), child="B")  # due 30th
+    report = jobs.send_digests(app, datetime(2026, 12, 29, 8, 0, tzinfo=UTC))
+    assert report.sent == ["morgan@esafety.test"]
+    [digest] = smtp_server.to("morgan@esafety.test")
+    assert (
+        str(digest["Subject"]).strip() == "Online harm: 1 overdue, 1 due by 2027-01-03 (2026-12-29)"
+    )
+    body = digest.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Sam Practitioner" in text
+    assert text.index("OVERDUE  2026-12-23") < text.index("due      2026-12-30")
+
+
+def test_one_off_holiday_moves_open_deadlines_and_tells_the_owner(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    referred_case(app, org, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))  # due Tue 2 June
+    at = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
+    region = Region.ENGLAND_AND_WALES
+    recorded, moved = jobs.add_calendar_day(
+        app,
+        region=region,
+        day=date(2026, 6, 2),
+        name="State event",
+        kind="one_off",
+        added_by="admin",
+        at=at,
+    )
+    assert (recorded, moved) == (at, 1)
+    # a retried run finds the day recorded and moves nothing again
+    assert jobs.add_calendar_day(
+        app,
+        region=region,
+        day=date(2026, 6, 2),
+        name="State event",
+        kind="one_off",
+        added_by="admin",
+        at=datetime(2026, 5, 20, 12, 5, tzinfo=UTC),
+    ) == (at, 0)
+    report = jobs.tell_owners(app, region=region, at=recorded, reason="2026-06-02 added")
+    assert report.sent == [report.sent[0]]
+    [notice] = smtp_server.to("sam@esafety.test")
+    text = notice.get_body(preferencelist=("plain",))
+    assert text is not None
+    content = text.get_content()
+    assert "Was due: 2026-06-02" in content
+    assert "Now due: 2026-06-03" in content
