@@ -60,9 +60,11 @@ from workflows.persistence import SessionFactory, make_engine, make_session_fact
 __all__ = [
     "Scenario",
     "ScenarioError",
+    "ScenarioRun",
     "ScenarioStep",
     "load_scenario",
     "parse_scenario",
+    "replay_scenario",
     "run_scenario",
 ]
 
@@ -246,6 +248,61 @@ def _create_org(sf: SessionFactory, at: datetime) -> _Org:
     return _Org(team_id=team_id, owner_id=ids["owner"])
 
 
+@dataclass(frozen=True)
+class ScenarioRun:
+    """A replayed scenario: its case's id in the database and the DESIGN 6 document."""
+
+    case_id: int
+    document: dict[str, Any]
+
+
+def replay_scenario(sf: SessionFactory, scenario: Scenario, policy: Policy) -> ScenarioRun:
+    """Replay a checked scenario into the (migrated, empty) database behind `sf`."""
+    region = Region.parse(scenario.region)
+    clock = FixedClock(scenario.steps[0].at)
+    org = _create_org(sf, clock.now())
+    calendar = services.load_calendar(sf, region)
+
+    def policy_for(name: str) -> Policy:
+        return policy if name == policy.name else policy_by_name(name)
+
+    first = scenario.steps[0]
+    case = services.raise_concern(
+        sf,
+        facts=scenario.case,
+        at=clock.now(),
+        actor=first.actor,
+        region=region,
+        policy=policy,
+        calendar=calendar,
+        owner_id=org.owner_id,
+        team_id=org.team_id,
+        reference=f"SCN-{uuid.uuid4().hex[:8].upper()}",
+    )
+    assert case.id is not None
+    rejected: list[dict[str, Any]] = []
+    for step in scenario.steps[1:]:
+        clock.set(step.at)
+        if step.sweep:
+            services.sweep(sf, clock.now(), lambda _r: calendar, policy_for)
+            continue
+        assert step.event is not None
+        try:
+            services.apply_event(
+                sf,
+                case.id,
+                step.event,
+                at=clock.now(),
+                actor=step.actor,
+                data=step.data,
+                calendar=calendar,
+                policy=policy,
+            )
+        except (TransitionRefused, InvalidStep, InvalidEventData) as exc:
+            rejected.append({"at": _iso(clock.now()), "event": step.event, "reason": str(exc)})
+    return ScenarioRun(case.id, _document(sf, case.id, clock.now(), rejected))
+
+
 def run_scenario(
     scenario: Scenario,
     policy: Policy | None = None,
@@ -255,53 +312,10 @@ def run_scenario(
     """Replay a checked scenario against a fresh database; returns the DESIGN 6 document."""
     if policy is None:
         policy = _policy(scenario.policy, None)
-    region = Region.parse(scenario.region)
     engine = make_engine(database_url)
     try:
         upgrade(engine)
-        sf = make_session_factory(engine)
-        clock = FixedClock(scenario.steps[0].at)
-        org = _create_org(sf, clock.now())
-        calendar = services.load_calendar(sf, region)
-
-        def policy_for(name: str) -> Policy:
-            return policy if name == policy.name else policy_by_name(name)
-
-        first = scenario.steps[0]
-        case = services.raise_concern(
-            sf,
-            facts=scenario.case,
-            at=clock.now(),
-            actor=first.actor,
-            region=region,
-            policy=policy,
-            calendar=calendar,
-            owner_id=org.owner_id,
-            team_id=org.team_id,
-            reference=f"SCN-{uuid.uuid4().hex[:8].upper()}",
-        )
-        assert case.id is not None
-        rejected: list[dict[str, Any]] = []
-        for step in scenario.steps[1:]:
-            clock.set(step.at)
-            if step.sweep:
-                services.sweep(sf, clock.now(), lambda _r: calendar, policy_for)
-                continue
-            assert step.event is not None
-            try:
-                services.apply_event(
-                    sf,
-                    case.id,
-                    step.event,
-                    at=clock.now(),
-                    actor=step.actor,
-                    data=step.data,
-                    calendar=calendar,
-                    policy=policy,
-                )
-            except (TransitionRefused, InvalidStep, InvalidEventData) as exc:
-                rejected.append({"at": _iso(clock.now()), "event": step.event, "reason": str(exc)})
-        return _document(sf, case.id, clock.now(), rejected)
+        return replay_scenario(make_session_factory(engine), scenario, policy).document
     finally:
         engine.dispose()
 
