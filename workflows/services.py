@@ -43,7 +43,7 @@ from calendars import (
     london_date,
     to_utc,
 )
-from states import CaseFacts, DeadlineKind, Event, InvalidEventData, Policy
+from states import CaseFacts, DeadlineKind, Event, InvalidEventData, Policy, as_event
 from workflows import engine as domain
 from workflows.alerting import alerts_due, reschedule_alerts
 from workflows.domain import AlertStep, Case, CaseEventKind, Deadline, DeadlineStatus
@@ -272,7 +272,9 @@ def apply_event(
     """Fire `event` on the case and store the result (states, facts, deadlines, log).
 
     `expected_version`: the version the caller read (a form, an API client); a case changed since
-    then raises `StaleCase`. Refusals raise and write nothing."""
+    then raises `StaleCase`. Refusals raise and write nothing; an event name outside the contract
+    raises `states.UnknownEvent` (bad input, not a refusal)."""
+    event = as_event(event)
     at = to_utc(at)
     with sf.begin() as session:
         case = load_case(session, case_id)
