@@ -733,9 +733,10 @@ def sweep(
         .execution_options(synchronize_session=False)
     )
     total_deadlines = total_alerts = batches = 0
-    calendars: dict[str, WorkingDayCalendar] = {}
-    policies: dict[str, Policy] = {}
     while True:
+        # looked up once per batch, so that a long sweep sees a calendar changed meanwhile
+        calendars: dict[str, WorkingDayCalendar] = {}
+        policies: dict[str, Policy] = {}
         with sf.begin() as session:
             rows = session.execute(query).all()
             if not rows:
