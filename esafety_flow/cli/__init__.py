@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import typer
 
-from esafety_flow.cli import calendar_cmd, db_cmd, scenario_cmd, serve_cmd, states_cmd
+from esafety_flow.cli import (
+    alerts_cmd,
+    calendar_cmd,
+    db_cmd,
+    org_cmd,
+    scenario_cmd,
+    serve_cmd,
+    states_cmd,
+    sweep_cmd,
+    worker_cmd,
+)
 
 __all__ = ["app", "main"]
 
@@ -28,6 +38,11 @@ app.add_typer(scenario_cmd.app, name="scenario")
 app.add_typer(states_cmd.app, name="states")
 app.command("serve")(serve_cmd.serve)
 app.command("demo")(serve_cmd.demo)
+app.command("sweep")(sweep_cmd.sweep)
+app.command("worker")(worker_cmd.worker)
+app.add_typer(alerts_cmd.app, name="alerts")
+app.add_typer(org_cmd.users_app, name="users")
+app.add_typer(org_cmd.teams_app, name="teams")
 
 
 def main() -> None:

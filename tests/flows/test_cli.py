@@ -1,0 +1,161 @@
+"""`esafety users`, `esafety teams`, `esafety sweep`, `esafety alerts deliver`, `esafety worker`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from esafety_flow.bootstrap import App
+from esafety_flow.cli import app as cli
+from tests.flows.conftest import Org, referred_case
+from tests.notify.servers import SmtpSink
+from workflows import services
+from workflows.delivery import delivery_counts
+
+
+def _run(app: App, *args: str) -> tuple[int, str, str]:
+    env = {
+        "ESAFETY_DATABASE_URL": app.settings.database_url,
+        "ESAFETY_SMTP_PORT": str(app.settings.smtp_port),
+        "ESAFETY_SMTP_HOST": "127.0.0.1",
+        "ESAFETY_DELIVERY_BACKOFF_SECONDS": "0",
+        "ESAFETY_BASE_URL": "http://esafety.test",
+    }
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_org_commands_build_the_escalation_line(app: App) -> None:
+    assert _run(app, "teams", "add", "Online harm")[0] == 0
+    code, out, _ = _run(
+        app, "users", "add", "morgan", "--name", "Morgan", "--email", "m@esafety.test",
+        "--role", "manager", "--team", "Online harm",
+    )  # fmt: skip
+    assert (code, out.startswith("user morgan added")) == (0, True)
+    _run(
+        app,
+        "users",
+        "add",
+        "hana",
+        "--name",
+        "Hana",
+        "--email",
+        "h@esafety.test",
+        "--role",
+        "manager",
+    )
+    code, out, _ = _run(
+        app, "teams", "set-manager", "Online harm", "--manager", "morgan",
+        "--head-of-service", "hana",
+    )  # fmt: skip
+    assert code == 0
+    code, out, _ = _run(app, "teams", "list")
+    assert out.split("\t")[1:] == ["Online harm", "manager=morgan", "head_of_service=hana\n"]
+    code, out, _ = _run(app, "users", "list", "--team", "Online harm")
+    assert [line.split("\t")[1] for line in out.splitlines()] == ["morgan"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["users", "add", "x", "--name", "X", "--email", "x@t", "--role", "boss"],
+            "role 'boss': expected one of practitioner, manager, lado, admin, auditor",
+        ),
+        (
+            ["users", "add", "x", "--name", "X", "--email", "nope", "--role", "manager"],
+            "--email 'nope': not an email address",
+        ),
+        (
+            [
+                "users",
+                "add",
+                "x",
+                "--name",
+                "X",
+                "--email",
+                "x@t",
+                "--role",
+                "manager",
+                "--team",
+                "Nowhere",
+            ],
+            "no team named 'Nowhere'",
+        ),
+        (["teams", "add", "T", "--manager", "ghost"], "--manager 'ghost': no such user"),
+        (["teams", "set-manager", "Nowhere", "--manager", "ghost"], "no team named 'Nowhere'"),
+        (["sweep", "--as-of", "2026-13-45"], "--as-of '2026-13-45'"),
+        (["alerts", "deliver", "--channel", "sms"], "--channel 'sms': expected email or webhook"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_problem_and_writes_nothing(
+    app: App, args: list[str], message: str
+) -> None:
+    before = services.count_rows(app.session_factory)
+    code, _, err = _run(app, *args)
+    assert code == 2
+    assert message in err
+    assert services.count_rows(app.session_factory) == before
+
+
+def test_duplicate_team_is_refused(app: App) -> None:
+    assert _run(app, "teams", "add", "T")[0] == 0
+    code, _, err = _run(app, "teams", "add", "T")
+    assert code == 2
+    assert "team name 'T' is already taken" in err
+
+
+def test_sweep_then_deliver_commands_send_once(app: App, org: Org, smtp_server: SmtpSink) -> None:
+    referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    code, out, _ = _run(app, "sweep", "--as-of", "2026-03-04T09:00")
+    assert code == 0
+    assert "2 new alerts, 2 deliveries queued" in out
+    assert _run(app, "sweep", "--as-of", "2026-03-04T09:00")[1].count("0 new alerts") == 1
+    code, out, _ = _run(app, "alerts", "deliver")
+    assert (code, out) == (0, "email: 2 delivered, 0 failed\n")
+    assert _run(app, "alerts", "deliver")[1] == "email: 0 delivered, 0 failed\n"
+    assert len(smtp_server.to("sam@esafety.test")) == 2
+    assert _run(app, "alerts", "status")[1] == "email\tdelivered\t2\n"
+
+
+def test_deliver_command_exits_1_while_smtp_is_down(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    _run(app, "sweep", "--as-of", "2026-03-04T09:00")
+    smtp_server.stop()
+    code, _, err = _run(app, "alerts", "deliver")
+    assert code == 1
+    assert "cannot connect" in err
+    assert delivery_counts(app.session_factory) == {("email", "pending"): 2}
+
+
+def test_sweep_and_deliver_commands_do_not_import_prefect() -> None:
+    code = (
+        "import sys\n"
+        "from esafety_flow.cli import sweep_cmd, alerts_cmd\n"
+        "import esafety_flow.notify.jobs, esafety_flow.bootstrap\n"
+        "assert 'prefect' not in sys.modules, 'prefect imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_worker_show_prints_london_schedules(app: App) -> None:
+    code, out, _ = _run(app, "worker", "--show")
+    assert code == 0
+    assert out.splitlines() == [
+        "deadline-sweep\t*/15 * * * *\tEurope/London",
+        "deliver-alerts\t* * * * *\tEurope/London",
+        "manager-digest\t0 8 * * 1-5\tEurope/London",
+    ]
+
+
+def test_worker_refuses_a_bad_cron(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESAFETY_DIGEST_CRON", "0 25 * * *")
+    code, _, err = _run(app, "worker", "--show")
+    assert code == 2
+    assert "manager-digest: invalid cron expression '0 25 * * *'" in err

@@ -1,0 +1,78 @@
+"""The worker's deployments: Europe/London cron schedules, and which runs fire around the clock
+changes (a cron knows the time zone, not bank holidays)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime
+
+from esafety_flow.settings import Settings
+from esafety_flow.worker import deployments
+
+
+def _dates(cron: str, start: datetime, n: int) -> list[datetime]:
+    from prefect.server.schemas.schedules import CronSchedule
+
+    dates = asyncio.run(CronSchedule(cron=cron, timezone="Europe/London").get_dates(n, start))
+    return [datetime.fromtimestamp(d.timestamp(), UTC) for d in dates]
+
+
+def test_deployments_carry_the_configured_crons_in_london_time() -> None:
+    settings = Settings(digest_cron="30 7 * * 1-5")
+    built = deployments(settings)
+    assert [d.name for d in built] == ["deadline-sweep", "deliver-alerts", "manager-digest"]
+    from prefect.client.schemas.schedules import CronSchedule
+
+    crons = [s.schedule for d in built for s in d.schedules or []]
+    assert all(isinstance(c, CronSchedule) for c in crons)
+    schedules = [(c.cron, c.timezone) for c in crons if isinstance(c, CronSchedule)]
+    assert schedules == [
+        ("*/15 * * * *", "Europe/London"),
+        ("* * * * *", "Europe/London"),
+        ("30 7 * * 1-5", "Europe/London"),
+    ]
+
+
+def test_digest_stays_at_8_london_across_the_spring_clock_change() -> None:
+    fired = _dates("0 8 * * 1-5", datetime(2026, 3, 27, 0, 0, tzinfo=UTC), 2)
+    # Friday 27 March 08:00 GMT, then Monday 30 March 08:00 BST (07:00 UTC)
+    assert fired == [
+        datetime(2026, 3, 27, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, 0, tzinfo=UTC),
+    ]
+
+
+def test_digest_stays_at_8_london_across_the_autumn_clock_change() -> None:
+    fired = _dates("0 8 * * 1-5", datetime(2026, 10, 23, 0, 0, tzinfo=UTC), 2)
+    assert fired == [
+        datetime(2026, 10, 23, 7, 0, tzinfo=UTC),
+        datetime(2026, 10, 26, 8, 0, tzinfo=UTC),
+    ]
+
+
+def test_a_0130_job_around_the_clock_changes() -> None:
+    """01:30 London does not exist on 29 March (01:00 GMT -> 02:00 BST) and happens twice on
+    25 October. Prefect 3.8.8 fires such a job once each night: on 29 March at 00:30 UTC (an hour
+    early by the wall clock), on 25 October at the first 01:30 (BST). This is why no schedule of
+    ours sits between 01:00 and 02:00, and why each flow judges its scheduled instant, not a
+    wall-clock time."""
+    spring = _dates("30 1 * * *", datetime(2026, 3, 28, 0, 0, tzinfo=UTC), 3)
+    assert spring == [
+        datetime(2026, 3, 28, 1, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+        datetime(2026, 3, 30, 0, 30, tzinfo=UTC),
+    ]
+    autumn = _dates("30 1 * * *", datetime(2026, 10, 24, 0, 0, tzinfo=UTC), 3)
+    assert autumn == [
+        datetime(2026, 10, 24, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 26, 1, 30, tzinfo=UTC),
+    ]
+
+
+def test_quarter_hour_sweep_has_no_gap_through_the_spring_change() -> None:
+    fired = _dates("*/15 * * * *", datetime(2026, 3, 29, 0, 0, tzinfo=UTC), 8)
+    # 00:00 .. 00:45 GMT, then 02:00 BST (01:00 UTC) onwards: every 15 elapsed minutes
+    assert fired[0] == datetime(2026, 3, 29, 0, 0, tzinfo=UTC)
+    assert {(b - a).total_seconds() for a, b in itertools.pairwise(fired)} == {900}
