@@ -1,0 +1,68 @@
+"""`esafety demo`: about fifty cases across every pathway and deadline status, a user per role,
+and a reset (never a duplicate) when run again."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from calendars import FixedClock
+from esafety_flow.cli import app as cli
+from esafety_flow.demo import load_demo
+from workflows.persistence import cases, deadlines, make_engine, users
+
+NOW = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
+
+
+def _summary(path: Path) -> tuple[Counter[str], Counter[str], Counter[str], int]:
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        states = Counter(conn.execute(select(cases.c.state)).scalars())
+        roles = Counter(conn.execute(select(users.c.role)).scalars())
+        statuses: Counter[str] = Counter()
+        for status, due_at in conn.execute(select(deadlines.c.status, deadlines.c.due_at)):
+            statuses["overdue" if status == "open" and due_at <= NOW else status] += 1
+        restricted = len(conn.execute(select(cases.c.id).where(cases.c.restricted)).all())
+    engine.dispose()
+    return states, roles, statuses, restricted
+
+
+def test_demo_covers_every_pathway_status_and_role_and_resets(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    accounts = load_demo(path, clock=FixedClock(NOW))
+    states, roles, statuses, restricted = _summary(path)
+    assert 45 <= sum(states.values()) <= 60
+    assert set(states) == {
+        "concern",
+        "referral",
+        "early_help",
+        "assessment",
+        "strategy_discussion",
+        "section_47",
+        "review",
+        "closed",
+    }
+    assert set(roles) == {"practitioner", "manager", "lado", "admin", "auditor"}
+    assert {"open", "overdue", "met", "missed", "cancelled"} <= set(statuses)
+    assert restricted >= 1
+    assert {role for _, role, _ in accounts} == set(roles)
+    load_demo(path, clock=FixedClock(NOW))
+    again = _summary(path)
+    assert sum(again[0].values()) == sum(states.values())
+    assert again[1] == roles
+
+
+def test_demo_command_prints_sign_in_details(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo", "--load-only"])
+    assert result.exit_code == 0, result.output
+    assert "pat" in result.output
+    assert "demo-password" in result.output
+    assert (tmp_path / "esafety-demo.db").exists()

@@ -1,0 +1,230 @@
+"""What the pages do: triage on a new concern, a case taken through its steps with a refusal shown
+beside its form, the do-not-inform warning, the caseload's urgency order, the dashboard, the
+calendar admin and the logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.web.conftest import Web, csrf_of
+from workflows.persistence import cases
+
+ADULT_OWN_CHILD = {
+    "category": "adult_indecent_images",
+    "child1.name": "Robin-Zephyr",
+    "child1.age": "6",
+    "child1.flags": [
+        "lives_with_alleged_abuser",
+        "known_to_alleged_abuser",
+        "shown_in_images",
+    ],
+    "abuser.kind": "adult",
+    "abuser.flags": ["lives_with_children"],
+    "risk_factors": ["images_of_own_children"],
+}
+DISCUSSION = {
+    "attendees": ["police", "childrens_social_care", "health"],
+    "considerations.household_children_safety": "Mother protective",
+    "considerations.image_children_safety": "Child seen",
+    "considerations.when_to_inform_alleged_abuser": "After arrest",
+    "considerations.criminal_investigation": "yes",
+    "considerations.section_47_threshold_met": "yes",
+    "considerations.icpc_required": "yes",
+}
+
+
+def _post(client: TestClient, url: str, data: dict[str, object]) -> object:
+    token = csrf_of(client.get("/caseload").text)
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def _new_case(client: TestClient, form: Mapping[str, Any]) -> int:
+    token = csrf_of(client.get("/cases/new").text)
+    response = client.post("/cases/new", data={**form, "csrf_token": token})
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.endswith("?raised=1")
+    return int(location.split("/")[2].split("?")[0])
+
+
+def test_new_concern_shows_the_triage_result_at_once(web: Web) -> None:
+    client = web.client("pat")
+    case_id = _new_case(
+        client,
+        {
+            "category": "youth_produced_sexual_imagery",
+            "child1.name": "K",
+            "child1.age": "12",
+            "child1.flags": ["shown_in_images"],
+            "imagery": ["sexual_acts"],
+        },
+    )
+    page = client.get(f"/cases/{case_id}?raised=1")
+    assert page.status_code == 200
+    actions = page.text.split('id="required-actions"')[1].split("</ul>")[0]
+    assert "Immediate referral" in actions
+    same_day = page.text.split('id="same-day"')[1].split("</p>")[0]
+    assert "Immediate referral" in same_day
+    assert "4 March 2026" in same_day
+
+
+def test_consensual_imagery_between_15_year_olds_needs_no_referral(web: Web) -> None:
+    client = web.client("pat")
+    case_id = _new_case(
+        client,
+        {
+            "category": "youth_produced_sexual_imagery",
+            "child1.name": "L",
+            "child1.age": "15",
+            "child1.flags": ["shown_in_images"],
+            "child2.name": "M",
+            "child2.age": "15",
+        },
+    )
+    page = client.get(f"/cases/{case_id}?raised=1").text
+    assert 'id="same-day"' not in page
+    assert "Immediate referral" not in page.split('id="required-actions"')[-1].split("</ul>")[0]
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({}, "category"),
+        ({"category": "other", "child1.age": "7"}, "child1.name"),
+        ({"category": "other", "child1.name": "N", "child1.age": "seven"}, "child1.age"),
+    ],
+)
+def test_new_concern_errors_name_the_field_and_write_nothing(
+    web: Web, form: dict[str, object], field: str
+) -> None:
+    client = web.client("pat")
+    with web.app.session_factory() as s:
+        before = s.execute(select(func.count()).select_from(cases)).scalar_one()
+    token = csrf_of(client.get("/cases/new").text)
+    response = client.post("/cases/new", data={**form, "csrf_token": token})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert f'href="#{field.replace(".", "-").replace("_", "-")}"' in response.text
+    with web.app.session_factory() as s:
+        assert s.execute(select(func.count()).select_from(cases)).scalar_one() == before
+
+
+def test_referral_to_section_47_with_the_gate_refused_then_satisfied(
+    web: Web, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = web.client("pat")
+    case_id = _new_case(client, ADULT_OWN_CHILD)
+    page = client.get(f"/cases/{case_id}").text
+    assert "Do not inform the family" in page
+    url = f"/cases/{case_id}/events"
+
+    def fire(event: str, data: Mapping[str, Any], status: int = 303) -> str:
+        web.clock.advance(timedelta(minutes=20))
+        response = client.post(
+            f"{url}/{event}", data={**data, "csrf_token": csrf_of(client.get("/caseload").text)}
+        )
+        assert response.status_code == status, response.text
+        return str(response.text)
+
+    fire("refer", {"referred_to": ["police", "childrens_social_care"]})
+    fire("convene_strategy_discussion", {"urgent": "yes"})
+    fire("hold_strategy_discussion", DISCUSSION)
+    refused = fire("start_section_47", {}, status=409)
+    reason = refused.split('id="refusal-start_section_47"')[1].split("</div>")[0]
+    assert "leave" in reason
+    assert "home" in reason
+    fire(
+        "record_facts",
+        {
+            "leave_home_decision": "stays",
+            "working_agreement.supervision_of_contact": "Supervised by mother",
+            "working_agreement.intimate_care": "Mother only",
+            "working_agreement.entry_to_childrens_rooms": "Never",
+            "working_agreement.sleepovers": "None",
+            "working_agreement.review_date": "2026-04-15",
+        },
+    )
+    fire("start_section_47", {})
+    page = client.get(f"/cases/{case_id}").text
+    assert 'aria-current="step">Section 47 (now)' in page
+    assert "Initial child protection conference" in page.split('id="deadlines"')[1]
+    assert "Robin-Zephyr" in page  # the page shows the child; the logs never do
+    assert all("Robin-Zephyr" not in r.getMessage() for r in caplog.records)
+
+
+def test_a_wrong_version_in_a_form_is_refused_as_stale(web: Web) -> None:
+    client = web.client("pat")
+    response = _post(
+        client,
+        f"/cases/{web.north_case}/events/refer",
+        {"referred_to": ["police"], "expected_version": "99"},
+    )
+    assert getattr(response, "status_code", None) == 409
+    assert "someone else changed this case" in getattr(response, "text", "")
+
+
+def test_caseload_is_sorted_by_urgency_with_rag(web: Web) -> None:
+    client = web.client("pat")
+    _new_case(client, {"category": "online_bullying", "child1.name": "Q"})
+    web.clock.advance(timedelta(days=1))  # the 4 March same-day referral is now overdue
+    page = client.get("/caseload").text
+    rows = page.split("<tbody")[1].split("</tbody>")[0].split("<tr")[1:]
+    assert "Overdue" in rows[0]
+    assert "Immediate referral" in rows[0]
+    assert "No deadline" in rows[-1]
+
+
+def test_manager_sees_an_overdue_item_on_the_dashboard(web: Web) -> None:
+    manager = web.client("morgan")
+    web.clock.advance(timedelta(days=1))
+    page = manager.get("/dashboard")
+    assert page.status_code == 200
+    overdue = page.text.split('id="overdue"')[1].split("</table>")[0]
+    assert "Immediate referral" in overdue
+    assert "Pat Practitioner" in overdue
+    by_worker = page.text.split('id="by-worker"')[1].split("</table>")[0]
+    assert "Pat Practitioner" in by_worker
+    assert 'id="timeliness-chart"' in page.text
+    # another team's case is not on this manager's dashboard
+    assert f"/cases/{web.south_case}" not in page.text
+
+
+def test_calendar_admin_adds_a_day_and_reports_the_deadlines_moved(web: Web) -> None:
+    pat = web.client("pat")
+    _post(pat, f"/cases/{web.north_case}/events/refer", {"referred_to": ["police"]})
+    # due Thursday 5 March 2026: this referral decision and the teacher case's LADO referral
+    # (1 working day from 4 March); a one-off holiday that day moves both to Friday 6 March
+    admin = web.client("ada")
+    page = admin.get("/calendar?year=2026")
+    assert "Good Friday" in page.text
+    response = admin.post(
+        "/calendar/days",
+        data={"date": "2026-03-05", "name": "Extra bank holiday", "csrf_token": csrf_of(page.text)},
+    )
+    assert response.status_code == 200
+    moved = response.text.split('id="moved"')[1].split("</p>")[0]
+    assert "2 open deadlines moved" in moved
+    assert "Extra bank holiday" in response.text.split('id="holidays"')[1]
+    case = pat.get(f"/cases/{web.north_case}").text.split('id="deadlines"')[1]
+    assert "6 March 2026" in case
+
+
+def test_calendar_day_errors_name_the_field(web: Web) -> None:
+    admin = web.client("ada")
+    token = csrf_of(admin.get("/calendar").text)
+    bad = admin.post(
+        "/calendar/days", data={"date": "19/09/2022", "name": "X", "csrf_token": token}
+    )
+    assert bad.status_code == 400
+    assert 'href="#day-date"' in bad.text
+    unnamed = admin.post("/calendar/days", data={"date": "2026-03-05", "csrf_token": token})
+    assert unnamed.status_code == 400
+    assert 'href="#day-name"' in unnamed.text
