@@ -21,7 +21,6 @@ or undone; a re-run produces nothing twice and misses nothing.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,7 +39,6 @@ from calendars import (
     Region,
     WorkingDayCalendar,
     build_calendar,
-    london_date,
     to_utc,
 )
 from states import CaseFacts, DeadlineKind, Event, InvalidEventData, Policy, as_event
@@ -55,6 +53,7 @@ from workflows.persistence.repository import (
     load_case,
     load_events,
     save_case,
+    snapshot_case,
     snapshot_deadlines,
 )
 from workflows.persistence.tables import (
@@ -221,10 +220,6 @@ def _facts(facts: CaseFacts | Mapping[str, Any]) -> CaseFacts:
         raise InvalidEventData(f"raise_concern: {problems}") from None
 
 
-def _new_reference(at: datetime) -> str:
-    return f"ESF-{london_date(at):%Y%m%d}-{secrets.token_hex(3).upper()}"
-
-
 def raise_concern(
     sf: SessionFactory,
     *,
@@ -248,7 +243,7 @@ def raise_concern(
         region=Region(region),
         policy=policy,
         calendar=calendar,
-        reference=reference or _new_reference(at),
+        reference=reference or "",  # empty: persistence assigns ESF-<id>
     )
     case.owner_id = owner_id
     case.team_id = team_id
@@ -285,7 +280,7 @@ def apply_event(
             )
         loaded_version = case.version
         before = snapshot_deadlines(case)
-        facts_before = case.facts.model_dump(mode="json")
+        case_before = snapshot_case(case)
         domain.fire(case, event, at=at, actor=actor, data=data, calendar=calendar, policy=policy)
         save_case(
             session,
@@ -293,7 +288,7 @@ def apply_event(
             at=at,
             loaded_version=loaded_version,
             deadlines_before=before,
-            facts_before=facts_before,
+            case_before=case_before,
         )
     return case
 

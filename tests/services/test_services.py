@@ -76,7 +76,8 @@ def test_raise_concern_stores_case_deadlines_subjects_and_log(
     case = services.get_case(session_factory, case_id)
     assert case.state.value == "concern"
     assert case.version == 1
-    assert case.reference.startswith("ESF-20260302-")
+    assert case.reference == f"ESF-{case_id:06d}"
+    assert case.history[0].data["reference"] == case.reference
     assert [(d.kind.value, d.due_date, d.status.value) for d in case.deadlines] == [
         ("immediate_referral", date(2026, 3, 2), "open")
     ]

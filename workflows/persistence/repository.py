@@ -45,6 +45,7 @@ __all__ = [
     "load_case",
     "load_events",
     "save_case",
+    "snapshot_case",
     "snapshot_deadlines",
 ]
 
@@ -65,6 +66,32 @@ _DEADLINE_COLUMNS = (
     deadlines.c.next_alert_at,
     deadlines.c.next_alert_level,
 )
+
+
+# Statements built once, with bound parameters, so that SQLAlchemy's compiled cache is hit at once
+# and no per-call statement building is paid (bench/events.py). They are executed on the session's
+# connection: Core execution, no ORM objects.
+# the case and its deadlines in one round trip (a case has a handful of deadlines)
+_SELECT_CASE_WITH_DEADLINES = (
+    select(cases, *(c.label(f"d_{c.name}") for c in _DEADLINE_COLUMNS))
+    .select_from(cases.outerjoin(deadlines, deadlines.c.case_id == cases.c.id))
+    .where(cases.c.id == bindparam("b_case_id"))
+    .order_by(deadlines.c.id)
+)
+_SELECT_EVENTS = (
+    select(case_events)
+    .where(case_events.c.case_id == bindparam("b_case_id"))
+    .order_by(case_events.c.seq)
+)
+# SET takes every key of the parameters that names a column; WHERE carries the optimistic lock
+_UPDATE_CASE = update(cases).where(
+    cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version")
+)
+_UPDATE_DEADLINE = update(deadlines).where(deadlines.c.id == bindparam("b_id"))
+_INSERT_DEADLINES = insert(deadlines).returning(deadlines.c.id, sort_by_parameter_order=True)
+_INSERT_EVENTS = insert(case_events)
+_DELETE_SUBJECTS = delete(subjects).where(subjects.c.case_id == bindparam("b_case_id"))
+_INSERT_SUBJECTS = insert(subjects)
 
 
 def deadline_from_row(row: Row[Any] | Mapping[str, Any]) -> Deadline:
@@ -112,6 +139,14 @@ def snapshot_deadlines(case: Case) -> DeadlineSnapshot:
         for d in case.deadlines
         if d.id is not None
     }
+
+
+_MISSING = object()
+
+
+def snapshot_case(case: Case) -> dict[str, Any]:
+    """The stored column values of a loaded case, to write back only what changed."""
+    return _case_values(case)
 
 
 def event_from_row(row: Row[Any]) -> CaseEvent:
@@ -175,17 +210,15 @@ def _case_values(case: Case) -> dict[str, Any]:
 
 def load_events(session: Session, case_id: int) -> list[CaseEvent]:
     """The case's log, oldest first."""
-    rows = session.execute(
-        select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq)
-    )
+    rows = session.connection().execute(_SELECT_EVENTS, {"b_case_id": case_id})
     return [event_from_row(r) for r in rows]
 
 
 def load_case(session: Session, case_id: int, *, with_history: bool = False) -> Case:
-    row = session.execute(select(cases).where(cases.c.id == case_id)).first()
-    if row is None:
+    rows = session.connection().execute(_SELECT_CASE_WITH_DEADLINES, {"b_case_id": case_id}).all()
+    if not rows:
         raise CaseNotFound(f"no case with id {case_id}")
-    m = row._mapping
+    m = rows[0]._mapping
     case = Case(
         id=m["id"],
         reference=m["reference"],
@@ -209,12 +242,9 @@ def load_case(session: Session, case_id: int, *, with_history: bool = False) -> 
         created_at=m["created_at"],
     )
     case.deadlines = [
-        deadline_from_row(r)
-        for r in session.execute(
-            select(*_DEADLINE_COLUMNS)
-            .where(deadlines.c.case_id == case_id)
-            .order_by(deadlines.c.id)
-        )
+        deadline_from_row({c.name: r._mapping[f"d_{c.name}"] for c in _DEADLINE_COLUMNS})
+        for r in rows
+        if r._mapping["d_id"] is not None
     ]
     if with_history:
         case.history = load_events(session, case_id)
@@ -244,17 +274,18 @@ def _subject_rows(case_id: int, facts: CaseFacts) -> list[dict[str, Any]]:
 
 
 def _write_subjects(session: Session, case_id: int, facts: CaseFacts) -> None:
-    session.execute(delete(subjects).where(subjects.c.case_id == case_id))
+    conn = session.connection()
+    conn.execute(_DELETE_SUBJECTS, {"b_case_id": case_id})
     rows = _subject_rows(case_id, facts)
     if rows:
-        session.execute(insert(subjects), rows)
+        conn.execute(_INSERT_SUBJECTS, rows)
 
 
 def _append_events(session: Session, case_id: int, events: Sequence[CaseEvent]) -> None:
     if not events:
         return
-    session.execute(
-        insert(case_events),
+    session.connection().execute(
+        _INSERT_EVENTS,
         [
             {
                 "case_id": case_id,
@@ -284,26 +315,20 @@ def _write_deadlines(session: Session, case: Case, before: DeadlineSnapshot | No
         values = _deadline_values(d, case.id)
         if before is None or before.get(d.id) != tuple(values.values()):
             changed.append({"b_id": d.id, **values})
+    conn = session.connection()
     if changed:
-        session.execute(
-            update(deadlines)
-            .where(deadlines.c.id == bindparam("b_id"))
-            .execution_options(synchronize_session=False),
-            changed,
-        )
+        conn.execute(_UPDATE_DEADLINE, changed)
     if new:
-        ids = session.execute(
-            insert(deadlines).returning(deadlines.c.id, sort_by_parameter_order=True),
-            [_deadline_values(d, case.id) for d in new],
-        ).scalars()
+        ids = conn.execute(_INSERT_DEADLINES, [_deadline_values(d, case.id) for d in new]).scalars()
         for d, new_id in zip(new, ids, strict=True):
             d.id = new_id
             d.case_id = case.id
 
 
 def insert_case(session: Session, case: Case, *, at: datetime) -> int:
-    """Insert a new case (reference `ESF-<id>` unless it has one), its deadlines, subjects and
-    log. Sets `case.id`, `case.reference` and `case.version` (1)."""
+    """Insert a new case, its deadlines, subjects and log. A case without a reference gets
+    `ESF-<id>` (zero-padded), also written into its `raise_concern` log entry before the log is
+    appended. Sets `case.id`, `case.reference` and `case.version` (1)."""
     placeholder = case.reference or f"pending-{uuid.uuid4().hex}"
     case_id: int = session.execute(
         insert(cases)
@@ -319,6 +344,9 @@ def insert_case(session: Session, case: Case, *, at: datetime) -> int:
     if not case.reference:
         case.reference = f"ESF-{case_id:06d}"
         session.execute(update(cases).where(cases.c.id == case_id).values(reference=case.reference))
+        for event in case.pending_events:
+            if event.data.get("reference") == "":
+                event.data["reference"] = case.reference
     case.id = case_id
     case.version = 1
     for d in case.deadlines:
@@ -336,26 +364,34 @@ def save_case(
     at: datetime,
     loaded_version: int,
     deadlines_before: DeadlineSnapshot,
-    facts_before: dict[str, Any] | None = None,
+    case_before: dict[str, Any] | None = None,
 ) -> None:
     """Write a loaded and changed case back. The UPDATE carries `version = loaded_version` in its
     WHERE clause: if another transaction changed the case first, no row matches and `StaleCase`
-    is raised before anything else is written (the caller's transaction then rolls back)."""
+    is raised before anything else is written (the caller's transaction then rolls back).
+    With `case_before` (from `snapshot_case` at load time) only the changed columns are written
+    and the subjects are rewritten only when the facts changed."""
     assert case.id is not None
     values = _case_values(case)
-    result = session.execute(
-        update(cases)
-        .where(cases.c.id == case.id, cases.c.version == loaded_version)
-        .values(**values, updated_at=at, version=loaded_version + 1)
-        .execution_options(synchronize_session=False)
+    if case_before is not None:  # write only the columns that changed
+        values = {k: v for k, v in values.items() if case_before.get(k, _MISSING) != v}
+    result = session.connection().execute(
+        _UPDATE_CASE,
+        {
+            **values,
+            "updated_at": at,
+            "version": loaded_version + 1,
+            "b_id": case.id,
+            "b_version": loaded_version,
+        },
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise StaleCase(
             f"case {case.reference} was changed by someone else since it was read "
             f"(version {loaded_version}); reload it and try again"
         )
     case.version = loaded_version + 1
     _write_deadlines(session, case, deadlines_before)
-    if facts_before is not None and facts_before != values["facts"]:
+    if "facts" in values and (case_before is None or case_before.get("facts") != values["facts"]):
         _write_subjects(session, case.id, case.facts)
     _append_events(session, case.id, case.drain_events())
