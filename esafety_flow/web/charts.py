@@ -24,7 +24,7 @@ def timeliness_chart(weeks: Sequence[TimelinessWeek], kinds: Sequence[str]) -> s
     parts = [
         f'<svg class="app-chart" id="timeliness-chart" role="img" aria-labelledby="chart-title" '
         f'viewBox="0 0 {width} {height + 30}" width="{width}" height="{height + 30}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
+        f'font-family="GDS Transport, arial, sans-serif" xmlns="http://www.w3.org/2000/svg">',
         '<title id="chart-title">Percentage of deadlines met in time, by week</title>',
     ]
     for pct in (0, 50, 100):
@@ -41,8 +41,13 @@ def timeliness_chart(weeks: Sequence[TimelinessWeek], kinds: Sequence[str]) -> s
             if w is None or w.percent is None:
                 continue
             h = plot_h * w.percent / 100
+            x = x0 + bar * (k + 0.5)
             parts.append(
-                f'<rect x="{x0 + bar * (k + 0.5):.1f}" y="{top + plot_h - h:.1f}" '
+                f'<text x="{x + bar / 2:.1f}" y="{top + plot_h - h - 3:.1f}" text-anchor="middle" '
+                f'font-size="10" fill="#0b0c0c">{w.percent:.0f}%</text>'
+            )
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" '
                 f'width="{bar:.1f}" height="{h:.1f}" fill="{_COLOURS[k % 2]}">'
                 f"<title>{escape(kind.replace('_', ' '))}, week of {start.isoformat()}: "
                 f"{w.met} of {w.total} met in time</title></rect>"

@@ -1,0 +1,141 @@
+"""The journeys of issue 4 item 5 in headless Chromium, with axe-core on every page visited."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator
+
+from tests.browser.conftest import Pages
+
+pytestmark = pytest.mark.browser
+
+
+def _open(p: Pages, event: str) -> Locator:
+    """The action's form container on the case page, opened."""
+    box = p.page.locator(f"#action-{event}")
+    summary = box.locator("summary")
+    if summary.count() and box.get_attribute("open") is None:
+        summary.click()
+    return box
+
+
+def _submit(p: Pages, event: str) -> None:
+    p.page.locator(f"#submit-{event}").click()
+    p.check()
+
+
+def _yes(box: Locator, question: str) -> None:
+    box.locator("fieldset", has_text=question).get_by_label("Yes").check()
+
+
+def test_sign_in_and_see_my_caseload(pages: Pages) -> None:
+    pages.sign_in("pat")
+    assert pages.page.get_by_role("heading", name="My caseload").is_visible()
+    assert pages.page.locator("table.govuk-table tbody tr").count() > 0
+
+
+def test_wrong_password_is_shown_as_an_error(pages: Pages) -> None:
+    pages.sign_in("pat", "not-the-password")
+    assert pages.page.get_by_text("Enter a correct username and password").first.is_visible()
+
+
+def test_under_13_imagery_needs_an_immediate_referral(pages: Pages) -> None:
+    pages.sign_in("pat")
+    pages.goto("/cases/new")
+    page = pages.page
+    page.get_by_label("Kind of online harm").select_option("youth_produced_sexual_imagery")
+    page.locator("#child1-name").fill("K.L.")
+    page.locator("#child1-age").fill("12")
+    page.locator("#child1-flags-4").check()  # shown in images
+    page.get_by_label("Sexual acts").check()
+    page.locator("#submit-concern").click()
+    pages.check()
+    actions = page.locator("#required-actions")
+    assert "Immediate referral" in actions.inner_text()
+    assert "Immediate referral" in page.locator("#same-day").inner_text()
+
+
+def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> None:
+    pages.sign_in("pat")
+    pages.goto("/cases/new")
+    page = pages.page
+    page.get_by_label("Kind of online harm").select_option("adult_indecent_images")
+    page.locator("#child1-name").fill("R.Z.")
+    page.locator("#child1-age").fill("6")
+    for n in (2, 3, 4):  # lives with, known to, shown in images
+        page.locator(f"#child1-flags-{n}").check()
+    page.get_by_label("Adult", exact=True).check()
+    page.get_by_label("Lives with children").check()
+    page.get_by_label("Images of own children").check()
+    page.locator("#submit-concern").click()
+    pages.check()
+    assert page.get_by_text("Do not inform the family").first.is_visible()
+
+    box = _open(pages, "refer")
+    box.get_by_label("Police").check()
+    box.get_by_label("Children's social care").check()
+    _submit(pages, "refer")
+
+    box = _open(pages, "convene_strategy_discussion")
+    _yes(box, "urgent")
+    _submit(pages, "convene_strategy_discussion")
+
+    box = _open(pages, "hold_strategy_discussion")
+    for agency in ("Police", "Children's social care", "Health"):
+        box.get_by_label(agency, exact=True).check()
+    box.get_by_label("Safety of the children in the household").fill("Mother protective")
+    box.get_by_label("Safety of the children shown").fill("Child seen today")
+    box.get_by_label("When the alleged abuser").fill("After police arrest")
+    _yes(box, "criminal investigation")
+    _yes(box, "Section 47 threshold")
+    _yes(box, "initial child protection conference")
+    _submit(pages, "hold_strategy_discussion")
+
+    _submit(pages, "start_section_47")
+    refusal = page.locator("#refusal-start_section_47").inner_text()
+    assert re.search(r"leave.*home", refusal), refusal
+
+    box = _open(pages, "record_facts")
+    box.get_by_label("Stays").check()
+    box.get_by_label("Working agreement: supervision of contact").fill("Supervised by mother")
+    box.get_by_label("Working agreement: intimate care").fill("Mother only")
+    box.get_by_label("Working agreement: entry to children's rooms").fill("Never")
+    box.get_by_label("Working agreement: sleepovers").fill("None")
+    box.get_by_label("Working agreement review date").fill("2030-01-15")
+    _submit(pages, "record_facts")
+
+    _submit(pages, "start_section_47")
+    assert "Section 47 (now)" in page.locator("#state-diagram").inner_text()
+    assert "Initial child protection conference" in page.locator("#deadlines").inner_text()
+
+
+def test_manager_sees_an_overdue_item_on_the_dashboard(pages: Pages) -> None:
+    pages.sign_in("morgan")
+    pages.goto("/dashboard")
+    overdue = pages.page.locator("#overdue tbody tr")
+    assert overdue.count() > 0
+    assert pages.page.locator("#timeliness-chart").is_visible()
+    pages.goto("/caseload?scope=team")
+    pages.goto("/calendar")
+
+
+def test_admin_calendar_and_auditor_pages(pages: Pages) -> None:
+    pages.sign_in("ada")
+    pages.goto("/calendar?region=scotland&year=2026")
+    assert "Andrew" in pages.page.locator("#holidays").inner_text()
+    pages.page.get_by_role("button", name=re.compile("Sign out")).click()
+    pages.check()
+    pages.sign_in("audrey")
+    pages.goto("/audit")
+
+
+def test_the_accessibility_check_fails_on_a_violation(pages: Pages) -> None:
+    pages.goto("/sign-in")
+    pages.page.evaluate(
+        "() => { const i = document.createElement('img'); i.src = '/assets/images/favicon.svg';"
+        " document.querySelector('main').appendChild(i); }"
+    )
+    with pytest.raises(AssertionError, match="image-alt"):
+        pages.check()
