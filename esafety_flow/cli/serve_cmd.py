@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import secrets
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-__all__ = ["demo", "serve"]
-
-
-def _web_context(app: object) -> object:
+if TYPE_CHECKING:
     from esafety_flow.bootstrap import App
+    from esafety_flow.settings import Settings
+    from esafety_flow.web import WebContext
+
+__all__ = ["demo", "run_server", "serve", "web_context"]
+
+
+def web_context(app: App) -> WebContext:
+    """The web app's view of the bootstrapped service."""
     from esafety_flow.web import DEFAULT_FRONTEND_DIR, WebContext
 
-    assert isinstance(app, App)
     if not (DEFAULT_FRONTEND_DIR / "govuk-frontend").is_dir():
         typer.echo(
             "warning: node_modules/govuk-frontend is missing: run ./dev setup (npm ci) "
@@ -35,16 +39,15 @@ def _web_context(app: object) -> object:
     )
 
 
-def run_server(host: str, port: int) -> None:
+def run_server(host: str, port: int, settings: Settings | None = None) -> None:
     """Migrate the database if needed and serve until interrupted."""
     import uvicorn
 
     from esafety_flow.bootstrap import bootstrap
-    from esafety_flow.web import WebContext, create_app
+    from esafety_flow.web import create_app
 
-    app = bootstrap()
-    ctx = _web_context(app)
-    assert isinstance(ctx, WebContext)
+    app = bootstrap(settings)
+    ctx = web_context(app)
     typer.echo(f"esafety-flow on http://{host}:{port}/ (API docs at /api/docs)")
     # access logs carry method, path and status only: ids, never names or form contents
     uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
@@ -67,15 +70,16 @@ def demo(
     ] = False,
 ) -> None:
     """Reset the demo database, load about fifty cases, print the sign-in details and serve."""
-    from esafety_flow.demo import load_demo
+    from esafety_flow.demo import DEMO_API_TOKEN, DEMO_DATABASE, demo_settings, load_demo
 
     try:
         accounts = load_demo()
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    typer.echo("Demo data loaded. Sign in with any of these (password for all: see below):")
+    typer.echo(f"Demo data loaded into {DEMO_DATABASE} (rebuilt on every run). Sign in with:")
     for username, role, password in accounts:
-        typer.echo(f"  {username:<14} {role:<13} password: {password}")
+        typer.echo(f"  username {username:<8} password {password}   ({role})")
+    typer.echo(f"API token of pat, for /api/v1: {DEMO_API_TOKEN}")
     if not load_only:
-        run_server(host, port)
+        run_server(host, port, demo_settings())

@@ -22,10 +22,10 @@ from playwright.sync_api import Browser, Page
 
 from calendars import SystemClock
 from esafety_flow.bootstrap import bootstrap
+from esafety_flow.cli.serve_cmd import web_context
 from esafety_flow.demo import load_demo_into
 from esafety_flow.settings import Settings
 from esafety_flow.web import DEFAULT_FRONTEND_DIR, create_app
-from tests.web.conftest import web_context
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

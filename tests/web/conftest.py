@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 
 from calendars import FixedClock, Region
 from esafety_flow.bootstrap import App
+from esafety_flow.cli.serve_cmd import web_context
 from esafety_flow.demo import DEMO_API_TOKEN, DEMO_PASSWORD, load_demo_into
 from esafety_flow.settings import Settings
-from esafety_flow.web import WebContext, create_app
+from esafety_flow.web import create_app
 from states import ENGLAND_2023
 from workflows import queries, services
 from workflows.persistence import SessionFactory
@@ -49,18 +50,6 @@ class Web:
         if username is not None:
             sign_in(client, username)
         return client
-
-
-def web_context(app: App) -> WebContext:
-    return WebContext(
-        session_factory=app.session_factory,
-        clock=app.clock,
-        region=app.region,
-        policy=app.policy,
-        calendar_for=app.calendar_for,
-        policy_for=app.policy_for,
-        secret_key="test-secret",
-    )
 
 
 def csrf_of(html: str) -> str:
