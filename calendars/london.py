@@ -7,6 +7,7 @@ Europe/London calendar date of an instant (DESIGN 3.2).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from calendars.errors import CalendarError, NaiveDatetimeError
@@ -28,8 +29,11 @@ def london_date(instant: datetime) -> date:
     return to_utc(instant).astimezone(LONDON).date()
 
 
+@lru_cache(maxsize=16_384)
 def end_of_london_day(d: date) -> datetime:
-    """The aware UTC instant at which London date `d` ends (00:00 London of the next day)."""
+    """The aware UTC instant at which London date `d` ends (00:00 London of the next day).
+
+    Cached: the sweep and the deadline engine ask for the same few hundred dates many times."""
     return datetime.combine(d + timedelta(days=1), time(0), tzinfo=LONDON).astimezone(UTC)
 
 
