@@ -254,7 +254,6 @@ def caseload(
     *,
     owner_id: int | None = None,
     team_ids: Iterable[int] | None = None,
-    include_unrestricted: bool = True,
     restricted_all: bool = False,
     restricted_manager_id: int | None = None,
     open_only: bool = True,
@@ -263,9 +262,10 @@ def caseload(
     """Cases visible under the given filter with their next open deadline, most urgent first
     (cases with no open deadline last).
 
-    Visibility is the caller's decision, expressed as: `owner_id` (my caseload), `team_ids`
-    (unrestricted cases of those teams), `restricted_all` (every restricted case: LADOs) and
-    `restricted_manager_id` (restricted cases naming that manager). Several are OR-ed together.
+    Visibility is the caller's decision, expressed as: `team_ids` (unrestricted cases of those
+    teams), `restricted_all` (every restricted case: LADOs) and `restricted_manager_id`
+    (restricted cases naming that manager), OR-ed together; `owner_id` then narrows them to the
+    cases that user owns (my caseload).
     """
     nd = (
         select(
@@ -276,10 +276,8 @@ def caseload(
         .group_by(deadlines.c.case_id)
     )
     conditions = []
-    if owner_id is not None:
-        conditions.append(cases.c.owner_id == owner_id)
     team_list = sorted(set(team_ids or ()))
-    if team_list and include_unrestricted:
+    if team_list:
         conditions.append(and_(cases.c.team_id.in_(team_list), cases.c.restricted.is_(False)))
     if restricted_all:
         conditions.append(cases.c.restricted.is_(True))
@@ -297,6 +295,8 @@ def caseload(
     if not conditions:
         return []
     where = or_(*conditions)
+    if owner_id is not None:
+        where = and_(cases.c.owner_id == owner_id, where)
     if open_only:
         where = and_(where, cases.c.state != "closed")
     visible = select(cases.c.id).where(where).subquery()

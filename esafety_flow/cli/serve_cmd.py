@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -9,11 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from esafety_flow.bootstrap import App
-    from esafety_flow.settings import Settings
     from esafety_flow.web import WebContext
 
-__all__ = ["demo", "run_server", "serve", "web_context"]
+__all__ = ["app_from_environment", "demo", "run_server", "serve", "web_context"]
 
 
 def web_context(app: App) -> WebContext:
@@ -39,27 +41,46 @@ def web_context(app: App) -> WebContext:
     )
 
 
-def run_server(host: str, port: int, settings: Settings | None = None) -> None:
-    """Migrate the database if needed and serve until interrupted."""
-    import uvicorn
-
+def app_from_environment() -> FastAPI:
+    """The app over the database of ESAFETY_* (the uvicorn factory of each worker process;
+    `run_server` has migrated the database already)."""
     from esafety_flow.bootstrap import bootstrap
     from esafety_flow.web import create_app
 
-    app = bootstrap(settings)
-    ctx = web_context(app)
+    return create_app(web_context(bootstrap(migrate=False)))
+
+
+def run_server(host: str, port: int, *, workers: int = 1, database_url: str | None = None) -> None:
+    """Migrate the database if needed and serve until interrupted, in `workers` processes."""
+    import uvicorn
+
+    from esafety_flow.bootstrap import bootstrap
+
+    if database_url is not None:
+        os.environ["ESAFETY_DATABASE_URL"] = database_url
+    # every worker must sign and check session cookies with the same key
+    os.environ.setdefault("ESAFETY_SECRET_KEY", secrets.token_urlsafe(32))
+    bootstrap().close()  # migrate once, before the workers start
     typer.echo(f"esafety-flow on http://{host}:{port}/ (API docs at /api/docs)")
     # access logs carry method, path and status only: ids, never names or form contents
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
+    uvicorn.run(
+        "esafety_flow.cli.serve_cmd:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 Host = Annotated[str, typer.Option(help="interface to listen on")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port")]
+Workers = Annotated[int, typer.Option(min=1, max=64, help="server processes")]
 
 
-def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def serve(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> None:
     """Serve the web app and JSON API on the configured database (ESAFETY_DATABASE_URL)."""
-    run_server(host, port)
+    run_server(host, port, workers=workers)
 
 
 def demo(
@@ -82,4 +103,4 @@ def demo(
         typer.echo(f"  username {username:<8} password {password}   ({role})")
     typer.echo(f"API token of pat, for /api/v1: {DEMO_API_TOKEN}")
     if not load_only:
-        run_server(host, port, demo_settings())
+        run_server(host, port, database_url=demo_settings().database_url)

@@ -49,6 +49,11 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
 
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness for load balancers (touches nothing: no database, no session)."""
+        return {"status": "ok"}
+
     @app.exception_handler(api.ApiError)
     def _api_error(request: Request, exc: api.ApiError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

@@ -96,6 +96,7 @@ def _environment() -> Environment:
             ]
         ),
         autoescape=select_autoescape(["html"]),
+        auto_reload=False,  # templates ship with the package: no stat() per render
     )
     env.filters.update(label=_label, day=_day, when=_when, describe=_describe, app_item=_item)
     env.filters["app_region"] = _region_item

@@ -3,12 +3,14 @@ manager dashboard, calendar admin and the case-view audit."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from calendars import Region, UnknownRegionError, london_date
@@ -33,6 +35,7 @@ from esafety_flow.web.common import (
     load_viewer,
     rag,
     render,
+    templates,
 )
 from esafety_flow.web.forms import (
     CONCERN_CHOICES,
@@ -54,7 +57,7 @@ from states import (
 from workflows import Case, StaleCase, TransitionRefused, queries, services
 from workflows.errors import CaseNotFound
 
-__all__ = ["allowed_events", "router"]
+__all__ = ["allowed_events", "event_fields_html", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,6 +65,13 @@ TIMELINESS_KINDS = (
     DeadlineKind.SINGLE_ASSESSMENT.value,
     DeadlineKind.INITIAL_CHILD_PROTECTION_CONFERENCE.value,
 )
+
+
+@functools.cache
+def event_fields_html(event: Event) -> Markup:
+    """The fields of the event's form, rendered once (they depend on nothing but the event)."""
+    template = templates.env.get_template("_event_fields.html")
+    return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value))
 
 
 def _require(request: Request) -> Viewer:
@@ -136,9 +146,8 @@ async def sign_out(request: Request) -> Response:
 
 def caseload_filter(viewer: Viewer, scope: str) -> dict[str, Any]:
     """The `queries.caseload` arguments for what the viewer may see (`mine`: their own cases)."""
-    if scope == "mine":
-        return {"owner_id": viewer.id}
     return {
+        "owner_id": viewer.id if scope == "mine" else None,
         "team_ids": viewer.team_ids,
         "restricted_all": viewer.role is Role.LADO,
         "restricted_manager_id": viewer.id if viewer.role is Role.MANAGER else None,
@@ -152,10 +161,9 @@ def caseload_page(request: Request, scope: str = "mine") -> Response:
         raise Forbidden("only caseworkers have a caseload")
     ctx = ctx_of(request)
     scope = "team" if scope == "team" else "mine"
+    # "mine" is the viewer's own cases among those they may read (a case they own in a team
+    # they have left is not shown)
     rows = queries.caseload(ctx.session_factory, **caseload_filter(viewer, scope))
-    if scope == "mine":
-        # a case owned by the viewer that they may no longer read (moved team) is left out
-        rows = [r for r in rows if _readable_row(ctx, viewer, r.id)]
     now = ctx.clock.now()
     soon = due_soon_limit(
         ctx.calendar_for(ctx.region), london_date(now), ctx.policy.alerts.due_soon_working_days
@@ -167,11 +175,6 @@ def caseload_page(request: Request, scope: str = "mine") -> Response:
         {"title": "Caseload", "rows": tagged, "scope": scope, "active": "caseload"},
         viewer=viewer,
     )
-
-
-def _readable_row(ctx: Any, viewer: Viewer, case_id: int) -> bool:
-    access = queries.case_access(ctx.session_factory, case_id)
-    return access is not None and can_read_case(viewer, access)
 
 
 def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.CaseAccess:
@@ -287,6 +290,7 @@ def _case_page(
         {
             "event": ev.value,
             "fields": EVENT_FORMS.get(ev, ()),
+            "fields_html": event_fields_html(ev),
             "reason": refused[1] if refused and refused[0] == ev.value else None,
         }
         for ev in allowed_events(case)
