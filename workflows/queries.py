@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflows.persistence.tables import (
@@ -31,6 +31,7 @@ from workflows.persistence.tables import (
 __all__ = [
     "CaseAccess",
     "CaseloadRow",
+    "Dashboard",
     "DashboardItem",
     "EventRow",
     "SubjectRow",
@@ -38,12 +39,13 @@ __all__ = [
     "TimelinessWeek",
     "UserRow",
     "ViewRow",
+    "WorkerCounts",
     "calendar_days_of_region",
     "case_access",
     "case_events_of",
     "case_subjects",
     "caseload",
-    "dashboard_items",
+    "dashboard",
     "list_teams",
     "list_users_brief",
     "managed_team_ids",
@@ -414,15 +416,28 @@ def case_subjects(sf: SessionFactory, case_id: int) -> list[SubjectRow]:
     return [SubjectRow(r.role, r.name, r.details or {}) for r in rows]
 
 
-def dashboard_items(
-    sf: SessionFactory, *, team_ids: Iterable[int], due_before: date, manager_id: int | None = None
-) -> list[DashboardItem]:
-    """Open deadlines of the teams' cases due on or before `due_before` (the caller splits them
-    into overdue, due today and due soon), oldest first. Restricted cases are included only where
-    `manager_id` is named on them."""
-    team_list = sorted(set(team_ids))
-    if not team_list:
-        return []
+@dataclass(frozen=True)
+class WorkerCounts:
+    owner_id: int | None
+    owner_name: str | None
+    overdue: int
+    due_today: int
+    due_soon: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The open deadlines of a manager's teams: counts per worker and the first items of each
+    section (overdue, due today, due soon), oldest first."""
+
+    workers: list[WorkerCounts]
+    overdue: list[DashboardItem]
+    due_today: list[DashboardItem]
+    due_soon: list[DashboardItem]
+    totals: tuple[int, int, int]
+
+
+def _team_visibility(team_list: list[int], manager_id: int | None) -> Any:
     visible = and_(cases.c.team_id.in_(team_list), cases.c.restricted.is_(False))
     if manager_id is not None:
         visible = or_(
@@ -434,32 +449,106 @@ def dashboard_items(
                 ),
             ),
         )
-    stmt = (
-        select(
-            deadlines.c.id,
-            deadlines.c.case_id,
-            cases.c.reference,
-            deadlines.c.kind,
-            deadlines.c.due_date,
-            deadlines.c.due_at,
-            cases.c.owner_id,
-            users.c.display_name,
-        )
+    return visible
+
+
+def dashboard(
+    sf: SessionFactory,
+    *,
+    team_ids: Iterable[int],
+    now: datetime,
+    today: date,
+    soon_until: date,
+    manager_id: int | None = None,
+    items_per_section: int = 50,
+) -> Dashboard:
+    """Overdue (`now >= due_at`), due today (due date `today`, not yet overdue) and due soon (due
+    after `today`, up to `soon_until`) open deadlines of the teams' cases, counted per worker in
+    SQL; restricted cases only where `manager_id` is named on them."""
+    team_list = sorted(set(team_ids))
+    if not team_list:
+        return Dashboard([], [], [], [], (0, 0, 0))
+    visible = _team_visibility(team_list, manager_id)
+    base = (
+        select(deadlines.c.id)
         .select_from(deadlines)
         .join(cases, cases.c.id == deadlines.c.case_id)
-        .outerjoin(users, users.c.id == cases.c.owner_id)
-        .where(deadlines.c.status == "open", deadlines.c.due_date <= due_before, visible)
-        .order_by(deadlines.c.due_at, deadlines.c.id)
-        .limit(2000)
+        .where(deadlines.c.status == "open", deadlines.c.due_date <= soon_until, visible)
     )
-    with sf() as s:
-        rows = s.execute(stmt).all()
-    return [
-        DashboardItem(
-            r.id, r.case_id, r.reference, r.kind, r.due_date, r.due_at, r.owner_id, r.display_name
+    overdue = deadlines.c.due_at <= now
+    due_today = and_(deadlines.c.due_at > now, deadlines.c.due_date <= today)
+    due_soon = and_(deadlines.c.due_at > now, deadlines.c.due_date > today)
+
+    def count(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    counts = base.with_only_columns(
+        cases.c.owner_id,
+        count(overdue).label("overdue"),
+        count(due_today).label("due_today"),
+        count(due_soon).label("due_soon"),
+    ).group_by(cases.c.owner_id)
+
+    def items(cond: Any) -> Any:
+        return (
+            base.with_only_columns(
+                deadlines.c.id,
+                deadlines.c.case_id,
+                cases.c.reference,
+                deadlines.c.kind,
+                deadlines.c.due_date,
+                deadlines.c.due_at,
+                cases.c.owner_id,
+            )
+            .where(cond)
+            .order_by(deadlines.c.due_at, deadlines.c.id)
+            .limit(items_per_section)
         )
-        for r in rows
+
+    with sf() as s:
+        rows = s.execute(counts).all()
+        sections = [s.execute(items(cond)).all() for cond in (overdue, due_today, due_soon)]
+        owner_ids = {r.owner_id for r in rows if r.owner_id is not None}
+        names = (
+            dict(
+                s.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_(owner_ids)))
+                .tuples()
+                .all()
+            )
+            if owner_ids
+            else {}
+        )
+    workers = sorted(
+        (
+            WorkerCounts(
+                r.owner_id, names.get(r.owner_id), int(r.overdue), int(r.due_today), int(r.due_soon)
+            )
+            for r in rows
+        ),
+        key=lambda w: (-w.overdue, -w.due_today, w.owner_name or ""),
+    )
+    listed = [
+        [
+            DashboardItem(
+                r.id,
+                r.case_id,
+                r.reference,
+                r.kind,
+                r.due_date,
+                r.due_at,
+                r.owner_id,
+                names.get(r.owner_id),
+            )
+            for r in section
+        ]
+        for section in sections
     ]
+    totals = (
+        sum(w.overdue for w in workers),
+        sum(w.due_today for w in workers),
+        sum(w.due_soon for w in workers),
+    )
+    return Dashboard(workers, listed[0], listed[1], listed[2], totals)
 
 
 def timeliness(

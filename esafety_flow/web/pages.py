@@ -446,20 +446,14 @@ def dashboard(request: Request) -> Response:
     soon = due_soon_limit(
         ctx.calendar_for(ctx.region), today, ctx.policy.alerts.due_soon_working_days
     )
-    items = queries.dashboard_items(
-        ctx.session_factory, team_ids=viewer.team_ids, due_before=soon, manager_id=viewer.id
+    board = queries.dashboard(
+        ctx.session_factory,
+        team_ids=viewer.team_ids,
+        now=now,
+        today=today,
+        soon_until=soon,
+        manager_id=viewer.id,
     )
-    overdue = [i for i in items if now >= i.due_at]
-    due_today = [i for i in items if now < i.due_at and i.due_date <= today]
-    due_soon = [i for i in items if i.due_date > today and now < i.due_at]
-    workers: dict[str, dict[str, Any]] = {}
-    for section, group in (("overdue", overdue), ("due_today", due_today), ("due_soon", due_soon)):
-        for i in group:
-            name = i.owner_name or "Unallocated"
-            w = workers.setdefault(
-                name, {"name": name, "overdue": 0, "due_today": 0, "due_soon": 0}
-            )
-            w[section] += 1
     first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
     weeks = queries.timeliness(
         ctx.session_factory,
@@ -477,8 +471,12 @@ def dashboard(request: Request) -> Response:
             "title": "Team dashboard",
             "today": today,
             "team_names": [teams[t] for t in sorted(viewer.team_ids) if t in teams],
-            "workers": sorted(workers.values(), key=lambda w: (-w["overdue"], w["name"])),
-            "sections": [("Overdue", overdue), ("Due today", due_today), ("Due soon", due_soon)],
+            "workers": board.workers,
+            "sections": [
+                ("Overdue", board.overdue, board.totals[0]),
+                ("Due today", board.due_today, board.totals[1]),
+                ("Due soon", board.due_soon, board.totals[2]),
+            ],
             "timeliness": weeks,
             "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
             "active": "dashboard",
