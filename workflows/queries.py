@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from workflows.persistence.tables import (
     calendar_days,
@@ -269,42 +270,27 @@ def caseload(
     (restricted cases naming that manager), OR-ed together; `owner_id` then narrows them to the
     cases that user owns (my caseload).
     """
-    nd = (
-        select(
-            deadlines.c.case_id.label("case_id"),
-            func.min(deadlines.c.due_at).label("next_due_at"),
-        )
-        .where(deadlines.c.status == "open")
-        .group_by(deadlines.c.case_id)
+    visible = _visible_cases(
+        sorted(set(team_ids or ())),
+        restricted_all=restricted_all,
+        manager_id=restricted_manager_id,
     )
-    conditions = []
-    team_list = sorted(set(team_ids or ()))
-    if team_list:
-        conditions.append(and_(cases.c.team_id.in_(team_list), cases.c.restricted.is_(False)))
-    if restricted_all:
-        conditions.append(cases.c.restricted.is_(True))
-    if restricted_manager_id is not None:
-        conditions.append(
-            and_(
-                cases.c.restricted.is_(True),
-                cases.c.id.in_(
-                    select(case_managers.c.case_id).where(
-                        case_managers.c.user_id == restricted_manager_id
-                    )
-                ),
-            )
-        )
-    if not conditions:
+    if visible is None:
         return []
-    where = or_(*conditions)
+    where: ColumnElement[bool] = visible
     if owner_id is not None:
         where = and_(cases.c.owner_id == owner_id, where)
     if open_only:
         where = and_(where, cases.c.state != "closed")
-    visible = select(cases.c.id).where(where).subquery()
-    nd = nd.where(deadlines.c.case_id.in_(select(visible.c.id)))
-    nds = nd.subquery()
-    stmt = (
+    # the next due instant per case as a correlated look-up on ix_deadlines_case_id: one index
+    # probe per visible case (a GROUP BY over a semi-join took 20 ms for a 2,000-case team)
+    next_due = (
+        select(func.min(deadlines.c.due_at))
+        .where(deadlines.c.case_id == cases.c.id, deadlines.c.status == "open")
+        .scalar_subquery()
+        .label("next_due_at")
+    )
+    inner = (
         select(
             cases.c.id,
             cases.c.reference,
@@ -313,15 +299,17 @@ def caseload(
             cases.c.restricted,
             cases.c.owner_id,
             cases.c.version,
-            users.c.display_name.label("owner_name"),
-            nds.c.next_due_at,
+            next_due,
         )
-        .select_from(cases)
-        .join(visible, visible.c.id == cases.c.id)
-        .outerjoin(nds, nds.c.case_id == cases.c.id)
-        .outerjoin(users, users.c.id == cases.c.owner_id)
-        .order_by(nds.c.next_due_at.is_(None), nds.c.next_due_at, cases.c.id)
+        .where(where)
+        .order_by(next_due.asc().nulls_last(), cases.c.id)
         .limit(limit)
+        .subquery()
+    )
+    stmt = (
+        select(inner, users.c.display_name.label("owner_name"))
+        .outerjoin(users, users.c.id == inner.c.owner_id)
+        .order_by(inner.c.next_due_at.asc().nulls_last(), inner.c.id)
     )
     with sf() as s:
         rows = s.execute(stmt).all()
@@ -437,19 +425,29 @@ class Dashboard:
     totals: tuple[int, int, int]
 
 
-def _team_visibility(team_list: list[int], manager_id: int | None) -> Any:
-    visible = and_(cases.c.team_id.in_(team_list), cases.c.restricted.is_(False))
+def _visible_cases(
+    team_list: Sequence[int], *, restricted_all: bool = False, manager_id: int | None = None
+) -> ColumnElement[bool] | None:
+    """The condition on `cases` for the cases visible through these grants. One grant is a plain
+    index-driven condition; several are a UNION ALL of index-driven id sets (an OR across them made
+    PostgreSQL scan every case: 21 ms against 2 ms with 100,000 cases)."""
+    team_part = and_(cases.c.team_id.in_(list(team_list)), cases.c.restricted.is_(False))
+    parts: list[Any] = []
+    if team_list:
+        parts.append(select(cases.c.id).where(team_part))
+    if restricted_all:
+        parts.append(select(cases.c.id).where(cases.c.restricted.is_(True)))
     if manager_id is not None:
-        visible = or_(
-            visible,
-            and_(
-                cases.c.restricted.is_(True),
-                cases.c.id.in_(
-                    select(case_managers.c.case_id).where(case_managers.c.user_id == manager_id)
-                ),
-            ),
+        parts.append(
+            select(case_managers.c.case_id.label("id"))
+            .join(cases, cases.c.id == case_managers.c.case_id)
+            .where(case_managers.c.user_id == manager_id, cases.c.restricted.is_(True))
         )
-    return visible
+    if not parts:
+        return None
+    if len(parts) == 1 and team_list:
+        return team_part
+    return cases.c.id.in_(parts[0] if len(parts) == 1 else union_all(*parts))
 
 
 def dashboard(
@@ -468,12 +466,17 @@ def dashboard(
     team_list = sorted(set(team_ids))
     if not team_list:
         return Dashboard([], [], [], [], (0, 0, 0))
-    visible = _team_visibility(team_list, manager_id)
+    visible = _visible_cases(team_list, manager_id=manager_id)
+    assert visible is not None
     base = (
         select(deadlines.c.id)
         .select_from(deadlines)
         .join(cases, cases.c.id == deadlines.c.case_id)
-        .where(deadlines.c.status == "open", deadlines.c.due_date <= soon_until, visible)
+        .where(
+            deadlines.c.status == "open",
+            deadlines.c.due_date <= soon_until,
+            visible,
+        )
     )
     overdue = deadlines.c.due_at <= now
     due_today = and_(deadlines.c.due_at > now, deadlines.c.due_date <= today)

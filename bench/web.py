@@ -1,0 +1,610 @@
+"""Benchmark: the web app's pages and main API calls with 100,000 cases in PostgreSQL, under 20
+concurrent users on loopback.
+
+Run (from the repository root; PostgreSQL on the same machine, in a fresh schema dropped
+afterwards):
+
+    ESAFETY_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        .venv/bin/python bench/web.py [--cases 100000] [--seconds 10] [--users 20]
+
+Data: 20 template cases are raised and moved through the services (so every row has the shape
+the services write), then cloned with Core `insert()` to `--cases` cases over 50 teams of 10
+practitioners each (about 200 cases per practitioner, 2,000 per team), with their deadlines,
+subjects and event logs.
+
+Load: the app runs as `esafety serve` in a separate process (`--workers`, default 1); `wrk`
+(Debian's package; `apt-get install wrk`) keeps `--users` connections busy on 2 threads for
+`--seconds` per endpoint after a 2 s warm-up, each request picking one of 500 cases of the
+signed-in user's team at random; without wrk (or with `--python-client`) a small asyncio/httpx
+generator does the same. Errors are non-2xx answers: for the POST they are 409s (two connections
+changing one case at once).
+Endpoints: the caseload page, a case page (it also records the view: a write), the manager
+dashboard, `GET /api/v1/cases`, `GET /api/v1/cases/{id}` and `POST /api/v1/cases/{id}/events`
+(`record_facts`). Baseline in the same run: `GET /healthz` (no database, no session) under the
+same load: the floor of uvicorn + FastAPI + the load generator on this machine. Prints requests
+per second, p50/p95/p99 and the p95 ratio against the baseline. Target (issue 4): p95 under
+100 ms for every page at 20 concurrent users.
+
+`--explain` prints PostgreSQL's plan of each read query of the pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from calendars import Region
+from esafety_flow.demo import DEMO_PASSWORD
+from esafety_flow.web import hash_api_token, hash_password
+from states import ENGLAND_2023
+from workflows import services
+from workflows.persistence import (
+    case_events,
+    cases,
+    deadlines,
+    make_engine,
+    make_session_factory,
+    subjects,
+    upgrade,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+TEAMS = 50
+PER_TEAM = 10
+TOKEN = "esf_bench_token_{}"
+
+
+def _fresh_schema(base: str) -> tuple[str, str]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    admin.dispose()
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), schema
+
+
+def _drop_schema(base: str, schema: str) -> None:
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    admin.dispose()
+
+
+TEMPLATES: list[tuple[dict[str, Any], list[tuple[str, dict[str, Any] | None]]]] = [
+    (
+        {
+            "category": "youth_produced_sexual_imagery",
+            "children": [{"name": "A", "age": 12, "shown_in_images": True}],
+            "imagery": {"sexual_acts": True},
+        },
+        [],
+    ),
+    (
+        {"category": "online_grooming", "children": [{"name": "B", "age": 13}]},
+        [("refer", {"referred_to": ["childrens_social_care"]}), ("start_assessment", None)],
+    ),
+    (
+        {"category": "online_bullying", "children": [{"name": "C", "age": 11}]},
+        [("refer", {"referred_to": ["childrens_social_care"]})],
+    ),
+    (
+        {
+            "category": "sexual_communication",
+            "children": [{"name": "D", "age": 14}],
+            "significant_harm_suspected": True,
+        },
+        [
+            ("refer", {"referred_to": ["police", "childrens_social_care"]}),
+            ("convene_strategy_discussion", {"urgent": False}),
+        ],
+    ),
+]
+
+
+@dataclass
+class Loaded:
+    url: str
+    practitioners: list[tuple[str, int]]  # (username, team id)
+    managers: list[str]
+    team_cases: dict[int, list[int]]
+
+
+def load(url: str, n_cases: int) -> Loaded:
+    """Users, teams, template cases through the services, then Core clones up to `n_cases`."""
+    engine = make_engine(url)
+    upgrade(engine)
+    sf = make_session_factory(engine)
+    now = datetime.now(UTC)
+    pw = hash_password(DEMO_PASSWORD)
+    calendar = None
+    practitioners: list[tuple[str, int]] = []
+    managers: list[str] = []
+    user_ids: list[tuple[int, int]] = []
+    for t in range(TEAMS):
+        team = services.create_team(sf, name=f"Team {t:02d}")
+        manager = services.create_user(
+            sf,
+            username=f"manager{t:02d}",
+            display_name=f"Manager {t:02d}",
+            email=f"m{t}@example.org",
+            role="manager",
+            at=now,
+            team_id=team,
+            password_hash=pw,
+        )
+        services.set_team_managers(sf, team, manager_id=manager, head_of_service_id=None)
+        managers.append(f"manager{t:02d}")
+        for p in range(PER_TEAM):
+            name = f"worker{t:02d}_{p}"
+            uid = services.create_user(
+                sf,
+                username=name,
+                display_name=f"Worker {t:02d}/{p}",
+                email=f"{name}@example.org",
+                role="practitioner",
+                at=now,
+                team_id=team,
+                password_hash=pw,
+                api_token_hash=hash_api_token(TOKEN.format(name)),
+            )
+            practitioners.append((name, team))
+            user_ids.append((uid, team))
+    from calendars import calendar_for
+
+    calendar = calendar_for(Region.ENGLAND_AND_WALES)
+    template_ids = []
+    for i in range(20):
+        facts, steps = TEMPLATES[i % len(TEMPLATES)]
+        at = now - timedelta(days=1 + (i * 5) % 70, hours=3)
+        case = services.raise_concern(
+            sf,
+            facts=facts,
+            at=at,
+            actor="bench",
+            region=Region.ENGLAND_AND_WALES,
+            policy=ENGLAND_2023,
+            calendar=calendar,
+            owner_id=user_ids[0][0],
+            team_id=user_ids[0][1],
+        )
+        assert case.id is not None
+        for k, (event, data) in enumerate(steps):
+            services.apply_event(
+                sf,
+                case.id,
+                event,
+                at=at + timedelta(hours=k + 1),
+                actor="bench",
+                data=data,
+                calendar=calendar,
+                policy=ENGLAND_2023,
+            )
+        template_ids.append(case.id)
+    with engine.connect() as conn:
+        t_cases = {r.id: r._asdict() for r in conn.execute(select(cases))}
+        t_deadlines = [r._asdict() for r in conn.execute(select(deadlines))]
+        t_events = [r._asdict() for r in conn.execute(select(case_events))]
+        t_subjects = [r._asdict() for r in conn.execute(select(subjects))]
+    team_cases: dict[int, list[int]] = {}
+    next_id = max(t_cases) + 1
+    batch = 5000
+    started = time.perf_counter()
+    for first in range(0, n_cases - len(template_ids), batch):
+        rows_c, rows_d, rows_e, rows_s = [], [], [], []
+        for j in range(first, min(first + batch, n_cases - len(template_ids))):
+            tid = template_ids[j % len(template_ids)]
+            owner, team = user_ids[j % len(user_ids)]
+            cid = next_id + j
+            c = dict(t_cases[tid])
+            c.update(id=cid, reference=f"BENCH-{cid:07d}", owner_id=owner, team_id=team)
+            rows_c.append(c)
+            team_cases.setdefault(team, []).append(cid)
+            for d in t_deadlines:
+                if d["case_id"] == tid:
+                    rows_d.append({**{k: v for k, v in d.items() if k != "id"}, "case_id": cid})
+            for e in t_events:
+                if e["case_id"] == tid:
+                    rows_e.append({**{k: v for k, v in e.items() if k != "id"}, "case_id": cid})
+            for s in t_subjects:
+                if s["case_id"] == tid:
+                    rows_s.append({**{k: v for k, v in s.items() if k != "id"}, "case_id": cid})
+        with engine.begin() as conn:
+            conn.execute(insert(cases), rows_c)
+            conn.execute(insert(deadlines), rows_d)
+            conn.execute(insert(case_events), rows_e)
+            conn.execute(insert(subjects), rows_s)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"
+        )
+        conn.exec_driver_sql("ANALYZE")
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("cases", "deadlines", "case_events", "subjects")
+        }
+    print(
+        f"loaded {counts['cases']:,} cases, {counts['deadlines']:,} deadlines, "
+        f"{counts['case_events']:,} log entries, {counts['subjects']:,} subjects "
+        f"in {time.perf_counter() - started:.1f} s (Core insert)"
+    )
+    engine.dispose()
+    return Loaded(url, practitioners, managers, team_cases)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _signed_in(base: str, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=base, timeout=30)
+    page = await client.get("/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    r = await client.post(
+        "/sign-in",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert r.status_code == 303, r.text
+    return client
+
+
+@dataclass
+class Result:
+    name: str
+    count: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+    fixed: dict[int, float] | None = None  # percentiles in ms, as wrk reports them
+
+    def pct(self, p: int) -> float:
+        if self.fixed is not None:
+            return self.fixed[p]
+        xs = sorted(self.latencies)
+        return 1000 * xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
+
+
+async def _run(
+    name: str,
+    clients: Sequence[httpx.AsyncClient],
+    make: Any,
+    seconds: float,
+    expect: int,
+) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def user(i: int, client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        rng = random.Random(i)
+        while time.perf_counter() < stop:
+            method, path, body = make(i, rng)
+            t0 = time.perf_counter()
+            r = await client.request(method, path, json=body)
+            latencies.append(time.perf_counter() - t0)
+            if r.status_code != expect:
+                errors += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(user(i, c) for i, c in enumerate(clients)))
+    return Result(name, len(latencies), time.perf_counter() - t0, latencies, errors)
+
+
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local body = %(body)s
+local threads = 0
+setup = function(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+init = function(args)
+  math.randomseed(7 + 1000 * id)
+end
+request = function()
+  local headers = {}
+  headers["%(header)s"] = "%(value)s"
+  if body ~= nil then headers["Content-Type"] = "application/json" end
+  return wrk.format("%(method)s", paths[math.random(#paths)], headers, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_wrk(
+    base: str,
+    name: str,
+    method: str,
+    paths: Sequence[str],
+    header: tuple[str, str],
+    body: str | None,
+    users: int,
+    seconds: float,
+    workdir: Path,
+) -> Result:
+    """One endpoint under wrk: `users` connections on 2 threads for `seconds`."""
+    script = workdir / "bench.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {
+            "paths": ", ".join(_lua_string(p) for p in paths),
+            "body": "nil" if body is None else _lua_string(body),
+            "header": header[0],
+            "value": header[1],
+            "method": method,
+        }
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{users}", f"-d{seconds:.0f}s", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    n, duration_us, p50, p95, p99, bad_status, socket_errors = map(int, line.split()[1:])
+    return Result(
+        name,
+        n,
+        duration_us / 1e6,
+        [],
+        bad_status + socket_errors,
+        fixed={50: p50 / 1000, 95: p95 / 1000, 99: p99 / 1000},
+    )
+
+
+async def _session_cookie(base: str, username: str) -> str:
+    client = await _signed_in(base, username)
+    cookie = client.cookies.get("esafety_session")
+    await client.aclose()
+    assert cookie
+    return f"esafety_session={cookie}"
+
+
+def bench_wrk(loaded: Loaded, base: str, users: int, seconds: float, workdir: Path) -> list[Result]:
+    rng = random.Random(7)
+    worker, team = rng.choice(loaded.practitioners)
+    manager = loaded.managers[[t for _, t in loaded.practitioners].index(team) // PER_TEAM]
+    cookie = asyncio.run(_session_cookie(base, worker))
+    manager_cookie = asyncio.run(_session_cookie(base, manager))
+    bearer = ("Authorization", f"Bearer {TOKEN.format(worker)}")
+    ids = rng.sample(loaded.team_cases[team], min(500, len(loaded.team_cases[team])))
+    body = '{"event": "record_facts", "data": {"significant_harm_suspected": true}}'
+    plan: list[tuple[str, str, list[str], tuple[str, str], str | None]] = [
+        ("baseline GET /healthz", "GET", ["/healthz"], ("Cookie", cookie), None),
+        ("GET /caseload", "GET", ["/caseload"], ("Cookie", cookie), None),
+        ("GET /cases/{id}", "GET", [f"/cases/{i}" for i in ids], ("Cookie", cookie), None),
+        ("GET /dashboard", "GET", ["/dashboard"], ("Cookie", manager_cookie), None),
+        ("GET /api/v1/cases", "GET", ["/api/v1/cases"], bearer, None),
+        ("GET /api/v1/cases/{id}", "GET", [f"/api/v1/cases/{i}" for i in ids], bearer, None),
+        (
+            "POST /api/v1/cases/{id}/events",
+            "POST",
+            [f"/api/v1/cases/{i}/events" for i in ids],
+            bearer,
+            body,
+        ),
+    ]
+    results = []
+    for name, method, paths, header, payload in plan:
+        run_wrk(base, name, method, paths, header, payload, users, 2, workdir)  # warm-up
+        results.append(run_wrk(base, name, method, paths, header, payload, users, seconds, workdir))
+    return results
+
+
+async def bench(loaded: Loaded, base: str, users: int, seconds: float) -> list[Result]:
+    rng = random.Random(7)
+    workers = rng.sample(loaded.practitioners, users)
+    mgrs = rng.sample(loaded.managers, users)
+    page_clients = [await _signed_in(base, u) for u, _ in workers]
+    manager_clients = [await _signed_in(base, m) for m in mgrs]
+    api_clients = [
+        httpx.AsyncClient(
+            base_url=base, timeout=30, headers={"Authorization": f"Bearer {TOKEN.format(u)}"}
+        )
+        for u, _ in workers
+    ]
+    team_of = [team for _, team in workers]
+
+    def case_of(i: int, r: random.Random) -> int:
+        return r.choice(loaded.team_cases[team_of[i]])
+
+    plan: list[tuple[str, Sequence[httpx.AsyncClient], Any, int]] = [
+        ("baseline GET /healthz", page_clients, lambda i, r: ("GET", "/healthz", None), 200),
+        ("GET /caseload", page_clients, lambda i, r: ("GET", "/caseload", None), 200),
+        (
+            "GET /cases/{id}",
+            page_clients,
+            lambda i, r: ("GET", f"/cases/{case_of(i, r)}", None),
+            200,
+        ),
+        ("GET /dashboard", manager_clients, lambda i, r: ("GET", "/dashboard", None), 200),
+        ("GET /api/v1/cases", api_clients, lambda i, r: ("GET", "/api/v1/cases", None), 200),
+        (
+            "GET /api/v1/cases/{id}",
+            api_clients,
+            lambda i, r: ("GET", f"/api/v1/cases/{case_of(i, r)}", None),
+            200,
+        ),
+        (
+            "POST /api/v1/cases/{id}/events",
+            api_clients,
+            lambda i, r: (
+                "POST",
+                f"/api/v1/cases/{case_of(i, r)}/events",
+                {"event": "record_facts", "data": {"significant_harm_suspected": r.random() < 0.5}},
+            ),
+            200,
+        ),
+    ]
+    results = []
+    for name, clients, make, expect in plan:
+        await _run(name, clients, make, min(2.0, seconds), expect)  # warm-up
+        results.append(await _run(name, clients, make, seconds, expect))
+    for c in [*page_clients, *manager_clients, *api_clients]:
+        await c.aclose()
+    return results
+
+
+EXPLAIN_QUERIES = {
+    "caseload (one practitioner)": """
+        SELECT c.id, n.next_due_at FROM cases c
+        LEFT JOIN (SELECT case_id, min(due_at) AS next_due_at FROM deadlines
+                   WHERE status = 'open' AND case_id IN (SELECT id FROM cases
+                   WHERE owner_id = :owner AND state != 'closed') GROUP BY case_id) n
+                   ON n.case_id = c.id
+        WHERE c.owner_id = :owner AND c.state != 'closed' ORDER BY n.next_due_at LIMIT 500""",
+    "dashboard items (one team)": """
+        SELECT d.id FROM deadlines d JOIN cases c ON c.id = d.case_id
+        WHERE d.status = 'open' AND d.due_date <= now()::date + 3 AND c.team_id = :team
+        AND c.restricted = false ORDER BY d.due_at LIMIT 2000""",
+    "timeliness (one team, 12 weeks)": """
+        SELECT d.kind, d.due_date, d.status FROM deadlines d JOIN cases c ON c.id = d.case_id
+        WHERE c.team_id = :team AND d.kind IN ('single_assessment',
+        'initial_child_protection_conference') AND d.due_date >= now()::date - 84
+        AND d.due_date < now()::date + 7 AND d.status != 'cancelled'""",
+}
+
+
+def explain(url: str, owner: int, team: int) -> None:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        for name, sql in EXPLAIN_QUERIES.items():
+            plan = conn.execute(
+                text("EXPLAIN ANALYZE " + sql), {"owner": owner, "team": team}
+            ).scalars()
+            print(f"-- {name}")
+            for line in plan:
+                print("   ", line)
+    engine.dispose()
+
+
+def _engine_url() -> str:
+    base = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get(
+        "ESAFETY_TEST_DATABASE_URL", ""
+    )
+    if not base:
+        raise SystemExit(
+            "set ESAFETY_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    return base
+
+
+def _wait(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the server process exited")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start in 60 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--python-client", action="store_true", help="use the asyncio/httpx client, not wrk"
+    )
+    args = parser.parse_args()
+    base = _engine_url()
+    url, schema = _fresh_schema(base)
+    proc = None
+    try:
+        loaded = load(url, args.cases)
+        if args.explain:
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                owner = conn.execute(text("SELECT min(owner_id) FROM cases")).scalar_one()
+            engine.dispose()
+            explain(url, owner, next(iter(loaded.team_cases)))
+        port = _free_port()
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("esafety")),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "ESAFETY_DATABASE_URL": url, "DO_NOT_TRACK": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait(port, proc)
+        server = f"http://127.0.0.1:{port}"
+        if shutil.which("wrk") and not args.python_client:
+            tool = "wrk 4.1 (2 threads)"
+            with tempfile.TemporaryDirectory() as tmp:
+                results = bench_wrk(loaded, server, args.users, args.seconds, Path(tmp))
+        else:
+            tool = "asyncio/httpx load generator"
+            results = asyncio.run(bench(loaded, server, args.users, args.seconds))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+        _drop_schema(base, schema)
+    baseline = results[0]
+    print(
+        f"\n{tool}, {args.users} concurrent connections, {args.seconds:.0f} s per endpoint, "
+        f"{args.cases:,} cases (PostgreSQL), {args.workers} uvicorn worker(s)\n"
+    )
+    print(
+        f"{'endpoint':<34} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'p95 vs baseline':>16} {'errors':>6}"
+    )
+    for r in results:
+        print(
+            f"{r.name:<34} {r.count / r.seconds:>7.0f} {r.pct(50):>7.1f} {r.pct(95):>7.1f} "
+            f"{r.pct(99):>7.1f} {r.pct(95) / baseline.pct(95):>15.1f}x {r.errors:>6}"
+        )
+    worst = max(results[1:], key=lambda r: r.pct(95))
+    verdict = "met" if worst.pct(95) < 100 else "NOT met"
+    print(f"\ntarget p95 < 100 ms: {verdict} (worst: {worst.name}, {worst.pct(95):.1f} ms)")
+    print(f"median of medians: {statistics.median(r.pct(50) for r in results[1:]):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
