@@ -67,7 +67,12 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
         ("deliver-alerts", deliver_alerts),
         ("manager-digest", manager_digest),
     ):
-        deployment = flow.to_deployment(name, schedule=Cron(crons[name], timezone=LONDON_TZ))
+        deployment = flow.to_deployment(
+            name,
+            schedule=Cron(crons[name], timezone=LONDON_TZ),
+            # one delivery run at a time; the outbox's claims hold even without it
+            concurrency_limit=1 if name == "deliver-alerts" else None,
+        )
         assert isinstance(deployment, RunnerDeployment)  # called from sync code: not a coroutine
         built.append(deployment)
     return built

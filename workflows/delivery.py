@@ -5,11 +5,16 @@ The sweep (`workflows.services.sweep`) writes each (deadline, level, recipient r
 
 1. `queue_deliveries` gives every alert a `pending` row in `alert_deliveries` for each enabled
    channel (idempotent: the unique key (alert_id, channel) with ON CONFLICT DO NOTHING);
-2. `pending_deliveries` reads a batch of pending rows with what a notice needs (case reference,
-   deadline kind, due date, level, the recipient's name and address; never facts of the case);
+2. `claim_deliveries` claims a batch of pending rows for one delivery run (`claimed_by`, with a
+   lease until `claimed_until`) and returns them with what a notice needs (case reference,
+   deadline kind, due date, level, the recipient's name and address; never facts of the case).
+   The claim is one UPDATE whose WHERE only an unclaimed row (or one whose lease has expired: a
+   crashed run) satisfies, so two runs at once never hold the same row: PostgreSQL re-checks the
+   WHERE on a row another transaction changed and the candidate SELECT skips locked rows; SQLite
+   runs one writer at a time. `pending_deliveries` reads pending rows without claiming them;
 3. after the channel's server accepted the message, `mark_delivered`; after it refused or was
    unreachable, `mark_failed` records the error and the attempts and leaves the row pending, so the
-   next run tries again. A pending row is never dropped.
+   next run tries again. Both release the claim. A pending row is never dropped.
 
 Recipients come from the org model: the alert's `recipient_user_id` when the sweep resolved it,
 otherwise the case's owner, or the team's manager or head of service by the alert's
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -61,6 +66,7 @@ __all__ = [
     "PendingDelivery",
     "TeamDigest",
     "calendar_day_added_at",
+    "claim_deliveries",
     "delivery_counts",
     "manager_digests",
     "mark_delivered",
@@ -143,15 +149,9 @@ def _recipient_id() -> ColumnElement[Any]:
     return func.coalesce(alerts.c.recipient_user_id, by_role)
 
 
-def pending_deliveries(
-    session_factory: SessionFactory, channel: str, *, limit: int = 500
-) -> list[PendingDelivery]:
-    """Pending deliveries of `channel`, oldest alert first, at most `limit`."""
-    _check_channel(channel)
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
+def _details(channel: str) -> Any:
     recipient = _recipient_id()
-    stmt = (
+    return (
         select(
             alert_deliveries.c.alert_id,
             alert_deliveries.c.attempts,
@@ -174,10 +174,10 @@ def pending_deliveries(
         .outerjoin(users, users.c.id == recipient)
         .where(alert_deliveries.c.status == "pending", alert_deliveries.c.channel == channel)
         .order_by(alert_deliveries.c.alert_id)
-        .limit(limit)
     )
-    with session_factory.begin() as session:
-        rows = session.execute(stmt).all()
+
+
+def _pending(channel: str, rows: Iterable[Any]) -> list[PendingDelivery]:
     return [
         PendingDelivery(
             alert_id=r.alert_id,
@@ -198,21 +198,115 @@ def pending_deliveries(
     ]
 
 
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+
+
+def pending_deliveries(
+    session_factory: SessionFactory, channel: str, *, limit: int = 500
+) -> list[PendingDelivery]:
+    """Pending deliveries of `channel`, oldest alert first, at most `limit` (claimed or not; to
+    send them, `claim_deliveries`)."""
+    _check_channel(channel)
+    _check_limit(limit)
+    with session_factory.begin() as session:
+        rows = session.execute(_details(channel).limit(limit)).all()
+    return _pending(channel, rows)
+
+
+def _unclaimed(at: datetime) -> ColumnElement[bool]:
+    return or_(alert_deliveries.c.claimed_until.is_(None), alert_deliveries.c.claimed_until < at)
+
+
+def claim_deliveries(
+    session_factory: SessionFactory,
+    channel: str,
+    *,
+    runner: str,
+    at: datetime,
+    lease: timedelta,
+    limit: int = 500,
+) -> list[PendingDelivery]:
+    """Claim up to `limit` pending, unclaimed deliveries of `channel` for `runner` until
+    `at + lease`, oldest alert first, and return them. A row claimed by another run whose lease
+    has not run out at `at` is left alone; an expired lease is taken over."""
+    _check_channel(channel)
+    _check_limit(limit)
+    if not runner or len(runner) > 64:
+        raise ValueError("a delivery run needs a name of 1 to 64 characters")
+    if lease <= timedelta(0):
+        raise ValueError(f"the claim's lease must be positive, got {lease}")
+    with session_factory.begin() as session:
+        candidates = (
+            select(alert_deliveries.c.id)
+            .where(
+                alert_deliveries.c.status == "pending",
+                alert_deliveries.c.channel == channel,
+                _unclaimed(at),
+            )
+            .order_by(alert_deliveries.c.alert_id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            # a CTE is evaluated once (a locking sub-select under IN may be run again per row)
+            candidates = candidates.with_for_update(skip_locked=True)
+        chosen = candidates.cte("chosen")
+        claimed = (
+            session.execute(
+                update(alert_deliveries)
+                .where(
+                    alert_deliveries.c.id.in_(select(chosen.c.id)),
+                    alert_deliveries.c.status == "pending",
+                    _unclaimed(at),
+                )
+                .values(claimed_by=runner, claimed_until=at + lease)
+                .returning(alert_deliveries.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        if not claimed:
+            return []
+        rows = session.execute(
+            _details(channel).where(
+                alert_deliveries.c.id.in_(claimed), alert_deliveries.c.claimed_by == runner
+            )
+        ).all()
+    return _pending(channel, rows)
+
+
+def _held(alert_id: int, channel: str, runner: str | None) -> list[ColumnElement[bool]]:
+    conditions = [
+        alert_deliveries.c.alert_id == alert_id,
+        alert_deliveries.c.channel == channel,
+        alert_deliveries.c.status == "pending",
+    ]
+    if runner is not None:
+        conditions.append(alert_deliveries.c.claimed_by == runner)
+    return conditions
+
+
 def mark_delivered(
-    session_factory: SessionFactory, alert_id: int, channel: str, *, at: datetime, tries: int = 1
+    session_factory: SessionFactory,
+    alert_id: int,
+    channel: str,
+    *,
+    at: datetime,
+    tries: int = 1,
+    runner: str | None = None,
 ) -> bool:
     """Record that `channel`'s server accepted the alert at `at` (after `tries` attempts in this
-    run). Returns False when the row was not pending (already delivered by another worker)."""
+    run) and release the claim. Returns False when the row was not pending (already delivered
+    by another worker) or, with `runner`, no longer held by that run."""
     _check_channel(channel)
     with session_factory.begin() as session:
         result = session.execute(
             update(alert_deliveries)
-            .where(
-                alert_deliveries.c.alert_id == alert_id,
-                alert_deliveries.c.channel == channel,
-                alert_deliveries.c.status == "pending",
-            )
+            .where(*_held(alert_id, channel, runner))
             .values(
+                claimed_by=None,
+                claimed_until=None,
                 status="delivered",
                 delivered_at=at,
                 last_attempt_at=at,
@@ -230,20 +324,20 @@ def mark_failed(
     *,
     at: datetime,
     tries: int = 1,
+    runner: str | None = None,
 ) -> None:
-    """Record a failed attempt: the row stays pending with `error` and the attempt count."""
+    """Record a failed attempt: the row stays pending with `error` and the attempt count, and
+    the claim is released (with `runner`: only while that run holds it)."""
     _check_channel(channel)
     if not error:
         raise ValueError("a failed delivery needs its error")
     with session_factory.begin() as session:
         session.execute(
             update(alert_deliveries)
-            .where(
-                alert_deliveries.c.alert_id == alert_id,
-                alert_deliveries.c.channel == channel,
-                alert_deliveries.c.status == "pending",
-            )
+            .where(*_held(alert_id, channel, runner))
             .values(
+                claimed_by=None,
+                claimed_until=None,
                 last_error=error[:2000],
                 last_attempt_at=at,
                 attempts=alert_deliveries.c.attempts + tries,

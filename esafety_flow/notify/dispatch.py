@@ -1,7 +1,9 @@
 """One delivery pass over the outbox: the logic shared by `esafety alerts deliver` (plain cron)
 and the `deliver_alerts` flow. No Prefect here.
 
-For each pending (alert, channel): build the notice, send it with retries and back-off, then mark
+A pass first claims its batch (`workflows.delivery.claim_deliveries`), so that two passes at once
+(two workers, or a run overlapping the next tick) never send the same (alert, channel) twice.
+For each claimed (alert, channel): build the notice, send it with retries and back-off, then mark
 it delivered (only after the server accepted it) or failed (the row stays pending with the error
 and the attempt count, for the next pass). When a server cannot be reached at all, the rest of the
 batch is marked failed with the same error without trying each message against it.
@@ -10,18 +12,31 @@ batch is marked failed with the same error without trying each message against i
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from calendars import Clock
 from esafety_flow.notify.messages import AlertNotice
 from esafety_flow.notify.render import alert_email
 from esafety_flow.notify.senders import DeliveryError, SmtpMailer, WebhookPoster, with_retries
-from workflows.delivery import PendingDelivery, mark_delivered, mark_failed, pending_deliveries
+from workflows.delivery import PendingDelivery, claim_deliveries, mark_delivered, mark_failed
 from workflows.persistence import SessionFactory
 
-__all__ = ["DeliveryReport", "RetryPolicy", "case_link", "deliver_channel", "notice_for"]
+__all__ = [
+    "DEFAULT_LEASE",
+    "DeliveryReport",
+    "RetryPolicy",
+    "case_link",
+    "deliver_channel",
+    "notice_for",
+]
+
+DEFAULT_LEASE = timedelta(minutes=15)
+"""How long a delivery run holds the rows it claimed; after that another run takes them over
+(the run is taken to have crashed). Longer than a batch takes with its retries."""
 
 
 @dataclass(frozen=True)
@@ -98,21 +113,27 @@ def deliver_channel(
     mail_from: str,
     retry: RetryPolicy,
     limit: int = 500,
+    lease: timedelta = DEFAULT_LEASE,
+    runner: str | None = None,
 ) -> DeliveryReport:
-    """Deliver up to `limit` pending alerts through `sender`'s channel."""
+    """Claim up to `limit` pending alerts of `sender`'s channel and deliver them."""
     channel = sender.channel
+    runner = runner or uuid.uuid4().hex
     report = DeliveryReport(channel)
-    batch = pending_deliveries(session_factory, channel, limit=limit)
+    batch = claim_deliveries(
+        session_factory, channel, runner=runner, at=clock.now(), lease=lease, limit=limit
+    )
+    failed = partial(mark_failed, session_factory, channel=channel, runner=runner)
     down: DeliveryError | None = None
     for p in batch:
         if down is not None:
-            mark_failed(session_factory, p.alert_id, channel, down.reason, at=clock.now(), tries=0)
+            failed(p.alert_id, error=down.reason, at=clock.now(), tries=0)
             report.failed[p.alert_id] = down.reason
             continue
         if isinstance(sender, SmtpMailer):
             problem = _missing_recipient(p)
             if problem is not None:
-                mark_failed(session_factory, p.alert_id, channel, problem, at=clock.now())
+                failed(p.alert_id, error=problem, at=clock.now())
                 report.failed[p.alert_id] = problem
                 continue
         attempt = _Attempt(_sending(sender, notice_for(p, base_url), mail_from))
@@ -124,14 +145,18 @@ def deliver_channel(
                 sleep=retry.sleep,
             )
         except DeliveryError as exc:
-            at = clock.now()
-            mark_failed(
-                session_factory, p.alert_id, channel, exc.reason, at=at, tries=attempt.tries
-            )
+            failed(p.alert_id, error=exc.reason, at=clock.now(), tries=attempt.tries)
             report.failed[p.alert_id] = exc.reason
             if exc.unreachable:
                 down = exc
             continue
-        mark_delivered(session_factory, p.alert_id, channel, at=clock.now(), tries=attempt.tries)
+        mark_delivered(
+            session_factory,
+            p.alert_id,
+            channel,
+            at=clock.now(),
+            tries=attempt.tries,
+            runner=runner,
+        )
         report.delivered.append(p.alert_id)
     return report

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
 
 from calendars import FixedClock
 from esafety_flow.notify import SmtpMailer, WebhookPoster
-from esafety_flow.notify.dispatch import RetryPolicy, deliver_channel
+from esafety_flow.notify.dispatch import DeliveryReport, RetryPolicy, deliver_channel
 from tests.delivery.rows import Org, add_alert, add_case, add_deadline, make_org
 from tests.notify.servers import HttpSink, SmtpSink, free_port
 from workflows.delivery import (
+    claim_deliveries,
     delivery_counts,
     manager_digests,
     mark_delivered,
@@ -244,3 +247,93 @@ def test_manager_digest_groups_by_worker(session_factory: SessionFactory) -> Non
         ("C-1", "core_group", False),
     ]
     assert rows[0].owner_name == "Samonlineharm"
+
+
+class _OverlappingMailer(SmtpMailer):
+    """A mailer that, while sending its first message, lets another delivery run go through the
+    outbox (a second worker, or the next tick starting before this run has finished)."""
+
+    def __init__(self, port: int, other_run: Callable[[], DeliveryReport]) -> None:
+        super().__init__("127.0.0.1", port)
+        self.other_run = other_run
+        self.other: DeliveryReport | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.other is None:
+            self.other = self.other_run()
+        super().send(message)
+
+
+def test_two_runs_at_once_never_send_an_alert_twice(
+    session_factory: SessionFactory, smtp_server: SmtpSink
+) -> None:
+    org = make_org(session_factory)
+    ids = [_overdue_alert(session_factory, org, f"C-{i}") for i in range(1, 5)]
+    queue_deliveries(session_factory, ["email"])
+
+    def run(mailer: SmtpMailer, runner: str) -> DeliveryReport:
+        return deliver_channel(
+            session_factory,
+            mailer,
+            clock=FixedClock(NOW),
+            base_url="http://esafety.test",
+            mail_from="alerts@esafety.test",
+            retry=NO_WAIT,
+            limit=2,
+            runner=runner,
+        )
+
+    def second() -> DeliveryReport:
+        with SmtpMailer("127.0.0.1", smtp_server.port) as mailer:
+            return run(mailer, "second")
+
+    mailer = _OverlappingMailer(smtp_server.port, second)
+    with mailer:
+        first = run(mailer, "first")
+    assert mailer.other is not None
+    assert first.delivered == ids[:2]
+    assert mailer.other.delivered == ids[2:]
+    subjects = sorted(str(m["Subject"]) for m in smtp_server.to("sam@onlineharm.test"))
+    assert len(subjects) == 4
+    assert len(set(subjects)) == 4
+    assert delivery_counts(session_factory) == {("email", "delivered"): 4}
+
+
+def test_a_claim_holds_until_its_lease_runs_out(session_factory: SessionFactory) -> None:
+    org = make_org(session_factory)
+    a = _overdue_alert(session_factory, org)
+    queue_deliveries(session_factory, ["email"])
+    lease = timedelta(minutes=5)
+    [held] = claim_deliveries(session_factory, "email", runner="a", at=NOW, lease=lease)
+    assert held.alert_id == a
+    later = NOW + timedelta(minutes=4)
+    assert claim_deliveries(session_factory, "email", runner="b", at=later, lease=lease) == []
+    # run "a" crashed: once its lease has run out, another run takes the row over
+    expired = NOW + timedelta(minutes=6)
+    [taken] = claim_deliveries(session_factory, "email", runner="b", at=expired, lease=lease)
+    assert taken.alert_id == a
+    assert mark_delivered(session_factory, a, "email", at=expired, runner="a") is False
+    assert mark_delivered(session_factory, a, "email", at=expired, runner="b") is True
+    with session_factory.begin() as s:
+        row = s.execute(
+            select(alert_deliveries.c.claimed_by, alert_deliveries.c.claimed_until)
+        ).one()
+    assert tuple(row) == (None, None)
+
+
+def test_a_failed_delivery_releases_its_claim(session_factory: SessionFactory) -> None:
+    org = make_org(session_factory)
+    a = _overdue_alert(session_factory, org)
+    queue_deliveries(session_factory, ["email"])
+    lease = timedelta(minutes=5)
+    claim_deliveries(session_factory, "email", runner="a", at=NOW, lease=lease)
+    mark_failed(session_factory, a, "email", "refused", at=NOW, runner="a")
+    [again] = claim_deliveries(session_factory, "email", runner="b", at=NOW, lease=lease)
+    assert (again.alert_id, again.attempts, again.last_error) == (a, 1, "refused")
+
+
+def test_claims_refuse_bad_arguments(session_factory: SessionFactory) -> None:
+    with pytest.raises(ValueError, match="lease must be positive"):
+        claim_deliveries(session_factory, "email", runner="a", at=NOW, lease=timedelta(0))
+    with pytest.raises(ValueError, match="1 to 64 characters"):
+        claim_deliveries(session_factory, "email", runner="", at=NOW, lease=timedelta(1))

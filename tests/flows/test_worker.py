@@ -76,3 +76,8 @@ def test_quarter_hour_sweep_has_no_gap_through_the_spring_change() -> None:
     # 00:00 .. 00:45 GMT, then 02:00 BST (01:00 UTC) onwards: every 15 elapsed minutes
     assert fired[0] == datetime(2026, 3, 29, 0, 0, tzinfo=UTC)
     assert {(b - a).total_seconds() for a, b in itertools.pairwise(fired)} == {900}
+
+
+def test_only_one_delivery_run_at_a_time() -> None:
+    limits = {d.name: d.concurrency_limit for d in deployments(Settings())}
+    assert limits == {"deadline-sweep": None, "deliver-alerts": 1, "manager-digest": None}

@@ -227,6 +227,9 @@ alert_deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("last_attempt_at", UTCDateTime, nullable=True),
     Column("delivered_at", UTCDateTime, nullable=True),
+    # the delivery run holding the row, until its lease runs out (rev 0002)
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
     UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_id_channel"),
     CheckConstraint(_in("channel", ("email", "webhook")), name="channel"),
     CheckConstraint(_in("status", ("pending", "delivered")), name="status"),
