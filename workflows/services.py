@@ -674,14 +674,37 @@ def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> int:
     stmt: Any
     if dialect == "postgresql":
         stmt = postgresql.insert(alerts).on_conflict_do_nothing(
-            index_elements=["deadline_id", "level", "recipient_role"]
+            index_elements=["deadline_id", "level", "recipient_role", "recipient_key"]
         )
     else:
         stmt = sqlite.insert(alerts).on_conflict_do_nothing(
-            index_elements=["deadline_id", "level", "recipient_role"]
+            index_elements=["deadline_id", "level", "recipient_role", "recipient_key"]
         )
     inserted = session.execute(stmt.returning(alerts.c.id), rows).scalars().all()
     return len(inserted)
+
+
+def _named_managers(session: Session, case_ids: set[int]) -> dict[int, list[int]]:
+    """The managers named on each restricted case (`case_managers`), active ones only.
+
+    A restricted case (LADO track) may be opened only by LADOs and the managers named on it, so
+    its escalations (both the manager and the head-of-service steps) go to each named manager,
+    one alert each. A restricted case with no manager named falls back to the team's manager and
+    head of service by role: an escalation must reach someone, and the notice carries only the
+    reference, the deadline and a link, so they learn that a restricted case needs a named
+    manager without seeing anything of it."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(case_managers.c.case_id, case_managers.c.user_id)
+        .join(users, users.c.id == case_managers.c.user_id)
+        .where(case_managers.c.case_id.in_(sorted(case_ids)), users.c.active.is_(True))
+        .order_by(case_managers.c.case_id, case_managers.c.user_id)
+    ).all()
+    named: dict[int, list[int]] = {}
+    for case_id, user_id in rows:
+        named.setdefault(case_id, []).append(user_id)
+    return named
 
 
 def sweep(
@@ -711,6 +734,7 @@ def sweep(
             deadlines.c.next_alert_level,
             cases.c.region,
             cases.c.owner_id,
+            cases.c.restricted,
             teams.c.manager_id,
             teams.c.head_of_service_id,
         )
@@ -737,6 +761,7 @@ def sweep(
             if not rows:
                 break
             batches += 1
+            named = _named_managers(session, {r.case_id for r in rows if r.restricted})
             outbox: list[dict[str, Any]] = []
             moves: list[dict[str, Any]] = []
             for r in rows:
@@ -765,17 +790,26 @@ def sweep(
                     "head_of_service": r.head_of_service_id,
                 }
                 for due in alerts_due(deadline, calendar, policy, as_of):
-                    outbox.append(
-                        {
-                            "deadline_id": r.id,
-                            "case_id": r.case_id,
-                            "level": due.level,
-                            "recipient_role": due.to,
-                            "recipient_user_id": recipients[due.to],
-                            "created_at": as_of,
-                            "due_at": due.at,
-                        }
-                    )
+                    # a restricted case escalates to each manager named on it: the team's
+                    # manager or head of service may not open it (see _named_managers)
+                    to_named = due.to != "owner" and bool(named.get(r.case_id))
+                    for user_id, key in (
+                        [(u, u) for u in named[r.case_id]]
+                        if to_named
+                        else [(recipients[due.to], 0)]
+                    ):
+                        outbox.append(
+                            {
+                                "deadline_id": r.id,
+                                "case_id": r.case_id,
+                                "level": due.level,
+                                "recipient_role": due.to,
+                                "recipient_user_id": user_id,
+                                "recipient_key": key,
+                                "created_at": as_of,
+                                "due_at": due.at,
+                            }
+                        )
                 level = deadline.next_alert_level
                 moves.append(
                     {

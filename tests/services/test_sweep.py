@@ -189,3 +189,88 @@ def test_bad_batch_size(session_factory: SessionFactory) -> None:
         services.sweep(
             session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name, batch_size=0
         )
+
+
+LADO_FACTS = {
+    "category": "adult_indecent_images",
+    "children": [],
+    "alleged_abuser": {
+        "kind": "adult",
+        "position_of_trust": True,
+        "role": "teacher",
+        "lives_with_children": False,
+        "unsupervised_contact_with_children": True,
+    },
+}
+
+
+def restricted_case(sf: SessionFactory, team: int, owner: int) -> int:
+    """A LADO-track case whose lado_referral (due Tue 3 March 2026) nobody meets."""
+    case = services.raise_concern(
+        sf,
+        facts=LADO_FACTS,
+        at=at("2026-03-02T10:00"),
+        actor="pat",
+        region=EW,
+        policy=ENGLAND_2023,
+        calendar=CAL,
+        owner_id=owner,
+        team_id=team,
+    )
+    assert case.id is not None
+    assert case.restricted
+    return case.id
+
+
+def escalations(sf: SessionFactory, case_id: int) -> list[tuple[str, str, int | None]]:
+    return sorted(
+        (a.deadline_kind, a.recipient_role, a.recipient_user_id)
+        for a in services.list_alerts(sf, case_id=case_id)
+        if a.level == "escalated"
+    )
+
+
+def test_restricted_case_escalates_to_each_named_manager(
+    session_factory: SessionFactory,
+) -> None:
+    team, owner, mgr, hos = org(session_factory)
+    named = [
+        services.create_user(
+            session_factory,
+            username=name,
+            display_name=name,
+            email=f"{name}@example.org",
+            role="manager",
+            at=at("2026-01-01T09:00"),
+        )
+        for name in ("lado-mgr-1", "lado-mgr-2")
+    ]
+    case = restricted_case(session_factory, team, owner)
+    services.set_case_managers(session_factory, case, named)
+    for when in ("2026-03-20T09:00", "2026-03-20T09:00", "2026-03-21T09:00"):
+        services.sweep(session_factory, at(when), cal_for, policy_by_name)
+    got = escalations(session_factory, case)
+    lado = [(k, r, u) for k, r, u in got if k == "lado_referral"]
+    # one alert per named manager at each escalation step, once; never the team's manager or
+    # head of service, who may not open the case
+    assert lado == sorted(
+        ("lado_referral", role, u) for role in ("manager", "head_of_service") for u in named
+    )
+    assert not {u for _, _, u in got} & {mgr, hos}
+    owner_alerts = [
+        a for a in services.list_alerts(session_factory, case_id=case) if a.level == "overdue"
+    ]
+    assert {a.recipient_user_id for a in owner_alerts} == {owner}
+
+
+def test_restricted_case_with_no_named_manager_falls_back_to_the_team(
+    session_factory: SessionFactory,
+) -> None:
+    team, owner, mgr, hos = org(session_factory)
+    case = restricted_case(session_factory, team, owner)
+    services.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
+    lado = [e for e in escalations(session_factory, case) if e[0] == "lado_referral"]
+    assert lado == [
+        ("lado_referral", "head_of_service", hos),
+        ("lado_referral", "manager", mgr),
+    ]

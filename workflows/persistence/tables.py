@@ -208,8 +208,14 @@ alerts = Table(
     Column("recipient_user_id", Id, ForeignKey("users.id"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
+    # the named recipient's user id, 0 when addressed by role alone (rev 0003)
+    Column("recipient_key", BigInteger, nullable=False, server_default=text("0")),
     UniqueConstraint(
-        "deadline_id", "level", "recipient_role", name="uq_alerts_deadline_id_level_role"
+        "deadline_id",
+        "level",
+        "recipient_role",
+        "recipient_key",
+        name="uq_alerts_deadline_id_level_role_recipient",
     ),
     CheckConstraint(_in("level", ALERT_LEVELS), name="level"),
     CheckConstraint(_in("recipient_role", RECIPIENT_ROLES), name="recipient_role"),
