@@ -12,7 +12,11 @@ Each open deadline has five steps, in time order:
 - `escalated_head_of_service` (escalated, head_of_service): the end of the working day
   `alerts.escalate_head_of_service_after` working days after the due date.
 
-The numbers come from the policy's `AlertPolicy`; none live here.
+The numbers come from the policy's `AlertPolicy`; none live here. A rule with escalation
+milestones of its own (`TimescaleRule.escalations`: allegation resolution escalates at 3 and 12
+months from the LADO referral, its 1 month being a target) escalates at those instead: to the
+manager when the first milestone has passed (the end of its day), to the head of service when the
+last has.
 
 Decisions:
 
@@ -84,6 +88,16 @@ def _full_schedule(
 ) -> list[AlertDue]:
     alerts = policy.alerts
     due = deadline.due_date
+    manager_at = end_of_london_day(calendar.add_working_days(due, alerts.escalate_manager_after))
+    head_at = end_of_london_day(
+        calendar.add_working_days(due, alerts.escalate_head_of_service_after)
+    )
+    milestones = policy.rule(deadline.kind).escalations
+    if milestones:
+        # the rule's own escalation milestones, from the deadline's anchor (allegation
+        # resolution: a target of 1 month, escalated at 3 months and at 12)
+        manager_at = milestones[0].due(deadline.anchor_at, calendar).due_at
+        head_at = milestones[-1].due(deadline.anchor_at, calendar).due_at
     times = (
         (
             AlertStep.DUE_SOON,
@@ -91,16 +105,8 @@ def _full_schedule(
         ),
         (AlertStep.DUE_TODAY, start_of_london_day(due)),
         (AlertStep.OVERDUE, deadline.due_at),
-        (
-            AlertStep.ESCALATED_MANAGER,
-            end_of_london_day(calendar.add_working_days(due, alerts.escalate_manager_after)),
-        ),
-        (
-            AlertStep.ESCALATED_HEAD_OF_SERVICE,
-            end_of_london_day(
-                calendar.add_working_days(due, alerts.escalate_head_of_service_after)
-            ),
-        ),
+        (AlertStep.ESCALATED_MANAGER, manager_at),
+        (AlertStep.ESCALATED_HEAD_OF_SERVICE, head_at),
     )
     result: list[AlertDue] = []
     latest = None

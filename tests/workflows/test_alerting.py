@@ -166,3 +166,34 @@ def test_moved_deadline_keeps_its_pending_step_at_the_new_time() -> None:
     assert decision.due_date == date(2026, 3, 4)
     assert decision.next_alert_level is AlertStep.DUE_TODAY
     assert decision.next_alert_at == utc(2026, 3, 4)
+
+
+def test_allegation_resolution_escalates_at_3_and_12_months() -> None:
+    # LADO referral on Fri 22 May 2026: a target of 1 month (Mon 22 June), escalated to the
+    # manager when 3 months pass unresolved (end of Sat 22 August, BST) and to the head of
+    # service at 12 (end of Sat 22 May 2027, BST)
+    anchor = london(2026, 5, 22, 10)
+    d = Deadline(
+        kind=K.ALLEGATION_RESOLUTION,
+        anchor_at=anchor,
+        due_date=date(2026, 6, 22),
+        due_at=end_of_london_day(date(2026, 6, 22)),
+        calendar_version=calendar().version,
+        policy_name=ENGLAND_2023.name,
+    )
+    schedule_alerts(d, calendar(), ENGLAND_2023)
+    assert _schedule(d)[2:] == [
+        (AlertStep.OVERDUE, "overdue", "owner", utc(2026, 6, 22, 23)),
+        (AlertStep.ESCALATED_MANAGER, "escalated", "manager", utc(2026, 8, 22, 23)),
+        (AlertStep.ESCALATED_HEAD_OF_SERVICE, "escalated", "head_of_service", utc(2027, 5, 22, 23)),
+    ]
+    # a sweep two working days after the target does not escalate yet
+    assert [a.step for a in alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 6, 25))] == [
+        AlertStep.DUE_TODAY,
+        AlertStep.OVERDUE,
+    ]
+    assert alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 8, 22, 12)) == []
+    assert [a.to for a in alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 8, 23))] == ["manager"]
+    assert [a.to for a in alerts_due(d, calendar(), ENGLAND_2023, utc(2027, 5, 23))] == [
+        "head_of_service"
+    ]
