@@ -206,7 +206,14 @@ class _Effects:
             "due_at": d.due_at.isoformat(),
         }
 
-    def start(self, kind: DeadlineKind, anchor: datetime, *, urgent: bool = False) -> Deadline:
+    def start(
+        self,
+        kind: DeadlineKind,
+        anchor: datetime,
+        *,
+        urgent: bool = False,
+        started_by: str | None = None,
+    ) -> Deadline:
         rule = self.policy.rule(kind)
         due = _compute_due(rule, anchor, self.calendar, urgent=urgent, facts=self.case.facts)
         deadline = Deadline(
@@ -221,9 +228,12 @@ class _Effects:
         )
         schedule_alerts(deadline, self.calendar, self.policy)
         self.case.deadlines.append(deadline)
+        data = self._deadline_data(deadline)
+        if started_by is not None:
+            data["started_by"] = started_by
         self.record(
             CaseEventKind.DEADLINE_STARTED,
-            data=self._deadline_data(deadline),
+            data=data,
             calendar_version=self.calendar.version,
         )
         return deadline
@@ -417,6 +427,8 @@ def fire(
         calendar_version=calendar.version,
     )
     _apply_facts(case, ev, parsed, at)
+    if ev is Event.RECORD_FACTS:
+        _retriage(case, effects)
     _apply_deadlines(case, ev, parsed, raw, effects)
     return FireResult(case.state, case.allegation_state, tuple(effects.events))
 
@@ -444,6 +456,37 @@ def _apply_facts(case: Case, ev: Event, parsed: BaseModel, at: datetime) -> None
         case.outcome = {**(case.outcome or {}), **_json_data(parsed)}
     elif ev is Event.RECORD_ALLEGATION_OUTCOME and isinstance(parsed, AllegationOutcomeData):
         case.outcome = {**(case.outcome or {}), "allegation_outcome": _json_data(parsed)}
+
+
+def _triage_start_applies(case: Case, kind: DeadlineKind) -> bool:
+    """Whether a deadline triage names may still start after the concern was raised: never one
+    the case has had (open, met, missed or cancelled); the immediate referral only while the
+    case is still a concern (a referral made since has met the need); the LADO referral only
+    while the case has no allegation track (a referral to the LADO made since has met it)."""
+    if any(d.kind is kind for d in case.deadlines):
+        return False
+    if kind is DeadlineKind.IMMEDIATE_REFERRAL:
+        return case.state is CaseState.CONCERN
+    if kind is DeadlineKind.LADO_REFERRAL:
+        return case.allegation_state is None
+    return case.state is not CaseState.CLOSED
+
+
+def _retriage(case: Case, effects: _Effects) -> None:
+    """After `record_facts`: triage the merged facts again (seed 004 s2.1, s2.2 via
+    `states.triage`). Required actions only grow (one raised stays, as the facts that raised it
+    are in the log); `do_not_inform_family` and `restricted` are set when newly applicable and
+    never cleared here; a deadline triage now starts that the case has not had starts at the
+    event. The `record_facts` transition carries the facts, so replay reproduces all of it, and
+    each deadline started is logged (`deadline_started`, with `started_by: "triage"`)."""
+    result = triage(case.facts)
+    raised = set(case.required_actions) | set(result.required_actions)
+    case.required_actions = tuple(a for a in RequiredAction if a in raised)
+    case.do_not_inform_family = case.do_not_inform_family or result.do_not_inform_family
+    case.restricted = case.restricted or result.allegations_track
+    for kind in result.starts:
+        if _triage_start_applies(case, kind):
+            effects.start(kind, effects.at, started_by="triage")
 
 
 def _section_47_discussion_at(case: Case, fallback: datetime) -> datetime:
