@@ -21,6 +21,11 @@ otherwise the case's owner, or the team's manager or head of service by the aler
 `recipient_role`, resolved when the alert is delivered.
 
 `manager_digests` and `moved_deadlines` feed the morning digest and the calendar-change notices.
+Those notices go through an outbox too (`notices`): `queue_notices` stores each rendered message
+once under its key (a retried run queues nothing twice), `claim_notices` claims pending ones for
+one delivery run (as `claim_deliveries` does), `mark_notice_delivered` / `mark_notice_failed`
+record the outcome and release the claim. A notice the server did not accept stays pending for
+the next run (`esafety alerts deliver`, the `deliver_alerts` flow); it is never dropped.
 Each function is one transaction (`with session_factory.begin()`); times are parameters.
 """
 
@@ -55,6 +60,7 @@ from workflows.persistence.tables import (
     case_managers,
     cases,
     deadlines,
+    notices,
     teams,
     users,
 )
@@ -63,17 +69,24 @@ __all__ = [
     "CHANNELS",
     "DigestRow",
     "MovedDeadline",
+    "NewNotice",
     "PendingDelivery",
+    "PendingNotice",
     "TeamDigest",
     "calendar_day_added_at",
     "claim_deliveries",
+    "claim_notices",
     "delivery_counts",
     "manager_digests",
     "mark_delivered",
     "mark_failed",
+    "mark_notice_delivered",
+    "mark_notice_failed",
     "moved_deadlines",
+    "notice_counts",
     "pending_deliveries",
     "queue_deliveries",
+    "queue_notices",
 ]
 
 CHANNELS = ("email", "webhook")
@@ -518,3 +531,185 @@ def moved_deadlines(
         )
         for r in rows
     ]
+
+
+# -- the notice outbox (digests, deadline-moved notices) ----------------------------------------
+
+NOTICE_KINDS = ("digest", "deadline_moved")
+
+
+@dataclass(frozen=True)
+class NewNotice:
+    """A rendered notice to keep until the mail server accepts it. `key` names it (one digest
+    per team and day; one notice per deadline moved by a calendar change); `label` is what a
+    report shows; `message` is the whole RFC 5322 message."""
+
+    key: str
+    kind: str
+    label: str
+    recipient: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    id: int
+    kind: str
+    label: str
+    recipient: str
+    message: str
+    attempts: int
+    last_error: str | None
+
+
+def queue_notices(
+    session_factory: SessionFactory, items: Iterable[NewNotice], *, at: datetime
+) -> int:
+    """Store the notices not stored yet (by key); returns how many were new."""
+    rows = []
+    for n in items:
+        if n.kind not in NOTICE_KINDS:
+            raise ValueError(f"unknown notice kind {n.kind!r}: expected one of {NOTICE_KINDS}")
+        if not n.key or not n.recipient or not n.message:
+            raise ValueError(f"notice {n.key!r}: a key, a recipient and a message are needed")
+        rows.append(
+            {
+                "key": n.key,
+                "kind": n.kind,
+                "label": n.label,
+                "recipient": n.recipient,
+                "message": n.message,
+                "created_at": at,
+            }
+        )
+    if not rows:
+        return 0
+    with session_factory.begin() as session:
+        stmt = (
+            _insert(session)(notices)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(notices.c.id)
+        )
+        return len(session.execute(stmt, rows).all())
+
+
+def claim_notices(
+    session_factory: SessionFactory,
+    *,
+    runner: str,
+    at: datetime,
+    lease: timedelta,
+    limit: int = 500,
+) -> list[PendingNotice]:
+    """Claim up to `limit` pending, unclaimed notices for `runner` until `at + lease`, oldest
+    first (an expired lease is taken over)."""
+    _check_limit(limit)
+    if not runner or len(runner) > 64:
+        raise ValueError("a delivery run needs a name of 1 to 64 characters")
+    if lease <= timedelta(0):
+        raise ValueError(f"the claim's lease must be positive, got {lease}")
+    free = or_(notices.c.claimed_until.is_(None), notices.c.claimed_until < at)
+    with session_factory.begin() as session:
+        candidates = (
+            select(notices.c.id)
+            .where(notices.c.status == "pending", free)
+            .order_by(notices.c.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        chosen = candidates.cte("chosen")
+        rows = session.execute(
+            update(notices)
+            .where(notices.c.id.in_(select(chosen.c.id)), notices.c.status == "pending", free)
+            .values(claimed_by=runner, claimed_until=at + lease)
+            .returning(
+                notices.c.id,
+                notices.c.kind,
+                notices.c.label,
+                notices.c.recipient,
+                notices.c.message,
+                notices.c.attempts,
+                notices.c.last_error,
+            )
+        ).all()
+    return sorted(
+        (
+            PendingNotice(
+                id=r.id,
+                kind=r.kind,
+                label=r.label,
+                recipient=r.recipient,
+                message=r.message,
+                attempts=r.attempts,
+                last_error=r.last_error,
+            )
+            for r in rows
+        ),
+        key=lambda n: n.id,
+    )
+
+
+def _notice_held(notice_id: int, runner: str) -> list[ColumnElement[bool]]:
+    return [
+        notices.c.id == notice_id,
+        notices.c.status == "pending",
+        notices.c.claimed_by == runner,
+    ]
+
+
+def mark_notice_delivered(
+    session_factory: SessionFactory, notice_id: int, *, at: datetime, tries: int, runner: str
+) -> bool:
+    """The server accepted the notice; False when `runner` no longer held it."""
+    with session_factory.begin() as session:
+        result = session.execute(
+            update(notices)
+            .where(*_notice_held(notice_id, runner))
+            .values(
+                status="delivered",
+                delivered_at=at,
+                last_attempt_at=at,
+                attempts=notices.c.attempts + tries,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        return (cast(CursorResult[Any], result).rowcount or 0) == 1
+
+
+def mark_notice_failed(
+    session_factory: SessionFactory,
+    notice_id: int,
+    error: str,
+    *,
+    at: datetime,
+    tries: int,
+    runner: str,
+) -> None:
+    """The notice stays pending with `error`; the claim is released."""
+    if not error:
+        raise ValueError("a failed delivery needs its error")
+    with session_factory.begin() as session:
+        session.execute(
+            update(notices)
+            .where(*_notice_held(notice_id, runner))
+            .values(
+                last_error=error[:2000],
+                last_attempt_at=at,
+                attempts=notices.c.attempts + tries,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+
+
+def notice_counts(session_factory: SessionFactory) -> dict[tuple[str, str], int]:
+    """How many notices per (kind, status)."""
+    with session_factory.begin() as session:
+        rows = session.execute(
+            select(notices.c.kind, notices.c.status, func.count()).group_by(
+                notices.c.kind, notices.c.status
+            )
+        ).all()
+    return {(r[0], r[1]): r[2] for r in rows}

@@ -1,6 +1,7 @@
 """`esafety alerts ...`: the alert outbox without Prefect, for plain cron.
 
-esafety alerts deliver [--channel email|webhook]   send what is pending (exit 1 if any failed)
+esafety alerts deliver [--channel email|webhook]   send what is pending (exit 1 if any failed),
+                                                   with the pending digests and deadline notices
 esafety alerts status                              deliveries per channel and status
 """
 
@@ -52,6 +53,16 @@ def deliver(
             typer.echo(f"{name}: {len(report.delivered)} delivered, {len(report.failed)} failed")
             for alert_id, error in sorted(report.failed.items())[:10]:
                 typer.echo(f"  alert {alert_id}: {error}", err=True)
+        if jobs.enabled_channels(app).count("email"):
+            # digests and deadline-moved notices that an earlier pass could not send
+            notices = jobs.deliver_pending_notices(app)
+            failed += len(notices.failed)
+            if notices.delivered or notices.failed:
+                typer.echo(
+                    f"notices: {len(notices.delivered)} delivered, {len(notices.failed)} failed"
+                )
+            for (kind, label), error in sorted(notices.failed.items())[:10]:
+                typer.echo(f"  {kind} {label}: {error}", err=True)
     finally:
         app.close()
     if failed:

@@ -48,6 +48,15 @@ def deliver_task(channel: str) -> dict[str, Any]:
     return {"channel": channel, "delivered": report.delivered, "failed": report.failed}
 
 
+@task(name="deliver-notices", retries=2, retry_delay_seconds=[10, 60])
+def deliver_notices_task() -> dict[str, Any]:
+    report = jobs.deliver_pending_notices(current_app())
+    return {
+        "delivered": [f"{kind}: {label}" for kind, label in report.delivered],
+        "failed": {f"{kind}: {label}": e for (kind, label), e in report.failed.items()},
+    }
+
+
 @flow(name="deadline-sweep", log_prints=False)
 def deadline_sweep(as_of: datetime | None = None) -> dict[str, Any]:
     """Find deadlines whose next alert has come due at `as_of` and put each alert into the outbox
@@ -66,10 +75,18 @@ def deadline_sweep(as_of: datetime | None = None) -> dict[str, Any]:
 
 @flow(name="deliver-alerts")
 def deliver_alerts() -> dict[str, Any]:
-    """Send the pending outbox records on each enabled channel; failures stay pending with
-    their error, for the next run."""
+    """Send the pending outbox records on each enabled channel, and by email the pending digests
+    and deadline-moved notices; failures stay pending with their error, for the next run."""
     queued = queue_task()
-    reports = [deliver_task(channel) for channel in jobs.enabled_channels(current_app())]
+    channels = jobs.enabled_channels(current_app())
+    reports = [deliver_task(channel) for channel in channels]
+    notices = deliver_notices_task() if "email" in channels else {"delivered": [], "failed": {}}
+    if notices["failed"]:
+        get_run_logger().warning(
+            "%d notices not delivered, kept pending: %s",
+            len(notices["failed"]),
+            sorted(set(notices["failed"].values()))[:3],
+        )
     for r in reports:
         if r["failed"]:
             get_run_logger().warning(
@@ -78,7 +95,7 @@ def deliver_alerts() -> dict[str, Any]:
                 len(r["failed"]),
                 sorted(set(r["failed"].values()))[:3],
             )
-    return {"queued": queued, "channels": reports}
+    return {"queued": queued, "channels": reports, "notices": notices}
 
 
 @task(name="digest-day")

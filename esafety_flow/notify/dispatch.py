@@ -16,21 +16,36 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email import message_from_string
+from email import policy as email_policy
+from email.message import EmailMessage
 from functools import partial
 
 from calendars import Clock
 from esafety_flow.notify.messages import AlertNotice
 from esafety_flow.notify.render import alert_email
 from esafety_flow.notify.senders import DeliveryError, SmtpMailer, WebhookPoster, with_retries
-from workflows.delivery import PendingDelivery, claim_deliveries, mark_delivered, mark_failed
+from workflows.delivery import (
+    NewNotice,
+    PendingDelivery,
+    claim_deliveries,
+    claim_notices,
+    mark_delivered,
+    mark_failed,
+    mark_notice_delivered,
+    mark_notice_failed,
+)
 from workflows.persistence import SessionFactory
 
 __all__ = [
     "DEFAULT_LEASE",
     "DeliveryReport",
+    "NoticeDelivery",
     "RetryPolicy",
     "case_link",
     "deliver_channel",
+    "deliver_notices",
+    "new_notice",
     "notice_for",
 ]
 
@@ -159,4 +174,74 @@ def deliver_channel(
             runner=runner,
         )
         report.delivered.append(p.alert_id)
+    return report
+
+
+# -- the notice outbox: digests and deadline-moved notices --------------------------------------
+
+
+def new_notice(key: str, kind: str, label: str, message: EmailMessage) -> NewNotice:
+    """A rendered email to keep in the notice outbox until the server accepts it."""
+    return NewNotice(
+        key=key, kind=kind, label=label, recipient=str(message["To"]), message=message.as_string()
+    )
+
+
+@dataclass
+class NoticeDelivery:
+    """What one pass over the notice outbox did: labels by kind, delivered or failed."""
+
+    delivered: list[tuple[str, str]] = field(default_factory=list)
+    failed: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def deliver_notices(
+    session_factory: SessionFactory,
+    mailer: SmtpMailer,
+    *,
+    clock: Clock,
+    retry: RetryPolicy,
+    limit: int = 500,
+    lease: timedelta = DEFAULT_LEASE,
+) -> NoticeDelivery:
+    """Claim the pending notices (up to `limit`) and send them; a failure stays pending with its
+    error for the next pass, a notice the server accepted is never sent again."""
+    runner = uuid.uuid4().hex
+    report = NoticeDelivery()
+    batch = claim_notices(session_factory, runner=runner, at=clock.now(), lease=lease, limit=limit)
+    down: DeliveryError | None = None
+    for n in batch:
+        key = (n.kind, n.label)
+        if down is not None:
+            mark_notice_failed(
+                session_factory, n.id, down.reason, at=clock.now(), tries=0, runner=runner
+            )
+            report.failed[key] = down.reason
+            continue
+        message = message_from_string(n.message, _class=EmailMessage, policy=email_policy.default)
+        attempt = _Attempt(partial(mailer.send, message))
+        try:
+            with_retries(
+                attempt,
+                attempts=retry.attempts,
+                backoff_seconds=retry.backoff_seconds,
+                sleep=retry.sleep,
+            )
+        except DeliveryError as exc:
+            mark_notice_failed(
+                session_factory,
+                n.id,
+                exc.reason,
+                at=clock.now(),
+                tries=attempt.tries,
+                runner=runner,
+            )
+            report.failed[key] = exc.reason
+            if exc.unreachable:
+                down = exc
+            continue
+        mark_notice_delivered(
+            session_factory, n.id, at=clock.now(), tries=attempt.tries, runner=runner
+        )
+        report.delivered.append(key)
     return report

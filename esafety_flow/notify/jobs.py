@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from calendars import BankHoliday, Region, london_date, to_utc
 from esafety_flow.bootstrap import App
-from esafety_flow.notify.dispatch import DeliveryReport, RetryPolicy, case_link, deliver_channel
+from esafety_flow.notify.dispatch import (
+    DeliveryReport,
+    NoticeDelivery,
+    RetryPolicy,
+    case_link,
+    deliver_channel,
+    deliver_notices,
+    new_notice,
+)
 from esafety_flow.notify.messages import (
     DeadlineMovedNotice,
     DigestItem,
@@ -21,13 +28,15 @@ from esafety_flow.notify.messages import (
     DigestWorker,
 )
 from esafety_flow.notify.render import digest_email, moved_email
-from esafety_flow.notify.senders import DeliveryError, SmtpMailer, WebhookPoster, with_retries
+from esafety_flow.notify.senders import SmtpMailer, WebhookPoster
 from workflows import services
 from workflows.delivery import (
+    NewNotice,
     calendar_day_added_at,
     manager_digests,
     moved_deadlines,
     queue_deliveries,
+    queue_notices,
 )
 
 __all__ = [
@@ -35,6 +44,7 @@ __all__ = [
     "NoticeReport",
     "add_calendar_day",
     "deliver",
+    "deliver_pending_notices",
     "digest_day",
     "enabled_channels",
     "queue",
@@ -153,48 +163,69 @@ class DigestReport(NoticeReport):
     skipped: str | None = None
 
 
-def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None) -> DigestReport:
-    """Each manager gets the team's overdue and due-this-week deadlines, by worker."""
+def deliver_pending_notices(app: App, *, retry: RetryPolicy | None = None) -> NoticeDelivery:
+    """Send every pending digest and deadline-moved notice, batch after batch, while batches
+    make progress (`esafety alerts deliver` and the `deliver_alerts` flow call it, so a notice
+    that failed is retried on the next pass)."""
     retry = retry or retry_policy(app)
+    limit = app.settings.delivery_batch_size
+    total = NoticeDelivery()
+    with _mailer(app) as mailer:
+        while True:
+            report = deliver_notices(
+                app.session_factory, mailer, clock=app.clock, retry=retry, limit=limit
+            )
+            total.delivered.extend(report.delivered)
+            total.failed.update(report.failed)
+            if len(report.delivered) + len(report.failed) < limit or not report.delivered:
+                return total
+
+
+def _send_queued(
+    app: App, kind: str, items: list[NewNotice], report: NoticeReport, retry: RetryPolicy | None
+) -> None:
+    """Queue the notices in the outbox, then deliver what is pending; report this kind's."""
+    queue_notices(app.session_factory, items, at=app.clock.now())
+    done = deliver_pending_notices(app, retry=retry)
+    report.sent.extend(label for k, label in done.delivered if k == kind)
+    report.failed.update({label: e for (k, label), e in done.failed.items() if k == kind})
+
+
+def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None) -> DigestReport:
+    """Each manager gets the team's overdue and due-this-week deadlines, by worker. Each digest
+    (one per team and day) goes through the notice outbox: a digest the server did not accept
+    stays pending and the next delivery pass sends it; a retried run queues nothing twice."""
     as_of = to_utc(as_of)
     on = london_date(as_of)
     through = week_end(on)
     report = DigestReport(on=on)
     base = app.settings.base_url
-    with _mailer(app) as mailer:
-        for team in manager_digests(app.session_factory, as_of=as_of, through=through):
-            workers: dict[str, list[DigestItem]] = {}
-            for r in team.rows:
-                workers.setdefault(r.owner_name, []).append(
-                    DigestItem(
-                        case_reference=r.case_reference,
-                        deadline_kind=r.deadline_kind,
-                        due_date=r.due_date,
-                        status="overdue" if r.overdue else "open",
-                        link=case_link(base, r.case_id),
-                    )
+    items: list[NewNotice] = []
+    for team in manager_digests(app.session_factory, as_of=as_of, through=through):
+        workers: dict[str, list[DigestItem]] = {}
+        for r in team.rows:
+            workers.setdefault(r.owner_name, []).append(
+                DigestItem(
+                    case_reference=r.case_reference,
+                    deadline_kind=r.deadline_kind,
+                    due_date=r.due_date,
+                    status="overdue" if r.overdue else "open",
+                    link=case_link(base, r.case_id),
                 )
-            notice = DigestNotice(
-                manager_id=team.manager_id,
-                manager_name=team.manager_name,
-                manager_email=team.manager_email,
-                team_name=team.team_name,
-                on=on,
-                week_ends=through,
-                workers=tuple(DigestWorker(name, tuple(items)) for name, items in workers.items()),
             )
-            message = digest_email(notice, app.settings.mail_from)
-            try:
-                with_retries(
-                    partial(mailer.send, message),
-                    attempts=retry.attempts,
-                    backoff_seconds=retry.backoff_seconds,
-                    sleep=retry.sleep,
-                )
-            except DeliveryError as exc:
-                report.failed[team.manager_email] = exc.reason
-            else:
-                report.sent.append(team.manager_email)
+        notice = DigestNotice(
+            manager_id=team.manager_id,
+            manager_name=team.manager_name,
+            manager_email=team.manager_email,
+            team_name=team.team_name,
+            on=on,
+            week_ends=through,
+            workers=tuple(DigestWorker(name, tuple(rows)) for name, rows in workers.items()),
+        )
+        message = digest_email(notice, app.settings.mail_from)
+        key = f"digest:{team.team_id}:{on.isoformat()}"
+        items.append(new_notice(key, "digest", team.manager_email, message))
+    _send_queued(app, "digest", items, report, retry)
     return report
 
 
@@ -228,36 +259,28 @@ def add_calendar_day(
 def tell_owners(
     app: App, *, region: Region, at: datetime, reason: str, retry: RetryPolicy | None = None
 ) -> NoticeReport:
-    """Email each owner whose deadline the calendar change recorded at `at` moved."""
-    retry = retry or retry_policy(app)
+    """Email each owner whose deadline the calendar change recorded at `at` moved, through the
+    notice outbox (one notice per moved deadline: a failure stays pending for the next pass)."""
+    at = to_utc(at)
     report = NoticeReport()
-    moves = moved_deadlines(app.session_factory, region=region.value, at=to_utc(at))
-    with _mailer(app) as mailer:
-        for m in moves:
-            key = f"{m.case_reference}/{m.deadline_kind}"
-            if not m.owner_email:
-                report.failed[key] = "the case has no owner with an email address"
-                continue
-            notice = DeadlineMovedNotice(
-                owner_name=m.owner_name or "",
-                owner_email=m.owner_email,
-                case_reference=m.case_reference,
-                deadline_kind=m.deadline_kind,
-                old_due_date=m.old_due_date,
-                new_due_date=m.new_due_date,
-                reason=reason,
-                link=case_link(app.settings.base_url, m.case_id),
-            )
-            message = moved_email(notice, app.settings.mail_from)
-            try:
-                with_retries(
-                    partial(mailer.send, message),
-                    attempts=retry.attempts,
-                    backoff_seconds=retry.backoff_seconds,
-                    sleep=retry.sleep,
-                )
-            except DeliveryError as exc:
-                report.failed[key] = exc.reason
-            else:
-                report.sent.append(key)
+    items: list[NewNotice] = []
+    for m in moved_deadlines(app.session_factory, region=region.value, at=at):
+        label = f"{m.case_reference}/{m.deadline_kind}"
+        if not m.owner_email:
+            report.failed[label] = "the case has no owner with an email address"
+            continue
+        notice = DeadlineMovedNotice(
+            owner_name=m.owner_name or "",
+            owner_email=m.owner_email,
+            case_reference=m.case_reference,
+            deadline_kind=m.deadline_kind,
+            old_due_date=m.old_due_date,
+            new_due_date=m.new_due_date,
+            reason=reason,
+            link=case_link(app.settings.base_url, m.case_id),
+        )
+        message = moved_email(notice, app.settings.mail_from)
+        key = f"moved:{m.case_id}:{m.deadline_kind}:{at.isoformat()}"
+        items.append(new_notice(key, "deadline_moved", label, message))
+    _send_queued(app, "deadline_moved", items, report, retry)
     return report

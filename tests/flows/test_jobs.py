@@ -15,7 +15,7 @@ from esafety_flow.notify import jobs
 from tests.flows.conftest import Org, referred_case
 from tests.notify.servers import SmtpSink
 from workflows import services
-from workflows.delivery import delivery_counts
+from workflows.delivery import delivery_counts, notice_counts
 
 
 def _pass(app: App, as_of: datetime) -> None:
@@ -231,3 +231,59 @@ def test_one_off_holiday_moves_open_deadlines_and_tells_the_owner(
     content = text.get_content()
     assert "Was due: 2026-06-02" in content
     assert "Now due: 2026-06-03" in content
+
+
+def test_a_digest_not_accepted_stays_pending_and_goes_out_once_when_smtp_is_back(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    referred_case(app, org, datetime(2026, 12, 22, 10, 0, tzinfo=UTC))
+    as_of = datetime(2026, 12, 29, 8, 0, tzinfo=UTC)
+    smtp_server.stop()
+    down = jobs.send_digests(app, as_of)
+    assert down.sent == []
+    assert "cannot connect" in down.failed["morgan@esafety.test"]
+    assert notice_counts(app.session_factory) == {("digest", "pending"): 1}
+    # a retried digest run while the server is still down queues nothing twice
+    jobs.send_digests(app, as_of)
+    assert notice_counts(app.session_factory) == {("digest", "pending"): 1}
+    smtp_server.start()
+    back = jobs.deliver_pending_notices(app)
+    assert back.delivered == [("digest", "morgan@esafety.test")]
+    assert jobs.deliver_pending_notices(app).delivered == []
+    assert jobs.send_digests(app, as_of).sent == []  # the day's digest went out already
+    [digest] = smtp_server.to("morgan@esafety.test")
+    assert "1 overdue" in str(digest["Subject"])
+    assert notice_counts(app.session_factory) == {("digest", "delivered"): 1}
+
+
+def test_a_moved_deadline_notice_is_retried_by_alerts_deliver(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    from typer.testing import CliRunner
+
+    from esafety_flow.cli import app as cli
+
+    referred_case(app, org, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))  # due Tue 2 June
+    region = Region.ENGLAND_AND_WALES
+    recorded, _ = jobs.add_calendar_day(
+        app,
+        region=region,
+        day=date(2026, 6, 2),
+        name="State event",
+        kind="one_off",
+        added_by="admin",
+        at=datetime(2026, 5, 20, 12, 0, tzinfo=UTC),
+    )
+    smtp_server.stop()
+    report = jobs.tell_owners(app, region=region, at=recorded, reason="2026-06-02 added")
+    assert report.sent == []
+    assert len(report.failed) == 1
+    smtp_server.start()
+    env = {"ESAFETY_DATABASE_URL": app.settings.database_url}
+    env |= {"ESAFETY_SMTP_HOST": "127.0.0.1", "ESAFETY_SMTP_PORT": str(smtp_server.port)}
+    result = CliRunner().invoke(cli, ["alerts", "deliver"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "notices: 1 delivered, 0 failed" in result.stdout
+    assert CliRunner().invoke(cli, ["alerts", "deliver"], env=env).exit_code == 0
+    [notice] = smtp_server.to("sam@esafety.test")
+    assert "Now due: 2026-06-03" in str(notice.get_body(preferencelist=("plain",)))

@@ -46,6 +46,7 @@ __all__ = [
     "cases",
     "deadlines",
     "metadata",
+    "notices",
     "subjects",
     "teams",
     "users",
@@ -242,6 +243,35 @@ alert_deliveries = Table(
     Index(
         "ix_alert_deliveries_pending",
         "alert_id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+# manager digests and deadline-moved notices, rendered once, kept until accepted (rev 0004)
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("label", String(300), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=True),
+    Column("last_attempt_at", UTCDateTime, nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    UniqueConstraint("key", name="uq_notices_key"),
+    CheckConstraint(_in("kind", ("digest", "deadline_moved")), name="kind"),
+    CheckConstraint(_in("status", ("pending", "delivered")), name="status"),
+    Index(
+        "ix_notices_pending",
+        "id",
         sqlite_where=text("status = 'pending'"),
         postgresql_where=text("status = 'pending'"),
     ),
