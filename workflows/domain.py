@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from calendars import Region
+from calendars import Region, london_date
 from states import (
     AllegationState,
     CaseFacts,
@@ -193,6 +193,37 @@ class Case:
 
     def open_deadlines(self) -> list[Deadline]:
         return [d for d in self.deadlines if d.is_open]
+
+    def _inform_decision(self) -> HeldStrategyDiscussion | None:
+        for held in self.strategy_discussions:
+            if held.record.considerations.when_to_inform_alleged_abuser:
+                return held
+        return None
+
+    @property
+    def family_may_be_informed(self) -> bool:
+        """No tipping off (DESIGN 4.2, seed 004 s2.2): while `do_not_inform_family` holds, nothing
+        is disclosed to the alleged abuser, their partner or children until a strategy
+        discussion has recorded `when_to_inform_alleged_abuser`. The flag itself stays (it is
+        part of the record); this says whether its bar has been lifted by that decision."""
+        return not self.do_not_inform_family or self._inform_decision() is not None
+
+    @property
+    def family_disclosure_reason(self) -> str:
+        """Why the family may or may not be told, in words a practitioner can act on."""
+        if not self.do_not_inform_family:
+            return "no restriction on informing the family"
+        held = self._inform_decision()
+        if held is None:
+            return (
+                "do not inform the alleged abuser, their partner or children: an adult is alleged "
+                "to be involved and no strategy discussion has yet decided when (seed 004 s2.2)"
+            )
+        when = held.record.considerations.when_to_inform_alleged_abuser
+        return (
+            f"the strategy discussion of {london_date(held.at).isoformat()} decided when to "
+            f"inform the alleged abuser: {when}"
+        )
 
     def open_deadline(self, kind: DeadlineKind) -> Deadline | None:
         """The open deadline of that kind, if any (at most one is open per kind)."""

@@ -287,3 +287,73 @@ def test_a_moved_deadline_notice_is_retried_by_alerts_deliver(
     assert CliRunner().invoke(cli, ["alerts", "deliver"], env=env).exit_code == 0
     [notice] = smtp_server.to("sam@esafety.test")
     assert "Now due: 2026-06-03" in str(notice.get_body(preferencelist=("plain",)))
+
+
+def test_no_notice_carries_anything_family_facing(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    """No tipping off (DESIGN 4.2): a case that must not be disclosed to the family yields alerts,
+    digests and deadline notices to staff of the org model only, with no fact of the case."""
+    sf = app.session_factory
+    calendar = app.calendar_for(Region.ENGLAND_AND_WALES)
+    facts = {
+        "category": "adult_indecent_images",
+        "children": [
+            {
+                "name": "Robin Quill",
+                "age": 6,
+                "lives_with_alleged_abuser": True,
+                "known_to_alleged_abuser": True,
+                "shown_in_images": True,
+            }
+        ],
+        "alleged_abuser": {"kind": "adult", "lives_with_children": True, "role": "stepfather"},
+    }
+    case = services.raise_concern(
+        sf,
+        facts=facts,
+        at=datetime(2026, 6, 1, 10, 0, tzinfo=UTC),
+        actor="sam",
+        region=Region.ENGLAND_AND_WALES,
+        policy=app.policy,
+        calendar=calendar,
+        owner_id=org.owner_id,
+        team_id=org.team_id,
+    )
+    assert case.do_not_inform_family
+    assert not case.family_may_be_informed
+    assert case.id is not None
+    _pass(app, datetime(2026, 6, 12, 9, 0, tzinfo=UTC))
+    # referred late: the referral decision is due Mon 15 June, which becomes a day off below
+    services.apply_event(
+        sf,
+        case.id,
+        "refer",
+        at=datetime(2026, 6, 12, 10, 0, tzinfo=UTC),
+        actor="sam",
+        data={"referred_to": ["police"]},
+        calendar=calendar,
+        policy=app.policy,
+    )
+    jobs.send_digests(app, datetime(2026, 6, 12, 11, 0, tzinfo=UTC))
+    region = Region.ENGLAND_AND_WALES
+    recorded, moved = jobs.add_calendar_day(
+        app,
+        region=region,
+        day=date(2026, 6, 15),
+        name="State event",
+        kind="one_off",
+        added_by="admin",
+        at=datetime(2026, 6, 12, 12, 0, tzinfo=UTC),
+    )
+    assert moved >= 1
+    jobs.tell_owners(app, region=region, at=recorded, reason="2026-06-15 added")
+    staff = {"sam@esafety.test", "morgan@esafety.test", "hana@esafety.test"}
+    subjects = " | ".join(str(m["Subject"]) for m in smtp_server.messages)
+    assert {str(m["To"]) for m in smtp_server.messages} == staff, subjects
+    assert "moved" in subjects.lower(), subjects
+    for message in smtp_server.messages:
+        assert str(message["To"]) in staff
+        text = message.as_string()
+        for fact in ("Robin", "Quill", "stepfather", "adult_indecent_images", "images"):
+            assert fact not in text, (fact, message["Subject"])
