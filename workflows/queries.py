@@ -31,6 +31,7 @@ from workflows.persistence.tables import (
 
 __all__ = [
     "CaseAccess",
+    "CaseloadPage",
     "CaseloadRow",
     "Dashboard",
     "DashboardItem",
@@ -38,6 +39,7 @@ __all__ = [
     "SubjectRow",
     "TeamRow",
     "TimelinessWeek",
+    "UserGrants",
     "UserRow",
     "ViewRow",
     "WorkerCounts",
@@ -46,6 +48,7 @@ __all__ = [
     "case_events_of",
     "case_subjects",
     "caseload",
+    "caseload_page",
     "dashboard",
     "list_teams",
     "list_users_brief",
@@ -56,6 +59,7 @@ __all__ = [
     "user_by_id",
     "user_by_token_hash",
     "user_by_username",
+    "user_with_grants",
 ]
 
 SessionFactory = sessionmaker[Session]
@@ -230,6 +234,39 @@ def managed_team_ids(sf: SessionFactory, user_id: int) -> frozenset[int]:
     return frozenset(r.id for r in rows)
 
 
+@dataclass(frozen=True)
+class UserGrants:
+    """A user and the teams they manage or head (their visibility grants beyond their own team)."""
+
+    user: UserRow
+    managed_team_ids: frozenset[int]
+
+
+def user_with_grants(
+    sf: SessionFactory, *, user_id: int | None = None, token_hash: str | None = None
+) -> UserGrants | None:
+    """The user with this id (or API token hash) and the teams they manage, in ONE query (an outer
+    join to `teams`, one row per managed team): every signed-in request starts with it."""
+    if (user_id is None) == (token_hash is None):
+        raise ValueError("give exactly one of user_id and token_hash")
+    cond = users.c.id == user_id if user_id is not None else users.c.api_token_hash == token_hash
+    stmt = (
+        select(*_USER_COLS, teams.c.id.label("managed_id"))
+        .select_from(users)
+        .outerjoin(
+            teams,
+            or_(teams.c.manager_id == users.c.id, teams.c.head_of_service_id == users.c.id),
+        )
+        .where(cond)
+    )
+    with sf() as s:
+        rows = s.execute(stmt).all()
+    if not rows:
+        return None
+    managed = frozenset(r.managed_id for r in rows if r.managed_id is not None)
+    return UserGrants(_user(rows[0]), managed)
+
+
 def case_access(sf: SessionFactory, case_id: int) -> CaseAccess | None:
     with sf() as s:
         row = s.execute(
@@ -252,6 +289,21 @@ def case_access(sf: SessionFactory, case_id: int) -> CaseAccess | None:
     )
 
 
+@dataclass(frozen=True)
+class CaseloadPage:
+    """One page of a caseload: its rows, the number of cases on every page, and where it is."""
+
+    rows: list[CaseloadRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1, so an empty caseload has a page 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
 def caseload(
     sf: SessionFactory,
     *,
@@ -263,20 +315,49 @@ def caseload(
     limit: int = 500,
 ) -> list[CaseloadRow]:
     """Cases visible under the given filter with their next open deadline, most urgent first
-    (cases with no open deadline last).
+    (cases with no open deadline last); the first `limit` of them.
 
     Visibility is the caller's decision, expressed as: `team_ids` (unrestricted cases of those
     teams), `restricted_all` (every restricted case: LADOs) and `restricted_manager_id`
     (restricted cases naming that manager), OR-ed together; `owner_id` then narrows them to the
     cases that user owns (my caseload).
     """
+    return caseload_page(
+        sf,
+        owner_id=owner_id,
+        team_ids=team_ids,
+        restricted_all=restricted_all,
+        restricted_manager_id=restricted_manager_id,
+        open_only=open_only,
+        page=1,
+        per_page=limit,
+    ).rows
+
+
+def caseload_page(
+    sf: SessionFactory,
+    *,
+    page: int,
+    per_page: int,
+    owner_id: int | None = None,
+    team_ids: Iterable[int] | None = None,
+    restricted_all: bool = False,
+    restricted_manager_id: int | None = None,
+    open_only: bool = True,
+) -> CaseloadPage:
+    """Page `page` (from 1) of `caseload`, `per_page` rows, with the total, in ONE query: the
+    urgency order and the total (`count(*) OVER ()`) are computed in SQL before LIMIT/OFFSET, and
+    only the page's rows get their owner's name and next deadline's kind. A page past the last
+    has no rows (the total says how many pages there are)."""
+    if page < 1 or per_page < 1:
+        raise ValueError(f"page {page} and per_page {per_page} must be at least 1")
     visible = _visible_cases(
         sorted(set(team_ids or ())),
         restricted_all=restricted_all,
         manager_id=restricted_manager_id,
     )
     if visible is None:
-        return []
+        return CaseloadPage([], 0, page, per_page)
     where: ColumnElement[bool] = visible
     if owner_id is not None:
         where = and_(cases.c.owner_id == owner_id, where)
@@ -300,49 +381,61 @@ def caseload(
             cases.c.owner_id,
             cases.c.version,
             next_due,
+            func.count().over().label("total"),
         )
         .where(where)
         .order_by(next_due.asc().nulls_last(), cases.c.id)
-        .limit(limit)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
         .subquery()
     )
+    # the page's rows only: which deadline is the next one (its kind and due date)
+    first_open = (
+        select(deadlines.c.kind, deadlines.c.due_date)
+        .where(deadlines.c.case_id == inner.c.id, deadlines.c.status == "open")
+        .order_by(deadlines.c.due_at, deadlines.c.id)
+        .limit(1)
+    )
     stmt = (
-        select(inner, users.c.display_name.label("owner_name"))
+        select(
+            inner,
+            users.c.display_name.label("owner_name"),
+            first_open.with_only_columns(deadlines.c.kind).scalar_subquery().label("next_kind"),
+            first_open.with_only_columns(deadlines.c.due_date)
+            .scalar_subquery()
+            .label("next_due_date"),
+        )
         .outerjoin(users, users.c.id == inner.c.owner_id)
         .order_by(inner.c.next_due_at.asc().nulls_last(), inner.c.id)
     )
     with sf() as s:
         rows = s.execute(stmt).all()
-        ids = [r.id for r in rows if r.next_due_at is not None]
-        nexts: dict[int, tuple[str, date]] = {}
-        if ids:
-            for d in s.execute(
-                select(
-                    deadlines.c.case_id, deadlines.c.kind, deadlines.c.due_date, deadlines.c.due_at
-                )
-                .where(deadlines.c.case_id.in_(ids), deadlines.c.status == "open")
-                .order_by(deadlines.c.due_at.desc())
-            ):
-                nexts[d.case_id] = (d.kind, d.due_date)  # the earliest wins (last written)
-    out = []
-    for r in rows:
-        kind, due_date = nexts.get(r.id, (None, None))
-        out.append(
-            CaseloadRow(
-                id=r.id,
-                reference=r.reference,
-                state=r.state,
-                allegation_state=r.allegation_state,
-                restricted=bool(r.restricted),
-                owner_id=r.owner_id,
-                owner_name=r.owner_name,
-                next_kind=kind,
-                next_due_date=due_date,
-                next_due_at=r.next_due_at,
-                version=r.version,
+    if rows:
+        total = int(rows[0].total)
+    elif page == 1:
+        total = 0
+    else:  # past the last page: count what there is, so the caller can say how many pages
+        with sf() as s:
+            total = int(
+                s.execute(select(func.count()).select_from(cases).where(where)).scalar_one()
             )
+    out = [
+        CaseloadRow(
+            id=r.id,
+            reference=r.reference,
+            state=r.state,
+            allegation_state=r.allegation_state,
+            restricted=bool(r.restricted),
+            owner_id=r.owner_id,
+            owner_name=r.owner_name,
+            next_kind=r.next_kind,
+            next_due_date=r.next_due_date,
+            next_due_at=r.next_due_at,
+            version=r.version,
         )
-    return out
+        for r in rows
+    ]
+    return CaseloadPage(out, total, page, per_page)
 
 
 def open_deadlines_of_cases(sf: SessionFactory, case_ids: Sequence[int]) -> list[DashboardItem]:
@@ -468,84 +561,73 @@ def dashboard(
         return Dashboard([], [], [], [], (0, 0, 0))
     visible = _visible_cases(team_list, manager_id=manager_id)
     assert visible is not None
-    base = (
-        select(deadlines.c.id)
+    section = case(
+        (deadlines.c.due_at <= now, 0),  # overdue
+        (deadlines.c.due_date <= today, 1),  # due today, not yet overdue
+        else_=2,  # due soon
+    ).label("section")
+    # ONE query and one pass over the teams' open deadlines: each row carries its section, the
+    # count of its worker's deadlines in that section, its rank in the section (the first
+    # `items_per_section` are listed) and its rank in its worker's section (the first carries the
+    # worker's count even when none of theirs is listed)
+    due = (
+        select(
+            deadlines.c.id,
+            deadlines.c.case_id,
+            cases.c.reference,
+            deadlines.c.kind,
+            deadlines.c.due_date,
+            deadlines.c.due_at,
+            cases.c.owner_id,
+            section,
+        )
         .select_from(deadlines)
         .join(cases, cases.c.id == deadlines.c.case_id)
-        .where(
-            deadlines.c.status == "open",
-            deadlines.c.due_date <= soon_until,
-            visible,
-        )
+        .where(deadlines.c.status == "open", deadlines.c.due_date <= soon_until, visible)
+        .subquery()
     )
-    overdue = deadlines.c.due_at <= now
-    due_today = and_(deadlines.c.due_at > now, deadlines.c.due_date <= today)
-    due_soon = and_(deadlines.c.due_at > now, deadlines.c.due_date > today)
-
-    def count(cond: Any) -> Any:
-        return func.sum(case((cond, 1), else_=0))
-
-    counts = base.with_only_columns(
-        cases.c.owner_id,
-        count(overdue).label("overdue"),
-        count(due_today).label("due_today"),
-        count(due_soon).label("due_soon"),
-    ).group_by(cases.c.owner_id)
-
-    def items(cond: Any) -> Any:
-        return (
-            base.with_only_columns(
-                deadlines.c.id,
-                deadlines.c.case_id,
-                cases.c.reference,
-                deadlines.c.kind,
-                deadlines.c.due_date,
-                deadlines.c.due_at,
-                cases.c.owner_id,
-            )
-            .where(cond)
-            .order_by(deadlines.c.due_at, deadlines.c.id)
-            .limit(items_per_section)
-        )
-
+    ranked = select(
+        due,
+        func.count().over(partition_by=(due.c.owner_id, due.c.section)).label("n"),
+        func.row_number()
+        .over(partition_by=due.c.section, order_by=(due.c.due_at, due.c.id))
+        .label("rank"),
+        func.row_number()
+        .over(partition_by=(due.c.owner_id, due.c.section), order_by=(due.c.due_at, due.c.id))
+        .label("owner_rank"),
+    ).subquery()
+    stmt = (
+        select(ranked, users.c.display_name.label("owner_name"))
+        .outerjoin(users, users.c.id == ranked.c.owner_id)
+        .where(or_(ranked.c.rank <= items_per_section, ranked.c.owner_rank == 1))
+        .order_by(ranked.c.section, ranked.c.rank)
+    )
     with sf() as s:
-        rows = s.execute(counts).all()
-        sections = [s.execute(items(cond)).all() for cond in (overdue, due_today, due_soon)]
-        owner_ids = {r.owner_id for r in rows if r.owner_id is not None}
-        names = (
-            dict(
-                s.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_(owner_ids)))
-                .tuples()
-                .all()
+        rows = s.execute(stmt).all()
+    counts: dict[int | None, list[int]] = {}
+    names: dict[int | None, str | None] = {}
+    listed: list[list[DashboardItem]] = [[], [], []]
+    for r in rows:
+        names[r.owner_id] = r.owner_name
+        if r.owner_rank == 1:
+            counts.setdefault(r.owner_id, [0, 0, 0])[r.section] = int(r.n)
+        if r.rank <= items_per_section:
+            listed[r.section].append(
+                DashboardItem(
+                    r.id,
+                    r.case_id,
+                    r.reference,
+                    r.kind,
+                    r.due_date,
+                    r.due_at,
+                    r.owner_id,
+                    r.owner_name,
+                )
             )
-            if owner_ids
-            else {}
-        )
     workers = sorted(
-        (
-            WorkerCounts(
-                r.owner_id, names.get(r.owner_id), int(r.overdue), int(r.due_today), int(r.due_soon)
-            )
-            for r in rows
-        ),
+        (WorkerCounts(owner, names.get(owner), *n) for owner, n in counts.items()),
         key=lambda w: (-w.overdue, -w.due_today, w.owner_name or ""),
     )
-    listed = [
-        [
-            DashboardItem(
-                r.id,
-                r.case_id,
-                r.reference,
-                r.kind,
-                r.due_date,
-                r.due_at,
-                r.owner_id,
-                names.get(r.owner_id),
-            )
-            for r in section
-        ]
-        for section in sections
-    ]
     totals = (
         sum(w.overdue for w in workers),
         sum(w.due_today for w in workers),

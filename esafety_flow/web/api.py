@@ -48,10 +48,12 @@ def api_viewer(
             401, ["header", "Authorization"], "a bearer token is required", "unauthorized"
         )
     ctx = ctx_of(request)
-    user = queries.user_by_token_hash(ctx.session_factory, hash_api_token(credentials.credentials))
-    if user is None or not user.active:
+    found = queries.user_with_grants(
+        ctx.session_factory, token_hash=hash_api_token(credentials.credentials)
+    )
+    if found is None or not found.user.active:
         raise ApiError(401, ["header", "Authorization"], "unknown or revoked token", "unauthorized")
-    return viewer_of(ctx, user)
+    return viewer_of(found)
 
 
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]

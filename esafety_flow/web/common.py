@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     PackageLoader,
     PrefixLoader,
@@ -97,6 +98,9 @@ def _environment() -> Environment:
         ),
         autoescape=select_autoescape(["html"]),
         auto_reload=False,  # templates ship with the package: no stat() per render
+        # compiled templates kept on disk (a per-user directory under the temporary directory):
+        # each worker process starts without compiling the GOV.UK macros again
+        bytecode_cache=FileSystemBytecodeCache(),
     )
     env.filters.update(label=_label, day=_day, when=_when, describe=_describe, app_item=_item)
     env.filters["app_region"] = _region_item
@@ -118,21 +122,19 @@ def load_viewer(request: Request) -> Viewer | None:
     uid = request.session.get("uid")
     if not isinstance(uid, int):
         return None
-    ctx = ctx_of(request)
-    user = queries.user_by_id(ctx.session_factory, uid)
-    if user is None or not user.active:
+    found = queries.user_with_grants(ctx_of(request).session_factory, user_id=uid)
+    if found is None or not found.user.active:
         request.session.clear()
         return None
-    return viewer_of(ctx, user)
+    return viewer_of(found)
 
 
-def viewer_of(ctx: WebContext, user: queries.UserRow) -> Viewer:
+def viewer_of(found: queries.UserGrants) -> Viewer:
+    """The viewer of a user and their grants, as `queries.user_with_grants` loads them in one
+    query (teams managed or headed count for managers only)."""
+    user = found.user
     role = Role(user.role)
-    managed = (
-        queries.managed_team_ids(ctx.session_factory, user.id)
-        if role is Role.MANAGER
-        else frozenset()
-    )
+    managed = found.managed_team_ids if role is Role.MANAGER else frozenset()
     return Viewer(user.id, user.username, user.display_name, role, user.team_id, managed)
 
 

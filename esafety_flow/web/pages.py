@@ -57,7 +57,7 @@ from states import (
 from workflows import Case, StaleCase, TransitionRefused, queries, services
 from workflows.errors import CaseNotFound
 
-__all__ = ["allowed_events", "event_fields_html", "router"]
+__all__ = ["CASELOAD_PAGE_SIZE", "allowed_events", "event_fields_html", "pagination", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,6 +72,12 @@ def event_fields_html(event: Event) -> Markup:
     """The fields of the event's form, rendered once (they depend on nothing but the event)."""
     template = templates.env.get_template("_event_fields.html")
     return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value))
+
+
+@functools.cache
+def _diagram(state: str, allegation_state: str | None) -> str:
+    """The Mermaid text of the diagram with these states marked (drawn once per pair)."""
+    return mermaid_diagram(state, allegation_state)
 
 
 def _require(request: Request) -> Viewer:
@@ -154,25 +160,104 @@ def caseload_filter(viewer: Viewer, scope: str) -> dict[str, Any]:
     }
 
 
+CASELOAD_PAGE_SIZE = 25
+"""Rows per caseload page (GOV.UK pagination): a practitioner with 200 open cases gets 8 pages."""
+
+
+def _page_number(raw: str) -> int | None:
+    """The `page` query parameter as a page number from 1, or None when it is not one."""
+    text = raw.strip()
+    if not text.isdigit() or len(text) > 6:
+        return None
+    number = int(text)
+    return number if number >= 1 else None
+
+
+def pagination(path: str, params: dict[str, str], page: int, pages: int) -> dict[str, Any] | None:
+    """The `govukPagination` parameters for page `page` of `pages` (None for a single page): the
+    first and last pages, the current one and its neighbours, ellipses between."""
+    if pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        return f"{path}?{urlencode({**params, 'page': str(number)})}"
+
+    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    items: list[dict[str, Any]] = []
+    for number in shown:
+        if items and number - items[-1].get("number", number) > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page})
+    return {
+        "previous": {"href": href(page - 1)} if page > 1 else None,
+        "next": {"href": href(page + 1)} if page < pages else None,
+        "items": items,
+        "landmarkLabel": "Caseload pages",
+    }
+
+
 @router.get("/caseload")
-def caseload_page(request: Request, scope: str = "mine") -> Response:
+def caseload_page(request: Request, scope: str = "mine", page: str = "1") -> Response:
     viewer = _require(request)
     if viewer.role not in (Role.PRACTITIONER, Role.MANAGER, Role.LADO):
         raise Forbidden("only caseworkers have a caseload")
     ctx = ctx_of(request)
     scope = "team" if scope == "team" else "mine"
+    number = _page_number(page)
+    if number is None:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "There is a problem with the page number",
+                "message": f"The page number must be a whole number from 1, not {page[:20]!r}.",
+            },
+            viewer=viewer,
+            status_code=400,
+        )
     # "mine" is the viewer's own cases among those they may read (a case they own in a team
     # they have left is not shown)
-    rows = queries.caseload(ctx.session_factory, **caseload_filter(viewer, scope))
+    found = queries.caseload_page(
+        ctx.session_factory,
+        page=number,
+        per_page=CASELOAD_PAGE_SIZE,
+        **caseload_filter(viewer, scope),
+    )
+    if number > found.pages:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Page not found",
+                "message": f"There is no page {number}: this caseload has {found.pages} "
+                f"page{'s' if found.pages != 1 else ''}.",
+            },
+            viewer=viewer,
+            status_code=404,
+        )
     now = ctx.clock.now()
     soon = due_soon_limit(
         ctx.calendar_for(ctx.region), london_date(now), ctx.policy.alerts.due_soon_working_days
     )
-    tagged = [(r, rag(r.next_due_at, r.next_due_date, now=now, soon_until=soon)) for r in rows]
+    tagged = [
+        (r, rag(r.next_due_at, r.next_due_date, now=now, soon_until=soon)) for r in found.rows
+    ]
+    first = (number - 1) * CASELOAD_PAGE_SIZE + 1
     return render(
         request,
         "caseload.html",
-        {"title": "Caseload", "rows": tagged, "scope": scope, "active": "caseload"},
+        {
+            "title": "Caseload" if number == 1 else f"Caseload (page {number} of {found.pages})",
+            "rows": tagged,
+            "scope": scope,
+            "active": "caseload",
+            "total": found.total,
+            "first": first,
+            "last": first + len(found.rows) - 1,
+            "pagination": pagination(
+                "/caseload", {"scope": scope} if scope == "team" else {}, number, found.pages
+            ),
+        },
         viewer=viewer,
     )
 
@@ -315,7 +400,7 @@ def _case_page(
             "events": events,
             "states": [s.value for s in CaseState],
             "moves": moves,
-            "diagram": mermaid_diagram(
+            "diagram": _diagram(
                 case.state.value,
                 case.allegation_state.value if case.allegation_state is not None else None,
             ),
