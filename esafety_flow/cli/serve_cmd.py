@@ -41,20 +41,46 @@ def web_context(app: App) -> WebContext:
     )
 
 
+WEB_POOL_SIZE = 20
+"""PostgreSQL connections kept open per server process: one per concurrent request at 20
+concurrent users (the default pool keeps 5 and opens and closes the rest on every request)."""
+
+
 def app_from_environment() -> FastAPI:
     """The app over the database of ESAFETY_* (the uvicorn factory of each worker process;
     `run_server` has migrated the database already)."""
+    from dataclasses import replace
+
+    from sqlalchemy import create_engine
+
     from esafety_flow.bootstrap import bootstrap
     from esafety_flow.web import create_app
+    from workflows.persistence import make_session_factory
 
-    return create_app(web_context(bootstrap(migrate=False)))
+    app = bootstrap(migrate=False)
+    if app.engine.dialect.name == "postgresql":
+        # the same engine as make_engine's, with a pool sized for the server's concurrency
+        engine = create_engine(
+            app.engine.url, pool_pre_ping=True, pool_size=WEB_POOL_SIZE, max_overflow=10
+        )
+        app.engine.dispose()
+        app = replace(app, engine=engine, session_factory=make_session_factory(engine))
+    return create_app(web_context(app))
 
 
-def run_server(host: str, port: int, *, workers: int = 1, database_url: str | None = None) -> None:
+def run_server(
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    database_url: str | None = None,
+    access_log: bool = True,
+) -> None:
     """Migrate the database if needed and serve until interrupted, in `workers` processes."""
     import uvicorn
 
     from esafety_flow.bootstrap import bootstrap
+    from esafety_flow.web.server import HTTP_PROTOCOL
 
     if database_url is not None:
         os.environ["ESAFETY_DATABASE_URL"] = database_url
@@ -69,7 +95,10 @@ def run_server(host: str, port: int, *, workers: int = 1, database_url: str | No
         host=host,
         port=port,
         workers=workers,
+        # TCP_NODELAY on every connection: without it, several workers answered in 45 ms each
+        http=HTTP_PROTOCOL,
         log_level="info",
+        access_log=access_log,
     )
 
 
@@ -78,9 +107,22 @@ Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port")]
 Workers = Annotated[int, typer.Option(min=1, max=64, help="server processes")]
 
 
-def serve(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> None:
-    """Serve the web app and JSON API on the configured database (ESAFETY_DATABASE_URL)."""
-    run_server(host, port, workers=workers)
+AccessLog = Annotated[
+    bool, typer.Option("--access-log/--no-access-log", help="log each request (method, path)")
+]
+
+
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    workers: Workers = 1,
+    access_log: AccessLog = True,
+) -> None:
+    """Serve the web app and JSON API on the configured database (ESAFETY_DATABASE_URL).
+
+    In production run one worker per core (`--workers 2` on a 2-core machine; see
+    docs/benchmarks.md, Web)."""
+    run_server(host, port, workers=workers, access_log=access_log)
 
 
 def demo(
