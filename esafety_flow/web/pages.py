@@ -196,8 +196,12 @@ def pagination(path: str, params: dict[str, str], page: int, pages: int) -> dict
     }
 
 
+# The caseload and case pages are `async def`: they run on the event loop, a few short queries
+# each (1-2 ms waits), which measured faster than a hop to the threadpool per request (closed
+# loop, 2 workers: the case page 79 -> 277 requests/s; docs/benchmarks.md, Web). The dashboard
+# stays `def`: its 20-25 ms of PostgreSQL time would stall every other request of the process.
 @router.get("/caseload")
-def caseload_page(request: Request, scope: str = "mine", page: str = "1") -> Response:
+async def caseload_page(request: Request, scope: str = "mine", page: str = "1") -> Response:
     viewer = _require(request)
     if viewer.role not in (Role.PRACTITIONER, Role.MANAGER, Role.LADO):
         raise Forbidden("only caseworkers have a caseload")
@@ -475,7 +479,7 @@ async def raise_concern(request: Request) -> Response:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: int) -> Response:
+async def case_page(request: Request, case_id: int) -> Response:
     viewer = _require(request)
     return _case_page(request, viewer, case_id)
 
