@@ -38,6 +38,8 @@ def web_context(app: App) -> WebContext:
         secret_key=app.settings.secret_key or secrets.token_urlsafe(32),
         secure_cookies=app.settings.secure_cookies,
         closures_enabled=app.settings.closure_days_enabled,
+        base_url=app.settings.base_url,
+        mail_from=app.settings.mail_from,
     )
 
 

@@ -38,6 +38,7 @@ from workflows.delivery import (
     queue_deliveries,
     queue_notices,
 )
+from workflows.persistence import SessionFactory
 
 __all__ = [
     "DigestReport",
@@ -47,7 +48,9 @@ __all__ = [
     "deliver_pending_notices",
     "digest_day",
     "enabled_channels",
+    "moved_notices",
     "queue",
+    "queue_owner_notices",
     "retry_policy",
     "send_digests",
     "sweep",
@@ -256,18 +259,25 @@ def add_calendar_day(
     return at, moved
 
 
-def tell_owners(
-    app: App, *, region: Region, at: datetime, reason: str, retry: RetryPolicy | None = None
-) -> NoticeReport:
-    """Email each owner whose deadline the calendar change recorded at `at` moved, through the
-    notice outbox (one notice per moved deadline: a failure stays pending for the next pass)."""
+def moved_notices(
+    session_factory: SessionFactory,
+    *,
+    region: Region,
+    at: datetime,
+    reason: str,
+    base_url: str,
+    mail_from: str,
+) -> tuple[list[NewNotice], dict[str, str]]:
+    """The deadline-moved notices of the calendar change recorded at `at` (one per moved
+    deadline, keyed so that queueing twice adds nothing), and the moved deadlines that have no
+    owner to tell (label -> why)."""
     at = to_utc(at)
-    report = NoticeReport()
     items: list[NewNotice] = []
-    for m in moved_deadlines(app.session_factory, region=region.value, at=at):
+    untold: dict[str, str] = {}
+    for m in moved_deadlines(session_factory, region=region.value, at=at):
         label = f"{m.case_reference}/{m.deadline_kind}"
         if not m.owner_email:
-            report.failed[label] = "the case has no owner with an email address"
+            untold[label] = "the case has no owner with an email address"
             continue
         notice = DeadlineMovedNotice(
             owner_name=m.owner_name or "",
@@ -277,10 +287,52 @@ def tell_owners(
             old_due_date=m.old_due_date,
             new_due_date=m.new_due_date,
             reason=reason,
-            link=case_link(app.settings.base_url, m.case_id),
+            link=case_link(base_url, m.case_id),
         )
-        message = moved_email(notice, app.settings.mail_from)
+        message = moved_email(notice, mail_from)
         key = f"moved:{m.case_id}:{m.deadline_kind}:{at.isoformat()}"
         items.append(new_notice(key, "deadline_moved", label, message))
+    return items, untold
+
+
+def queue_owner_notices(
+    session_factory: SessionFactory,
+    *,
+    region: Region,
+    at: datetime,
+    reason: str,
+    base_url: str,
+    mail_from: str,
+) -> int:
+    """Put the deadline-moved notices of a calendar change in the notice outbox, for the next
+    delivery pass (`esafety alerts deliver`, the `deliver_alerts` flow) to send. For callers that
+    must not wait on a mail server, such as the web app's calendar page. Returns how many."""
+    items, _ = moved_notices(
+        session_factory,
+        region=region,
+        at=at,
+        reason=reason,
+        base_url=base_url,
+        mail_from=mail_from,
+    )
+    queue_notices(session_factory, items, at=to_utc(at))
+    return len(items)
+
+
+def tell_owners(
+    app: App, *, region: Region, at: datetime, reason: str, retry: RetryPolicy | None = None
+) -> NoticeReport:
+    """Email each owner whose deadline the calendar change recorded at `at` moved, through the
+    notice outbox (one notice per moved deadline: a failure stays pending for the next pass)."""
+    report = NoticeReport()
+    items, untold = moved_notices(
+        app.session_factory,
+        region=region,
+        at=at,
+        reason=reason,
+        base_url=app.settings.base_url,
+        mail_from=app.settings.mail_from,
+    )
+    report.failed.update(untold)
     _send_queued(app, "deadline_moved", items, report, retry)
     return report

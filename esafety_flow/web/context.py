@@ -29,3 +29,7 @@ class WebContext:
     closures_enabled: bool = False
     secure_cookies: bool = False
     frontend_dir: Path = DEFAULT_FRONTEND_DIR
+    base_url: str = "http://127.0.0.1:8000"
+    """Where links in emails point (ESAFETY_BASE_URL)."""
+    mail_from: str = "esafety-flow@localhost"
+    """The sender of emails the web app queues (ESAFETY_MAIL_FROM)."""

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from calendars import Region, UnknownRegionError, london_date
+from esafety_flow.notify.jobs import queue_owner_notices
 from esafety_flow.web import charts
 from esafety_flow.web.access import (
     Role,
@@ -654,6 +655,7 @@ async def add_calendar_day(request: Request) -> Response:
         return _calendar(
             request, viewer, region, day.year, None, None, FormError("name", "enter a name")
         )
+    at = ctx.clock.now()
     try:
         moved = services.add_calendar_day(
             ctx.session_factory,
@@ -662,12 +664,22 @@ async def add_calendar_day(request: Request) -> Response:
             name=name,
             kind="one_off",
             added_by=viewer.username,
-            at=ctx.clock.now(),
+            at=at,
             policy_for=ctx.policy_for,
             closures_enabled=ctx.closures_enabled,
         )
     except ValueError as exc:
         return _calendar(request, viewer, region, day.year, None, None, FormError("date", str(exc)))
+    # each owner whose deadline moved is told by email: queued in the notice outbox here, sent by
+    # the next delivery pass, so the page never waits on a mail server
+    queue_owner_notices(
+        ctx.session_factory,
+        region=region,
+        at=at,
+        reason=f"{day.isoformat()} ({name}) was added as a day off",
+        base_url=ctx.base_url,
+        mail_from=ctx.mail_from,
+    )
     return _calendar(request, viewer, region, day.year, moved, f"{name} ({day.isoformat()})", None)
 
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.web.conftest import Web, csrf_of
-from workflows.persistence import cases
+from workflows.persistence import cases, notices
 
 ADULT_OWN_CHILD = {
     "category": "adult_indecent_images",
@@ -215,6 +215,43 @@ def test_calendar_admin_adds_a_day_and_reports_the_deadlines_moved(web: Web) -> 
     assert "Extra bank holiday" in response.text.split('id="holidays"')[1]
     case = pat.get(f"/cases/{web.north_case}").text.split('id="deadlines"')[1]
     assert "6 March 2026" in case
+
+
+def test_calendar_admin_queues_a_notice_to_each_owner_whose_deadline_moved(web: Web) -> None:
+    pat = web.client("pat")
+    _post(pat, f"/cases/{web.north_case}/events/refer", {"referred_to": ["police"]})
+    admin = web.client("ada")
+    token = csrf_of(admin.get("/calendar?year=2026").text)
+    response = admin.post(
+        "/calendar/days", data={"date": "2026-03-05", "name": "Extra", "csrf_token": token}
+    )
+    assert response.status_code == 200
+    with web.app.session_factory() as s:
+        queued = s.execute(
+            select(notices.c.kind, notices.c.recipient, notices.c.status, notices.c.message)
+        ).all()
+    # the referral decision (owner pat) and the LADO referral (owner lee) moved
+    assert sorted((n.kind, n.status) for n in queued) == [("deadline_moved", "pending")] * 2
+    assert {n.recipient.split("@")[0].split("<")[-1] for n in queued} == {"pat", "lee"}
+    assert all("2026-03-06" in n.message or "6 March 2026" in n.message for n in queued)
+
+
+def test_calendar_day_name_is_escaped_in_the_confirmation(web: Web) -> None:
+    admin = web.client("ada")
+    token = csrf_of(admin.get("/calendar").text)
+    response = admin.post(
+        "/calendar/days",
+        data={"date": "2026-03-05", "name": "<script>alert(1)</script>", "csrf_token": token},
+    )
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_case_page_shows_the_mermaid_source_as_preformatted_text(web: Web) -> None:
+    page = web.client("pat").get(f"/cases/{web.north_case}").text
+    assert '<pre class="app-mermaid" tabindex="0">stateDiagram-v2' in page
+    assert "&lt;pre" not in page
 
 
 def test_calendar_day_errors_name_the_field(web: Web) -> None:
