@@ -6,7 +6,8 @@ afterwards):
 
     ESAFETY_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         .venv/bin/python bench/web.py [--cases 100000] [--seconds 10] [--user-seconds 30] \\
-        [--users 20] [--think 1.0] [--workers 1] [--model both|closed|users]
+        [--users 20] [--think 1.0] [--workers 1] [--model both|closed|users|none] \\
+        [--only dashboard] [--explain]
 
 Data: 20 template cases are raised and moved through the services (so every row has the shape
 the services write), then cloned with Core `insert()` to `--cases` cases over 50 teams of 10
@@ -35,7 +36,10 @@ same load: the floor of uvicorn + FastAPI + the load generator on this machine. 
 per second, p50/p95/p99 and the p95 ratio against the baseline for each model. Target (issue 4):
 p95 under 100 ms for every page at 20 concurrent users.
 
-`--explain` prints PostgreSQL's plan of each read query of the pages.
+`--explain` prints PostgreSQL's plan (EXPLAIN ANALYZE, BUFFERS) of the statements that
+`workflows.queries` sends for the caseload, team caseload and dashboard pages; `--model none`
+loads and explains without serving; `--only NAME` measures only the endpoints whose name
+contains NAME (with the baseline).
 """
 
 from __future__ import annotations
@@ -60,13 +64,14 @@ from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 
 from calendars import Region
 from esafety_flow.demo import DEMO_PASSWORD
 from esafety_flow.web import hash_api_token, hash_password
 from states import ENGLAND_2023
-from workflows import services
+from workflows import queries, services
 from workflows.persistence import (
     case_events,
     cases,
@@ -402,7 +407,14 @@ async def _session_cookie(base: str, username: str) -> str:
     return f"esafety_session={cookie}"
 
 
-def bench_wrk(loaded: Loaded, base: str, users: int, seconds: float, workdir: Path) -> list[Result]:
+def _selected(plan: list[Any], only: str | None) -> list[Any]:
+    """The baseline and the endpoints whose name contains `only` (every endpoint without it)."""
+    return [p for p in plan if only is None or p[0].startswith("baseline") or only in p[0]]
+
+
+def bench_wrk(
+    loaded: Loaded, base: str, users: int, seconds: float, workdir: Path, only: str | None = None
+) -> list[Result]:
     rng = random.Random(7)
     worker, team = rng.choice(loaded.practitioners)
     manager = loaded.managers[[t for _, t in loaded.practitioners].index(team) // PER_TEAM]
@@ -434,13 +446,15 @@ def bench_wrk(loaded: Loaded, base: str, users: int, seconds: float, workdir: Pa
         ),
     ]
     results = []
-    for name, method, paths, header, payload in plan:
+    for name, method, paths, header, payload in _selected(plan, only):
         run_wrk(base, name, method, paths, header, payload, users, 2, workdir)  # warm-up
         results.append(run_wrk(base, name, method, paths, header, payload, users, seconds, workdir))
     return results
 
 
-async def bench(loaded: Loaded, base: str, users: int, seconds: float) -> list[Result]:
+async def bench(
+    loaded: Loaded, base: str, users: int, seconds: float, only: str | None = None
+) -> list[Result]:
     rng = random.Random(7)
     workers = rng.sample(loaded.practitioners, users)
     mgrs = rng.sample(loaded.managers, users)
@@ -486,7 +500,7 @@ async def bench(loaded: Loaded, base: str, users: int, seconds: float) -> list[R
         ),
     ]
     results = []
-    for name, clients, make, expect in plan:
+    for name, clients, make, expect in _selected(plan, only):
         await _run(name, clients, make, min(2.0, seconds), expect)  # warm-up
         results.append(await _run(name, clients, make, seconds, expect))
     for c in [*page_clients, *manager_clients, *api_clients]:
@@ -535,7 +549,7 @@ async def _user_model_run(
 
 
 async def bench_users(
-    loaded: Loaded, base: str, users: int, seconds: float, think: float
+    loaded: Loaded, base: str, users: int, seconds: float, think: float, only: str | None = None
 ) -> list[Result]:
     """The "20 concurrent users" model of issue 4: each endpoint in turn under `users` users with
     think time (`_user_model_run`); practitioners of one team for the pages and API, managers for
@@ -589,7 +603,7 @@ async def bench_users(
         ),
     ]
     results = []
-    for name, clients, make, expect in plan:
+    for name, clients, make, expect in _selected(plan, only):
         await _user_model_run(name, clients, make, min(3.0, seconds), think, expect)  # warm-up
         results.append(await _user_model_run(name, clients, make, seconds, think, expect))
     for c in [*page_clients, *manager_clients, *api_clients]:
@@ -597,36 +611,63 @@ async def bench_users(
     return results
 
 
-EXPLAIN_QUERIES = {
-    "caseload (one practitioner)": """
-        SELECT c.id, n.next_due_at FROM cases c
-        LEFT JOIN (SELECT case_id, min(due_at) AS next_due_at FROM deadlines
-                   WHERE status = 'open' AND case_id IN (SELECT id FROM cases
-                   WHERE owner_id = :owner AND state != 'closed') GROUP BY case_id) n
-                   ON n.case_id = c.id
-        WHERE c.owner_id = :owner AND c.state != 'closed' ORDER BY n.next_due_at LIMIT 500""",
-    "dashboard items (one team)": """
-        SELECT d.id FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE d.status = 'open' AND d.due_date <= now()::date + 3 AND c.team_id = :team
-        AND c.restricted = false ORDER BY d.due_at LIMIT 2000""",
-    "timeliness (one team, 12 weeks)": """
-        SELECT d.kind, d.due_date, d.status FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE c.team_id = :team AND d.kind IN ('single_assessment',
-        'initial_child_protection_conference') AND d.due_date >= now()::date - 84
-        AND d.due_date < now()::date + 7 AND d.status != 'cancelled'""",
-}
+def _captured(engine: Any, run: Any) -> list[tuple[str, Any]]:
+    """The SQL statements (with their parameters) that `run()` sends through `engine`."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        seen.append((statement, params))
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    return seen
 
 
-def explain(url: str, owner: int, team: int) -> None:
+def explain(url: str, owner: int, team: int, manager: int) -> None:
+    """EXPLAIN ANALYZE of the statements the caseload, team caseload and dashboard pages send,
+    captured from `workflows.queries` itself (so the plans are those of the code, not of a copy),
+    each after one run to warm the cache."""
     engine = make_engine(url)
+    sf = make_session_factory(engine)
+    now = datetime.now(UTC)
+    today = now.date()
+    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
+    runs: dict[str, Any] = {
+        "caseload (one practitioner, page 1)": lambda: queries.caseload_page(
+            sf, page=1, per_page=25, owner_id=owner, team_ids=[team]
+        ),
+        "team caseload (page 3 of 2,000 cases)": lambda: queries.caseload_page(
+            sf, page=3, per_page=25, team_ids=[team]
+        ),
+        "dashboard (one team)": lambda: queries.dashboard(
+            sf,
+            team_ids=[team],
+            now=now,
+            today=today,
+            soon_until=today + timedelta(days=5),
+            manager_id=manager,
+        ),
+        "timeliness (one team, 12 weeks)": lambda: queries.timeliness(
+            sf,
+            team_ids=[team],
+            kinds=("single_assessment", "initial_child_protection_conference"),
+            first_week=first_week,
+            weeks=12,
+            today=today,
+        ),
+    }
     with engine.connect() as conn:
-        for name, sql in EXPLAIN_QUERIES.items():
-            plan = conn.execute(
-                text("EXPLAIN ANALYZE " + sql), {"owner": owner, "team": team}
-            ).scalars()
-            print(f"-- {name}")
-            for line in plan:
-                print("   ", line)
+        for name, run in runs.items():
+            for statement, params in _captured(engine, run):
+                plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
+                print(f"-- {name}")
+                for (line,) in plan:
+                    print("   ", line)
     engine.dispose()
 
 
@@ -682,15 +723,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--model",
-        choices=("both", "closed", "users"),
+        choices=("both", "closed", "users", "none"),
         default="both",
-        help="closed: wrk -c USERS with no think time; users: USERS users with think time",
+        help="closed: wrk -c USERS with no think time; users: USERS users with think time; "
+        "none: load (and --explain) only",
     )
     parser.add_argument(
         "--user-seconds", type=float, default=30.0, help="per endpoint, users model"
     )
     parser.add_argument("--think", type=float, default=1.0, help="mean think time, seconds")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--only", help="measure only the endpoints whose name contains this (and the baseline)"
+    )
     parser.add_argument(
         "--python-client", action="store_true", help="use the asyncio/httpx client, not wrk"
     )
@@ -704,10 +749,16 @@ def main() -> None:
         loaded = load(url, args.cases)
         if args.explain:
             engine = create_engine(url)
+            team = next(iter(loaded.team_cases))
             with engine.connect() as conn:
-                owner = conn.execute(text("SELECT min(owner_id) FROM cases")).scalar_one()
+                owner = conn.execute(
+                    text("SELECT min(owner_id) FROM cases WHERE team_id = :t"), {"t": team}
+                ).scalar_one()
+                manager = conn.execute(
+                    text("SELECT manager_id FROM teams WHERE id = :t"), {"t": team}
+                ).scalar_one()
             engine.dispose()
-            explain(url, owner, next(iter(loaded.team_cases)))
+            explain(url, owner, team, manager)
         port = _free_port()
         proc = subprocess.Popen(
             [
@@ -731,12 +782,14 @@ def main() -> None:
             if shutil.which("wrk") and not args.python_client:
                 tool = "wrk 4.1 (2 threads)"
                 with tempfile.TemporaryDirectory() as tmp:
-                    closed = bench_wrk(loaded, server, args.users, args.seconds, Path(tmp))
+                    closed = bench_wrk(
+                        loaded, server, args.users, args.seconds, Path(tmp), args.only
+                    )
             else:
-                closed = asyncio.run(bench(loaded, server, args.users, args.seconds))
+                closed = asyncio.run(bench(loaded, server, args.users, args.seconds, args.only))
         if args.model in ("both", "users"):
             modelled = asyncio.run(
-                bench_users(loaded, server, args.users, args.user_seconds, args.think)
+                bench_users(loaded, server, args.users, args.user_seconds, args.think, args.only)
             )
     finally:
         if proc is not None:

@@ -196,6 +196,24 @@ deadlines = Table(
         sqlite_where=text("status = 'open'"),
         postgresql_where=text("status = 'open'"),
     ),
+    # the dashboard's and caseload's probe of a case's open deadlines, index-only on PostgreSQL
+    # (rev 0005; docs/benchmarks.md, Web)
+    Index(
+        "ix_deadlines_open_case_id_due_at",
+        "case_id",
+        "due_at",
+        postgresql_include=["due_date", "kind", "id"],
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+    # timeliness: a case's deadlines of a kind by due date, with their status (rev 0005)
+    Index(
+        "ix_deadlines_case_id_kind_due_date",
+        "case_id",
+        "kind",
+        "due_date",
+        postgresql_include=["status"],
+    ),
 )
 
 alerts = Table(
