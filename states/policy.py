@@ -127,6 +127,10 @@ class Policy:
     name: str
     rules: Mapping[DeadlineKind, TimescaleRule]
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
+    _started: Mapping[Event, tuple[TimescaleRule, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _met: Mapping[Event, tuple[TimescaleRule, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         missing = [k.value for k in DeadlineKind if k not in self.rules]
@@ -136,9 +140,23 @@ class Policy:
         if wrong:
             raise ValueError(f"policy {self.name}: rules filed under the wrong kind: {wrong}")
         object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
+        # which rules each event starts and meets, indexed once (firing an event looks them up)
+        rules = tuple(self.rules.values())
+        started = {e: tuple(r for r in rules if e in r.started_by) for e in Event}
+        met = {e: tuple(r for r in rules if e in r.met_by) for e in Event}
+        object.__setattr__(self, "_started", MappingProxyType(started))
+        object.__setattr__(self, "_met", MappingProxyType(met))
 
     def rule(self, kind: DeadlineKind | str) -> TimescaleRule:
         return self.rules[DeadlineKind(kind)]
+
+    def started_by(self, event: Event) -> tuple[TimescaleRule, ...]:
+        """The rules whose deadlines `event` starts, in table order."""
+        return self._started[event]
+
+    def met_by(self, event: Event) -> tuple[TimescaleRule, ...]:
+        """The rules whose open deadlines `event` meets, in table order."""
+        return self._met[event]
 
 
 _K = DeadlineKind

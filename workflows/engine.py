@@ -23,7 +23,7 @@ Section 47 enquiry started; later discussions do not move it).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -123,24 +123,6 @@ def _trigger(machine_name: MachineName, event: Event, current: str, ctx: GuardCo
 
 
 # -- deadlines -----------------------------------------------------------------------------------
-
-
-def _events_of(value: object) -> frozenset[str]:
-    if value is None:
-        return frozenset()
-    if isinstance(value, str):
-        return frozenset({str(value)})
-    if isinstance(value, Iterable):
-        return frozenset(str(v) for v in value)
-    raise TypeError(f"not an event or events: {value!r}")
-
-
-def _rules_started_by(policy: Policy, event: Event) -> list[TimescaleRule]:
-    return [r for r in policy.rules.values() if event.value in _events_of(r.started_by)]
-
-
-def _rules_met_by(policy: Policy, event: Event) -> list[TimescaleRule]:
-    return [r for r in policy.rules.values() if event.value in _events_of(r.met_by)]
 
 
 def _compute_due(
@@ -530,14 +512,14 @@ def _apply_deadlines(
     case: Case, ev: Event, parsed: BaseModel, raw: Mapping[str, Any], effects: _Effects
 ) -> None:
     policy = effects.policy
-    for rule in _rules_met_by(policy, ev):
+    for rule in policy.met_by(ev):
         deadline = case.open_deadline(rule.kind)
         if deadline is not None:
             effects.meet(deadline)
     if case.state is CaseState.CLOSED:
         effects.cancel_all()
         return
-    for rule in _rules_started_by(policy, ev):
+    for rule in policy.started_by(ev):
         kind = rule.kind
         if not _start_applies(ev, kind, parsed):
             continue

@@ -19,6 +19,7 @@ from states import (
     ENGLAND_2023,
     DeadlineKind,
     Event,
+    Policy,
     PolicyFileError,
     RecordedDate,
     UnknownPolicy,
@@ -113,6 +114,17 @@ def test_example_policy_file() -> None:
     assert policy.alerts.escalate_manager_after == 2
     assert policy.rule("core_group") is ENGLAND_2023.rule("core_group")
     assert ENGLAND_2023.rule(DeadlineKind.STRATEGY_DISCUSSION).duration == WorkingDays(1)
+
+
+@pytest.mark.parametrize("policy", [ENGLAND_2023, load_policy(EXAMPLE)], ids=lambda p: p.name)
+def test_rules_started_and_met_by_each_event_follow_the_table(policy: Policy) -> None:
+    for event in Event:
+        rules = policy.rules.values()
+        assert policy.started_by(event) == tuple(r for r in rules if event in r.started_by)
+        assert policy.met_by(event) == tuple(r for r in rules if event in r.met_by)
+    kinds = [r.kind for r in policy.started_by(Event.HOLD_CONFERENCE)]
+    assert kinds == [DeadlineKind.CORE_GROUP, DeadlineKind.FIRST_REVIEW_CONFERENCE]
+    assert [r.kind for r in policy.met_by(Event.REFER)] == [DeadlineKind.IMMEDIATE_REFERRAL]
 
 
 def write(tmp_path: Path, body: str) -> Path:
