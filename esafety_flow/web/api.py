@@ -90,6 +90,10 @@ class CaseOut(BaseModel):
     allegation_state: str | None
     required_actions: list[str]
     do_not_inform_family: bool
+    family_may_be_informed: bool = Field(
+        description="false while no strategy discussion has decided when the family is told"
+    )
+    family_disclosure_reason: str
     restricted: bool
     owner_id: int | None
     team_id: int | None
@@ -126,6 +130,8 @@ def _case_out(case: Case, now: datetime) -> CaseOut:
         allegation_state=None if case.allegation_state is None else case.allegation_state.value,
         required_actions=[a.value for a in case.required_actions],
         do_not_inform_family=case.do_not_inform_family,
+        family_may_be_informed=case.family_may_be_informed,
+        family_disclosure_reason=case.family_disclosure_reason,
         restricted=case.restricted,
         owner_id=case.owner_id,
         team_id=case.team_id,

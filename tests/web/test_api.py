@@ -88,6 +88,22 @@ def test_create_case_runs_triage_at_once(web: Web) -> None:
     assert kinds["immediate_referral"]["status"] == "open"
 
 
+def test_case_carries_the_no_tipping_off_restriction(web: Web) -> None:
+    facts = {
+        "category": "adult_indecent_images",
+        "children": [{"name": "K", "age": 8, "known_to_alleged_abuser": True}],
+        "alleged_abuser": {"kind": "adult", "lives_with_children": True},
+    }
+    response = web.client().post("/api/v1/cases", json={"facts": facts}, headers=api_headers())
+    assert response.status_code == 201
+    body = response.json()
+    assert body["do_not_inform_family"] is True
+    assert body["family_may_be_informed"] is False
+    assert "no strategy discussion has yet decided when" in body["family_disclosure_reason"]
+    plain = web.client().get(f"/api/v1/cases/{web.north_case}", headers=api_headers()).json()
+    assert (plain["do_not_inform_family"], plain["family_may_be_informed"]) == (False, True)
+
+
 def test_validation_errors_name_the_field(web: Web) -> None:
     client = web.client()
     bad_facts = client.post(

@@ -157,6 +157,10 @@ def test_referral_to_section_47_with_the_gate_refused_then_satisfied(
     assert 'aria-current="step">Section 47 (now)' in page
     assert "Initial child protection conference" in page.split('id="deadlines"')[1]
     assert "Robin-Zephyr" in page  # the page shows the child; the logs never do
+    # the discussion decided when the alleged abuser is told: the bar is lifted, the record stays
+    assert "Do not inform the family" not in page
+    disclosure = page.split('id="disclosure"')[1].split("</p>")[0]
+    assert "decided when to inform the alleged abuser: After arrest" in disclosure
     assert all("Robin-Zephyr" not in r.getMessage() for r in caplog.records)
 
 
