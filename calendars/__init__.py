@@ -23,6 +23,7 @@ from calendars.errors import (
     UnknownRegionError,
 )
 from calendars.london import LONDON, end_of_london_day, london_date, parse_instant, to_utc
+from calendars.receipt import OfficeHours
 from calendars.regions import HOLIDAYS_VERSION, BankHoliday, CalendarSpec, Counting, Region
 from calendars.working_days import WorkingDayCalendar, build_calendar, calendar_for
 
@@ -42,6 +43,7 @@ __all__ = [
     "ElapsedHours",
     "FixedClock",
     "NaiveDatetimeError",
+    "OfficeHours",
     "Region",
     "SameDay",
     "SystemClock",

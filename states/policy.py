@@ -22,6 +22,8 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, time
+from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -33,7 +35,9 @@ from calendars import (
     Due,
     Duration,
     ElapsedHours,
+    OfficeHours,
     SameDay,
+    WorkingDayCalendar,
     WorkingDays,
 )
 from states.errors import PolicyFileError, UnknownPolicy
@@ -44,7 +48,9 @@ __all__ = [
     "POLICIES",
     "AlertPolicy",
     "DeadlineKind",
+    "OutOfHours",
     "Policy",
+    "ReceiptPolicy",
     "RecordedDate",
     "TimescaleRule",
     "load_policy",
@@ -120,6 +126,37 @@ class AlertPolicy:
             raise ValueError("escalate_head_of_service_after must not precede the manager's")
 
 
+class OutOfHours(StrEnum):
+    """How something received out of office hours is dated (DESIGN 3.2)."""
+
+    ACTUAL_DATE = "actual_date"
+    """Day 0 is the actual London date of receipt (the default)."""
+    NEXT_WORKING_DAY = "next_working_day"
+    """Received out of hours: treated as received at the opening of the next working day."""
+
+
+@dataclass(frozen=True)
+class ReceiptPolicy:
+    """DESIGN 3.2, out-of-hours receipt: a per-authority option. It applies to working-day
+    counts only: a same-day deadline (an immediate referral, an urgent strategy discussion) is
+    never put off to the next working day."""
+
+    out_of_hours: OutOfHours = OutOfHours.ACTUAL_DATE
+    hours: OfficeHours = field(default_factory=OfficeHours)
+
+    def anchor_for(
+        self, duration: object, anchor: datetime, calendar: WorkingDayCalendar
+    ) -> datetime:
+        """The instant a count of `duration` starts from, for something received at `anchor`."""
+        if (
+            self.out_of_hours is OutOfHours.ACTUAL_DATE
+            or not isinstance(duration, WorkingDays)
+            or duration.n == 0
+        ):
+            return anchor
+        return self.hours.effective_receipt(anchor, calendar)
+
+
 @dataclass(frozen=True)
 class Policy:
     """A named timescale policy: a rule for every `DeadlineKind` and the alert thresholds."""
@@ -127,6 +164,7 @@ class Policy:
     name: str
     rules: Mapping[DeadlineKind, TimescaleRule]
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
+    receipt: ReceiptPolicy = field(default_factory=ReceiptPolicy)
     _started: Mapping[Event, tuple[TimescaleRule, ...]] = field(
         init=False, repr=False, compare=False
     )
@@ -312,7 +350,7 @@ _RULE_FIELDS = (
     "met_by",
     "source",
 )
-_TOP_FIELDS = ("name", "base", "description", "rules", "alerts")
+_TOP_FIELDS = ("name", "base", "description", "rules", "alerts", "receipt")
 
 
 class _Refuse:
@@ -500,4 +538,36 @@ def load_policy(path: str | Path) -> Policy:
             alerts = replace(alerts, **raw_alerts)
         except ValueError as exc:
             raise refuse("alerts", str(exc)) from None
-    return Policy(name=name, rules=rules, alerts=alerts)
+    receipt = _receipt(base.receipt, doc, refuse) if "receipt" in doc else base.receipt
+    return Policy(name=name, rules=rules, alerts=alerts, receipt=receipt)
+
+
+def _receipt(base: ReceiptPolicy, doc: dict[str, Any], refuse: _Refuse) -> ReceiptPolicy:
+    """The `[receipt]` table: `out_of_hours` ("actual_date" or "next_working_day"),
+    `office_opens` and `office_closes` ("HH:MM", Europe/London)."""
+    raw = _table(doc["receipt"], "receipt", refuse)
+    _unknown(raw, ("out_of_hours", "office_opens", "office_closes"), "receipt", refuse)
+    out_of_hours = base.out_of_hours
+    if "out_of_hours" in raw:
+        try:
+            out_of_hours = OutOfHours(raw["out_of_hours"])
+        except ValueError:
+            valid = ", ".join(o.value for o in OutOfHours)
+            raise refuse(
+                "receipt.out_of_hours", f"should be one of {valid}, got {raw['out_of_hours']!r}"
+            ) from None
+    times: dict[str, time] = {"opens": base.hours.opens, "closes": base.hours.closes}
+    for key in ("office_opens", "office_closes"):
+        if key in raw:
+            value = raw[key]
+            try:
+                if not isinstance(value, str):
+                    raise ValueError
+                times[key.removeprefix("office_")] = time.fromisoformat(value)
+            except ValueError:
+                raise refuse(f"receipt.{key}", f"should be a time HH:MM, got {value!r}") from None
+    try:
+        hours = OfficeHours(**times)
+    except ValueError as exc:
+        raise refuse("receipt", str(exc)) from None
+    return ReceiptPolicy(out_of_hours=out_of_hours, hours=hours)

@@ -48,6 +48,7 @@ from states import (
     HoldConferenceData,
     MachineName,
     Policy,
+    ReceiptPolicy,
     RecordedDate,
     RecordFactsData,
     RequiredAction,
@@ -132,6 +133,7 @@ def _compute_due(
     *,
     urgent: bool,
     facts: CaseFacts,
+    receipt: ReceiptPolicy,
 ) -> Due:
     duration = rule.duration
     if isinstance(duration, RecordedDate):
@@ -139,7 +141,7 @@ def _compute_due(
         return Due(recorded, end_of_london_day(recorded))
     if urgent and rule.urgent_duration is not None:
         duration = rule.urgent_duration
-    due: Due = duration.due(anchor, calendar)
+    due: Due = duration.due(receipt.anchor_for(duration, anchor, calendar), calendar)
     return due
 
 
@@ -197,7 +199,14 @@ class _Effects:
         started_by: str | None = None,
     ) -> Deadline:
         rule = self.policy.rule(kind)
-        due = _compute_due(rule, anchor, self.calendar, urgent=urgent, facts=self.case.facts)
+        due = _compute_due(
+            rule,
+            anchor,
+            self.calendar,
+            urgent=urgent,
+            facts=self.case.facts,
+            receipt=self.policy.receipt,
+        )
         deadline = Deadline(
             kind=kind,
             anchor_at=to_utc(anchor),
@@ -224,7 +233,12 @@ class _Effects:
         """Move an open deadline to a new anchor (a new working agreement)."""
         rule = self.policy.rule(deadline.kind)
         due = _compute_due(
-            rule, anchor, self.calendar, urgent=deadline.urgent, facts=self.case.facts
+            rule,
+            anchor,
+            self.calendar,
+            urgent=deadline.urgent,
+            facts=self.case.facts,
+            receipt=self.policy.receipt,
         )
         old_date, old_version = deadline.due_date, deadline.calendar_version
         deadline.anchor_at = to_utc(anchor)
@@ -550,7 +564,12 @@ def recalculate(
     for deadline in case.open_deadlines():
         rule = policy.rule(deadline.kind)
         due = _compute_due(
-            rule, deadline.anchor_at, calendar, urgent=deadline.urgent, facts=case.facts
+            rule,
+            deadline.anchor_at,
+            calendar,
+            urgent=deadline.urgent,
+            facts=case.facts,
+            receipt=policy.receipt,
         )
         old_date, old_version = deadline.due_date, deadline.calendar_version
         deadline.calendar_version = calendar.version

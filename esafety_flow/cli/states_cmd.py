@@ -86,6 +86,11 @@ def policy(
                 "escalate_manager_after": alerts.escalate_manager_after,
                 "escalate_head_of_service_after": alerts.escalate_head_of_service_after,
             },
+            "receipt": {
+                "out_of_hours": chosen.receipt.out_of_hours.value,
+                "office_opens": chosen.receipt.hours.opens.isoformat("minutes"),
+                "office_closes": chosen.receipt.hours.closes.isoformat("minutes"),
+            },
             "rules": _policy_rows(chosen),
         }
         typer.echo(json.dumps(document, indent=2))
@@ -99,3 +104,8 @@ def policy(
             due += "; escalate at " + ", ".join(e.describe() for e in rule.escalations)
         typer.echo(f"{kind.value}: {due} from {rule.anchor}")
         typer.echo(f"    source: {rule.source}")
+    receipt = chosen.receipt
+    typer.echo(
+        f"out-of-hours receipt: {receipt.out_of_hours.value} "
+        f"(office hours {receipt.hours.opens:%H:%M}-{receipt.hours.closes:%H:%M}, Europe/London)"
+    )

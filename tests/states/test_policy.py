@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from states import (
     ENGLAND_2023,
     DeadlineKind,
     Event,
+    OutOfHours,
     Policy,
     PolicyFileError,
     RecordedDate,
@@ -198,12 +199,31 @@ def test_full_override_of_a_row(tmp_path: Path) -> None:
             "[alerts]\nescalate_manager_after = 9\n",
             "alerts: escalate_head_of_service_after must not precede",
         ),
+        (
+            '[receipt]\nout_of_hours = "next_day"\n',
+            "receipt.out_of_hours: should be one of actual_date, next_working_day",
+        ),
+        ('[receipt]\noffice_opens = "nine"\n', "receipt.office_opens: should be a time HH:MM"),
+        ("[receipt]\noffice_closes = 17\n", "receipt.office_closes: should be a time HH:MM"),
+        (
+            '[receipt]\noffice_opens = "18:00"\n',
+            "receipt: the office must open before it closes",
+        ),
+        ('[receipt]\nopens = "08:00"\n', "receipt.opens: unknown field"),
     ],
 )
 def test_malformed_policy_files_are_refused(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(PolicyFileError) as err:
         load_policy(write(tmp_path, body))
     assert message in str(err.value)
+
+
+def test_out_of_hours_receipt_option(tmp_path: Path) -> None:
+    assert ENGLAND_2023.receipt.out_of_hours is OutOfHours.ACTUAL_DATE
+    body = '[receipt]\nout_of_hours = "next_working_day"\noffice_closes = "17:30"\n'
+    policy = load_policy(write(tmp_path, body))
+    assert policy.receipt.out_of_hours is OutOfHours.NEXT_WORKING_DAY
+    assert (policy.receipt.hours.opens, policy.receipt.hours.closes) == (time(9), time(17, 30))
 
 
 def test_missing_name_and_unknown_base(tmp_path: Path) -> None:

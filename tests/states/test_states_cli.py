@@ -43,6 +43,9 @@ def test_policy_text_lists_every_row_with_source() -> None:
     assert "strategy_discussion: 1 working day (same day if urgent)" in out
     assert "allegation_resolution: 1 month; escalate at 3 months, 12 months" in out
     assert out.count("    source: ") == 12
+    assert out.endswith(
+        "out-of-hours receipt: actual_date (office hours 09:00-17:00, Europe/London)\n"
+    )
 
 
 def test_policy_json_from_file() -> None:
@@ -51,6 +54,11 @@ def test_policy_json_from_file() -> None:
     document = json.loads(out)
     assert document["name"] == "exampleshire-2024"
     assert document["alerts"]["due_soon_working_days"] == 3
+    assert document["receipt"] == {
+        "out_of_hours": "next_working_day",
+        "office_opens": "09:00",
+        "office_closes": "17:00",
+    }
     rows = {row["kind"]: row for row in document["rules"]}
     assert rows["strategy_discussion"]["due"] == "3 working days"
     assert rows["working_agreement_review"]["recorded"] is True
