@@ -55,3 +55,18 @@ class Settings(BaseSettings):
     sweep_cron: str = "*/15 * * * *"
     deliver_cron: str = "* * * * *"
     digest_cron: str = "0 8 * * 1-5"
+
+    # the worker's local Prefect server (only when PREFECT_API_URL is not set)
+    prefect_home: Path = Field(
+        default=Path(".prefect-server"),
+        description="directory of the local Prefect server's SQLite database and log",
+    )
+    prefect_port: int = Field(
+        default=0, ge=0, le=65535, description="port of the local Prefect server (0: a free one)"
+    )
+    prefect_scheduler_loop_seconds: float = Field(
+        default=10.0, gt=0, description="how often the local server's scheduler looks for work"
+    )
+    prefect_start_timeout: float = Field(
+        default=120.0, gt=0, description="seconds to wait for the local server's API to answer"
+    )

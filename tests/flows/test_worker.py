@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from esafety_flow.settings import Settings
-from esafety_flow.worker import deployments
+from esafety_flow.worker import LocalPrefectServer, LocalServerError, deployments, port_is_free
 
 
 def _dates(cron: str, start: datetime, n: int) -> list[datetime]:
@@ -81,3 +85,53 @@ def test_quarter_hour_sweep_has_no_gap_through_the_spring_change() -> None:
 def test_only_one_delivery_run_at_a_time() -> None:
     limits = {d.name: d.concurrency_limit for d in deployments(Settings())}
     assert limits == {"deadline-sweep": None, "deliver-alerts": 1, "manager-digest": None}
+
+
+def test_local_server_environment_is_a_server_with_its_scheduler_and_no_telemetry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://elsewhere:4200/api")
+    monkeypatch.setenv("PREFECT__SERVER_EPHEMERAL", "1")
+    monkeypatch.setenv("DO_NOT_TRACK", "0")
+    server = LocalPrefectServer(tmp_path / "home", 4321, scheduler_loop_seconds=5)
+    env = server.environment()
+    assert "PREFECT_API_URL" not in env
+    assert "PREFECT__SERVER_EPHEMERAL" not in env
+    assert env["DO_NOT_TRACK"] == "1"
+    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert env["PREFECT_HOME"] == str((tmp_path / "home").resolve())
+    assert env["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] == "true"
+    assert env["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] == "5"
+    command = server.command()
+    assert command[-9:] == [
+        "server",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "4321",
+        "--scheduler",
+        "--analytics-off",
+        "--no-background",
+    ]
+    assert server.api_url == "http://127.0.0.1:4321/api"
+    assert server.ui_url == "http://127.0.0.1:4321"
+
+
+def test_local_server_picks_a_free_port_when_none_is_configured(tmp_path: Path) -> None:
+    server = LocalPrefectServer(tmp_path)
+    assert server.port > 0
+    assert port_is_free(server.port)
+
+
+def test_local_server_refuses_a_port_in_use_and_starts_nothing(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert not port_is_free(port)
+        server = LocalPrefectServer(tmp_path / "home", port)
+        with pytest.raises(LocalServerError, match=f"port {port} on 127.0.0.1 is already in use"):
+            server.start()
+    assert server.pid is None
+    assert not (tmp_path / "home").exists()
