@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from workflows.persistence.tables import (
+    alerts,
     calendar_days,
     case_events,
     case_managers,
@@ -30,6 +31,8 @@ from workflows.persistence.tables import (
 )
 
 __all__ = [
+    "AlertRow",
+    "AlertsPage",
     "CaseAccess",
     "CaseloadPage",
     "CaseloadRow",
@@ -43,6 +46,7 @@ __all__ = [
     "UserRow",
     "ViewRow",
     "WorkerCounts",
+    "alerts_of_user",
     "calendar_days_of_region",
     "case_access",
     "case_events_of",
@@ -740,3 +744,107 @@ def calendar_days_of_region(sf: SessionFactory, region: str) -> list[tuple[date,
             .order_by(calendar_days.c.date)
         ).all()
     return [(r.date, r.name, r.kind) for r in rows]
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert addressed to a user, with what the in-app list shows of it."""
+
+    id: int
+    case_id: int
+    reference: str
+    deadline_kind: str
+    level: str
+    due_date: date
+    due_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AlertsPage:
+    """One page of a user's alerts: its rows, the number on every page, and where it is."""
+
+    rows: list[AlertRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1, so an empty list has a page 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def alerts_of_user(
+    sf: SessionFactory,
+    *,
+    user_id: int,
+    page: int,
+    per_page: int,
+    team_ids: Iterable[int] | None = None,
+    restricted_all: bool = False,
+    restricted_manager_id: int | None = None,
+) -> AlertsPage:
+    """Page `page` (from 1) of the alerts addressed to `user_id` (`recipient_user_id`), newest
+    first, with the total, in ONE query (`count(*) OVER ()` before LIMIT/OFFSET). Only alerts of
+    cases the user may still see: the visibility grants are `caseload`'s (`team_ids`,
+    `restricted_all`, `restricted_manager_id`). A page past the last has no rows."""
+    if page < 1 or per_page < 1:
+        raise ValueError(f"page {page} and per_page {per_page} must be at least 1")
+    visible = _visible_cases(
+        sorted(set(team_ids or ())),
+        restricted_all=restricted_all,
+        manager_id=restricted_manager_id,
+    )
+    if visible is None:
+        return AlertsPage([], 0, page, per_page)
+    where = and_(alerts.c.recipient_user_id == user_id, visible)
+    stmt = (
+        select(
+            alerts.c.id,
+            alerts.c.case_id,
+            cases.c.reference,
+            deadlines.c.kind,
+            alerts.c.level,
+            deadlines.c.due_date,
+            alerts.c.due_at,
+            alerts.c.created_at,
+            func.count().over().label("total"),
+        )
+        .select_from(alerts)
+        .join(cases, cases.c.id == alerts.c.case_id)
+        .join(deadlines, deadlines.c.id == alerts.c.deadline_id)
+        .where(where)
+        .order_by(alerts.c.created_at.desc(), alerts.c.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    with sf() as s:
+        rows = s.execute(stmt).all()
+        if rows:
+            total = int(rows[0].total)
+        elif page == 1:
+            total = 0
+        else:  # past the last page: count what there is, so the caller can say how many pages
+            total = int(
+                s.execute(
+                    select(func.count())
+                    .select_from(alerts)
+                    .join(cases, cases.c.id == alerts.c.case_id)
+                    .where(where)
+                ).scalar_one()
+            )
+    out = [
+        AlertRow(
+            id=r.id,
+            case_id=r.case_id,
+            reference=r.reference,
+            deadline_kind=r.kind,
+            level=r.level,
+            due_date=r.due_date,
+            due_at=r.due_at,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+    return AlertsPage(out, total, page, per_page)

@@ -695,3 +695,74 @@ def audit_page(request: Request) -> Response:
         {"title": "Case views", "views": views, "active": "audit"},
         viewer=viewer,
     )
+
+
+ALERTS_PAGE_SIZE = 50
+"""Rows per page of the in-app alert list."""
+
+ALERT_TAGS = {
+    "due_soon": {"text": "Due soon", "classes": "govuk-tag--yellow"},
+    "due_today": {"text": "Due today", "classes": "govuk-tag--orange"},
+    "overdue": {"text": "Overdue", "classes": "govuk-tag--red"},
+    "escalated": {"text": "Escalated", "classes": "govuk-tag--pink"},
+}
+
+
+@router.get("/alerts")
+async def alerts_page(request: Request, page: str = "1") -> Response:
+    """The in-app alert list (DESIGN 3.3): the alerts the sweep addressed to the signed-in user,
+    newest first, of the cases they may still see."""
+    viewer = _require(request)
+    if viewer.role not in (Role.PRACTITIONER, Role.MANAGER, Role.LADO):
+        raise Forbidden("only caseworkers receive deadline alerts")
+    number = _page_number(page)
+    if number is None:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "There is a problem with the page number",
+                "message": f"The page number must be a whole number from 1, not {page[:20]!r}.",
+            },
+            viewer=viewer,
+            status_code=400,
+        )
+    grants = caseload_filter(viewer, "team")
+    del grants["owner_id"]
+    found = queries.alerts_of_user(
+        ctx_of(request).session_factory,
+        user_id=viewer.id,
+        page=number,
+        per_page=ALERTS_PAGE_SIZE,
+        **grants,
+    )
+    if number > found.pages:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Page not found",
+                "message": f"There is no page {number}: your alerts have {found.pages} "
+                f"page{'s' if found.pages != 1 else ''}.",
+            },
+            viewer=viewer,
+            status_code=404,
+        )
+    nav = pagination("/alerts", {}, number, found.pages)
+    if nav is not None:
+        nav["landmarkLabel"] = "Alert pages"
+    first = (number - 1) * ALERTS_PAGE_SIZE + 1
+    return render(
+        request,
+        "alerts.html",
+        {
+            "title": "Alerts" if number == 1 else f"Alerts (page {number} of {found.pages})",
+            "rows": [(r, ALERT_TAGS[r.level]) for r in found.rows],
+            "active": "alerts",
+            "total": found.total,
+            "first": first,
+            "last": first + len(found.rows) - 1,
+            "pagination": nav,
+        },
+        viewer=viewer,
+    )
