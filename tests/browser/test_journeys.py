@@ -36,6 +36,12 @@ def test_sign_in_and_see_my_caseload(pages: Pages) -> None:
     assert pages.page.locator("table.govuk-table tbody tr").count() > 0
 
 
+def test_my_alerts_page(pages: Pages) -> None:
+    pages.sign_in("pat")
+    pages.goto("/alerts")
+    assert pages.page.get_by_role("heading", name="My alerts").is_visible()
+
+
 def test_wrong_password_is_shown_as_an_error(pages: Pages) -> None:
     pages.sign_in("pat", "not-the-password")
     assert pages.page.get_by_text("Enter a correct username and password").first.is_visible()
