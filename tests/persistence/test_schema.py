@@ -56,7 +56,7 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
         upgrade(eng)
         with eng.connect() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == "0005"  # the latest revision
+        assert version == "0006"  # the latest revision
     finally:
         eng.dispose()
 

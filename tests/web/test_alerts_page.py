@@ -161,3 +161,29 @@ def test_alerts_of_user_query_counts_and_refuses_page_zero(web: Web) -> None:
     assert queries.alerts_of_user(sf, user_id=pat, page=1, per_page=5).total == 0
     with pytest.raises(ValueError, match="page 0"):
         queries.alerts_of_user(sf, user_id=pat, page=0, per_page=5, team_ids=teams)
+
+
+def test_a_users_alerts_are_found_by_index(web: Web) -> None:
+    """The list reads the user's own alerts through `ix_alerts_recipient_user_id_created_at`
+    (migration 0006), not the whole outbox."""
+    from sqlalchemy import inspect, text
+
+    engine = web.app.engine
+    indexes = {ix["name"]: ix for ix in inspect(engine).get_indexes("alerts")}
+    assert indexes["ix_alerts_recipient_user_id_created_at"]["column_names"] == [
+        "recipient_user_id",
+        "created_at",
+    ]
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM alerts WHERE recipient_user_id = 1 "
+                    "ORDER BY created_at DESC LIMIT 50"
+                )
+            )
+        )
+    assert "ix_alerts_recipient_user_id_created_at" in plan

@@ -239,6 +239,8 @@ alerts = Table(
     CheckConstraint(_in("level", ALERT_LEVELS), name="level"),
     CheckConstraint(_in("recipient_role", RECIPIENT_ROLES), name="recipient_role"),
     Index("ix_alerts_case_id", "case_id"),
+    # a user's own alerts, newest first (the in-app list; rev 0006)
+    Index("ix_alerts_recipient_user_id_created_at", "recipient_user_id", "created_at"),
 )
 
 alert_deliveries = Table(
