@@ -62,8 +62,10 @@ def bootstrap(
     clock: Clock | None = None,
     *,
     migrate: bool = True,
+    pool_size: int | None = None,
 ) -> App:
-    """Build the app; by default bring the database up to the latest migration first."""
+    """Build the app; by default bring the database up to the latest migration first.
+    `pool_size`: PostgreSQL connections to keep open (a web server's concurrency)."""
     settings = settings if settings is not None else Settings()
     region = Region.parse(settings.region)
     policy = (
@@ -71,7 +73,7 @@ def bootstrap(
         if settings.policy_file is not None
         else policy_by_name(settings.policy)
     )
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=pool_size)
     if migrate:
         upgrade(engine)
     return App(

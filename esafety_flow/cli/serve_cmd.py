@@ -51,23 +51,10 @@ concurrent users (the default pool keeps 5 and opens and closes the rest on ever
 def app_from_environment() -> FastAPI:
     """The app over the database of ESAFETY_* (the uvicorn factory of each worker process;
     `run_server` has migrated the database already)."""
-    from dataclasses import replace
-
-    from sqlalchemy import create_engine
-
     from esafety_flow.bootstrap import bootstrap
     from esafety_flow.web import create_app
-    from workflows.persistence import make_session_factory
 
-    app = bootstrap(migrate=False)
-    if app.engine.dialect.name == "postgresql":
-        # the same engine as make_engine's, with a pool sized for the server's concurrency
-        engine = create_engine(
-            app.engine.url, pool_pre_ping=True, pool_size=WEB_POOL_SIZE, max_overflow=10
-        )
-        app.engine.dispose()
-        app = replace(app, engine=engine, session_factory=make_session_factory(engine))
-    return create_app(web_context(app))
+    return create_app(web_context(bootstrap(migrate=False, pool_size=WEB_POOL_SIZE)))
 
 
 def run_server(

@@ -14,12 +14,13 @@ __all__ = ["SessionFactory", "make_engine", "make_session_factory"]
 SessionFactory = sessionmaker[Session]
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
     """An engine for `url`.
 
     SQLite: foreign keys on and, for a file, write-ahead logging (both per connection, set in a
     connect listener); `sqlite:///:memory:` (or an empty path) shares one connection (StaticPool)
-    so that every session sees the same database. PostgreSQL: `postgresql+psycopg://...`.
+    so that every session sees the same database. PostgreSQL: `postgresql+psycopg://...`, with
+    `pool_size` connections kept open when given (a web server sizes it for its concurrency).
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
@@ -47,7 +48,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
                 f"unsupported PostgreSQL driver {parsed.get_driver_name()!r} in {url!r}: "
                 "use postgresql+psycopg://"
             )
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        pool: dict[str, Any] = (
+            {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 10}
+        )
+        return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
 
 
