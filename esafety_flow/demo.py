@@ -326,6 +326,10 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple
         )
     if cases:
         _load_cases(app, user_ids, team_ids, now, seed)
+        # one deadline sweep now, as the worker would have run: the alerts of overdue, due-today
+        # and due-soon deadlines are in the outbox and on each user's alert list (not delivered:
+        # the demo has no mail server)
+        services.sweep(sf, now, app.calendar_for, app.policy_for)
     return [(u.username, u.role, DEMO_PASSWORD) for u in USERS]
 
 

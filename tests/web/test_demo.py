@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from calendars import FixedClock
 from esafety_flow.cli import app as cli
 from esafety_flow.demo import load_demo
-from workflows.persistence import cases, deadlines, make_engine, users
+from workflows.persistence import alerts, cases, deadlines, make_engine, users
 
 NOW = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
 
@@ -66,3 +66,17 @@ def test_demo_command_prints_sign_in_details(
     assert "pat" in result.output
     assert "demo-password" in result.output
     assert (tmp_path / "esafety-demo.db").exists()
+
+
+def test_demo_has_swept_its_deadlines_into_the_alert_outbox(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    load_demo(path, clock=FixedClock(NOW))
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        levels = Counter(conn.execute(select(alerts.c.level)).scalars())
+        roles = Counter(conn.execute(select(alerts.c.recipient_role)).scalars())
+    engine.dispose()
+    # overdue deadlines were alerted to their owners, and the long-overdue escalated
+    assert levels["overdue"] >= 1
+    assert levels["escalated"] >= 1
+    assert {"owner", "manager"} <= set(roles)
