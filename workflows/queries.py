@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, case, func, or_, select, text, union_all
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +39,7 @@ __all__ = [
     "Dashboard",
     "DashboardItem",
     "EventRow",
+    "Page",
     "SubjectRow",
     "TeamRow",
     "TimelinessWeek",
@@ -65,6 +66,8 @@ __all__ = [
     "user_by_username",
     "user_with_grants",
 ]
+
+RowT = TypeVar("RowT")
 
 SessionFactory = sessionmaker[Session]
 
@@ -294,18 +297,21 @@ def case_access(sf: SessionFactory, case_id: int) -> CaseAccess | None:
 
 
 @dataclass(frozen=True)
-class CaseloadPage:
-    """One page of a caseload: its rows, the number of cases on every page, and where it is."""
+class Page(Generic[RowT]):
+    """One page of a paged list: its rows, the number of rows on every page, and where it is."""
 
-    rows: list[CaseloadRow]
+    rows: list[RowT]
     total: int
     page: int
     per_page: int
 
     @property
     def pages(self) -> int:
-        """Number of pages (at least 1, so an empty caseload has a page 1)."""
+        """Number of pages (at least 1, so an empty list has a page 1)."""
         return max(1, -(-self.total // self.per_page))
+
+
+CaseloadPage = Page[CaseloadRow]
 
 
 def caseload(
@@ -760,19 +766,7 @@ class AlertRow:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class AlertsPage:
-    """One page of a user's alerts: its rows, the number on every page, and where it is."""
-
-    rows: list[AlertRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1, so an empty list has a page 1)."""
-        return max(1, -(-self.total // self.per_page))
+AlertsPage = Page[AlertRow]
 
 
 def alerts_of_user(

@@ -174,7 +174,13 @@ def _page_number(raw: str) -> int | None:
     return number if number >= 1 else None
 
 
-def pagination(path: str, params: dict[str, str], page: int, pages: int) -> dict[str, Any] | None:
+def pagination(
+    path: str,
+    params: dict[str, str],
+    page: int,
+    pages: int,
+    label: str = "Caseload pages",
+) -> dict[str, Any] | None:
     """The `govukPagination` parameters for page `page` of `pages` (None for a single page): the
     first and last pages, the current one and its neighbours, ellipses between."""
     if pages <= 1:
@@ -193,8 +199,37 @@ def pagination(path: str, params: dict[str, str], page: int, pages: int) -> dict
         "previous": {"href": href(page - 1)} if page > 1 else None,
         "next": {"href": href(page + 1)} if page < pages else None,
         "items": items,
-        "landmarkLabel": "Caseload pages",
+        "landmarkLabel": label,
     }
+
+
+def _bad_page_number(request: Request, viewer: Viewer, raw: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        {
+            "title": "There is a problem with the page number",
+            "message": f"The page number must be a whole number from 1, not {raw[:20]!r}.",
+        },
+        viewer=viewer,
+        status_code=400,
+    )
+
+
+def _past_last_page(
+    request: Request, viewer: Viewer, number: int, pages: int, what: str
+) -> Response:
+    return render(
+        request,
+        "error.html",
+        {
+            "title": "Page not found",
+            "message": f"There is no page {number}: {what} {pages} "
+            f"page{'s' if pages != 1 else ''}.",
+        },
+        viewer=viewer,
+        status_code=404,
+    )
 
 
 # The caseload and case pages are `async def`: they run on the event loop, a few short queries
@@ -210,16 +245,7 @@ async def caseload_page(request: Request, scope: str = "mine", page: str = "1") 
     scope = "team" if scope == "team" else "mine"
     number = _page_number(page)
     if number is None:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "There is a problem with the page number",
-                "message": f"The page number must be a whole number from 1, not {page[:20]!r}.",
-            },
-            viewer=viewer,
-            status_code=400,
-        )
+        return _bad_page_number(request, viewer, page)
     # "mine" is the viewer's own cases among those they may read (a case they own in a team
     # they have left is not shown)
     found = queries.caseload_page(
@@ -229,17 +255,7 @@ async def caseload_page(request: Request, scope: str = "mine", page: str = "1") 
         **caseload_filter(viewer, scope),
     )
     if number > found.pages:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "Page not found",
-                "message": f"There is no page {number}: this caseload has {found.pages} "
-                f"page{'s' if found.pages != 1 else ''}.",
-            },
-            viewer=viewer,
-            status_code=404,
-        )
+        return _past_last_page(request, viewer, number, found.pages, "this caseload has")
     now = ctx.clock.now()
     soon = due_soon_limit(
         ctx.calendar_for(ctx.region), london_date(now), ctx.policy.alerts.due_soon_working_days
@@ -717,16 +733,7 @@ async def alerts_page(request: Request, page: str = "1") -> Response:
         raise Forbidden("only caseworkers receive deadline alerts")
     number = _page_number(page)
     if number is None:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "There is a problem with the page number",
-                "message": f"The page number must be a whole number from 1, not {page[:20]!r}.",
-            },
-            viewer=viewer,
-            status_code=400,
-        )
+        return _bad_page_number(request, viewer, page)
     grants = caseload_filter(viewer, "team")
     del grants["owner_id"]
     found = queries.alerts_of_user(
@@ -737,20 +744,8 @@ async def alerts_page(request: Request, page: str = "1") -> Response:
         **grants,
     )
     if number > found.pages:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "Page not found",
-                "message": f"There is no page {number}: your alerts have {found.pages} "
-                f"page{'s' if found.pages != 1 else ''}.",
-            },
-            viewer=viewer,
-            status_code=404,
-        )
-    nav = pagination("/alerts", {}, number, found.pages)
-    if nav is not None:
-        nav["landmarkLabel"] = "Alert pages"
+        return _past_last_page(request, viewer, number, found.pages, "your alerts have")
+    nav = pagination("/alerts", {}, number, found.pages, label="Alert pages")
     first = (number - 1) * ALERTS_PAGE_SIZE + 1
     return render(
         request,
