@@ -102,11 +102,22 @@ class TimescaleRule:
                     f"{self.counting}"
                 )
 
-    def due(self, anchor: Any, calendar: Any, *, urgent: bool = False) -> Due:
-        """The due date from `anchor`; a `RecordedDate` row has no counted due date."""
+    def due(
+        self,
+        anchor: datetime,
+        calendar: WorkingDayCalendar,
+        *,
+        urgent: bool = False,
+        receipt: ReceiptPolicy | None = None,
+    ) -> Due:
+        """The due date from `anchor` (counted from the next working day's opening where
+        `receipt` treats an out-of-hours anchor so); a `RecordedDate` row has no counted due
+        date."""
         duration = self.urgent_duration if urgent and self.urgent_duration else self.duration
         if isinstance(duration, RecordedDate):
             raise TypeError(f"{self.kind} is due on {duration.describe()}, not counted")
+        if receipt is not None:
+            anchor = receipt.anchor_for(duration, anchor, calendar)
         return duration.due(anchor, calendar)
 
 

@@ -135,14 +135,10 @@ def _compute_due(
     facts: CaseFacts,
     receipt: ReceiptPolicy,
 ) -> Due:
-    duration = rule.duration
-    if isinstance(duration, RecordedDate):
-        recorded = _recorded_date(facts, duration.field)
+    if isinstance(rule.duration, RecordedDate):
+        recorded = _recorded_date(facts, rule.duration.field)
         return Due(recorded, end_of_london_day(recorded))
-    if urgent and rule.urgent_duration is not None:
-        duration = rule.urgent_duration
-    due: Due = duration.due(receipt.anchor_for(duration, anchor, calendar), calendar)
-    return due
+    return rule.due(anchor, calendar, urgent=urgent, receipt=receipt)
 
 
 def _recorded_date(facts: CaseFacts, field: str) -> Any:
