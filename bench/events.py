@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 
 from calendars import Region, calendar_for, parse_instant
 from states import ENGLAND_2023
-from workflows import services
+from workflows import casework
 from workflows.persistence import (
     case_events,
     cases,
@@ -66,7 +66,7 @@ def _setup_cases(engine: Engine, n: int) -> list[int]:
     start = parse_instant("2026-03-02T09:00")
     ids = []
     for i in range(n):
-        case = services.raise_concern(
+        case = casework.raise_concern(
             sf,
             facts=FACTS,
             at=start + timedelta(seconds=i),
@@ -89,7 +89,7 @@ def full_path(engine: Engine, case_ids: list[int]) -> float:
     for step, (event, data) in enumerate(STEPS):
         at = base + timedelta(hours=step)
         for case_id in case_ids:
-            services.apply_event(
+            casework.apply_event(
                 sf,
                 case_id,
                 event,

@@ -1,6 +1,6 @@
-"""Benchmark: the deadline sweep (`workflows.services.sweep`) over 1,000,000 open deadlines of
-which 10,000 have an alert newly due, on SQLite and PostgreSQL, against the naive way, in the same
-run; and the overhead Prefect adds to one sweep run.
+"""Benchmark: the deadline sweep (`workflows.deadline_alerts.sweep`) over 1,000,000 open
+deadlines of which 10,000 have an alert newly due, on SQLite and PostgreSQL, against the naive
+way, in the same run; and the overhead Prefect adds to one sweep run.
 
 Run: ``.venv/bin/python bench/sweep.py [--open 1000000] [--due 10000] [--naive-sample 20000]``
 PostgreSQL runs when ``ESAFETY_BENCH_DATABASE_URL`` (or ``ESAFETY_TEST_DATABASE_URL``) is set, in a
@@ -10,9 +10,10 @@ Data: 10,000 cases with 100 deadlines each (bulk-loaded: Core ``insert()`` in ch
 ``COPY`` on PostgreSQL, STACK.md); `--due` of them have their next alert (overdue) due before the
 sweep's moment, the others in 2027.
 
-- sweep: `services.sweep(sf, as_of, ...)` (partial index on `next_alert_at WHERE status = 'open'`,
-  outbox INSERT ... ON CONFLICT DO NOTHING, batched advance of `next_alert_at`). Timed three times,
-  resetting the 10,000 deadlines and emptying the outbox between runs; best and median shown.
+- sweep: `deadline_alerts.sweep(sf, as_of, ...)` (partial index on
+  `next_alert_at WHERE status = 'open'`, outbox INSERT ... ON CONFLICT DO NOTHING, batched
+  advance of `next_alert_at`). Timed three times, resetting the 10,000 deadlines and emptying
+  the outbox between runs; best and median shown.
 - naive: every open deadline judged one by one - one SELECT of its row by id, then the same domain
   call (`alerts_due`) - over a random sample of `--naive-sample` deadlines, extrapolated linearly
   to all open deadlines (it would take minutes in full). It writes nothing, so it is a lower bound
@@ -42,7 +43,7 @@ from sqlalchemy.engine import make_url
 
 from calendars import Region, calendar_for, end_of_london_day
 from states import ENGLAND_2023, DeadlineKind, Policy
-from workflows import services
+from workflows import deadline_alerts
 from workflows.alerting import alerts_due
 from workflows.domain import AlertStep, Deadline
 from workflows.persistence import (
@@ -192,7 +193,7 @@ def _time_sweep(engine: Engine, sf: SessionFactory, due: int, runs: int = 3) -> 
     for _ in range(runs):
         _reset(engine)
         start = time.perf_counter()
-        result = services.sweep(sf, AS_OF, _calendar_for, _policy_for)
+        result = deadline_alerts.sweep(sf, AS_OF, _calendar_for, _policy_for)
         times.append(time.perf_counter() - start)
         assert result.deadlines == due, result
         assert result.alerts == due, result

@@ -71,7 +71,7 @@ from calendars import Region
 from esafety_flow.demo import DEMO_PASSWORD
 from esafety_flow.web import hash_api_token, hash_password
 from states import ENGLAND_2023
-from workflows import queries, services
+from workflows import casework, organisation, queries
 from workflows.persistence import (
     case_events,
     cases,
@@ -156,8 +156,8 @@ def load(url: str, n_cases: int) -> Loaded:
     managers: list[str] = []
     user_ids: list[tuple[int, int]] = []
     for t in range(TEAMS):
-        team = services.create_team(sf, name=f"Team {t:02d}")
-        manager = services.create_user(
+        team = organisation.create_team(sf, name=f"Team {t:02d}")
+        manager = organisation.create_user(
             sf,
             username=f"manager{t:02d}",
             display_name=f"Manager {t:02d}",
@@ -167,11 +167,11 @@ def load(url: str, n_cases: int) -> Loaded:
             team_id=team,
             password_hash=pw,
         )
-        services.set_team_managers(sf, team, manager_id=manager, head_of_service_id=None)
+        organisation.set_team_managers(sf, team, manager_id=manager, head_of_service_id=None)
         managers.append(f"manager{t:02d}")
         for p in range(PER_TEAM):
             name = f"worker{t:02d}_{p}"
-            uid = services.create_user(
+            uid = organisation.create_user(
                 sf,
                 username=name,
                 display_name=f"Worker {t:02d}/{p}",
@@ -191,7 +191,7 @@ def load(url: str, n_cases: int) -> Loaded:
     for i in range(20):
         facts, steps = TEMPLATES[i % len(TEMPLATES)]
         at = now - timedelta(days=1 + (i * 5) % 70, hours=3)
-        case = services.raise_concern(
+        case = casework.raise_concern(
             sf,
             facts=facts,
             at=at,
@@ -204,7 +204,7 @@ def load(url: str, n_cases: int) -> Loaded:
         )
         assert case.id is not None
         for k, (event, data) in enumerate(steps):
-            services.apply_event(
+            casework.apply_event(
                 sf,
                 case.id,
                 event,

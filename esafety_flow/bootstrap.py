@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from calendars import Clock, Region, SystemClock, WorkingDayCalendar
 from esafety_flow.settings import Settings
 from states import Policy, load_policy, policy_by_name
-from workflows import services
+from workflows import calendar_days
 from workflows.persistence import SessionFactory, make_engine, make_session_factory, upgrade
 
 __all__ = ["App", "bootstrap"]
@@ -39,7 +39,7 @@ class App:
 
     def calendar_for(self, region: Region | str) -> WorkingDayCalendar:
         """The region's current calendar, as configured in the database."""
-        return services.load_calendar(
+        return calendar_days.load_calendar(
             self.session_factory,
             Region.parse(region) if not isinstance(region, Region) else region,
             closures=self.settings.closure_days_enabled,

@@ -21,7 +21,7 @@ from esafety_flow.bootstrap import App, bootstrap
 from esafety_flow.settings import Settings
 from esafety_flow.web.security import hash_api_token, hash_password
 from states import Event
-from workflows import TransitionRefused, services
+from workflows import TransitionRefused, casework, deadline_alerts, organisation
 
 __all__ = [
     "DEMO_API_TOKEN",
@@ -301,10 +301,10 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple
     sf = app.session_factory
     now = app.clock.now()
     password_hash = hash_password(DEMO_PASSWORD)
-    team_ids = {name: services.create_team(sf, name=name) for name in TEAMS}
+    team_ids = {name: organisation.create_team(sf, name=name) for name in TEAMS}
     user_ids: dict[str, int] = {}
     for u in USERS:
-        user_ids[u.username] = services.create_user(
+        user_ids[u.username] = organisation.create_user(
             sf,
             username=u.username,
             display_name=u.display_name,
@@ -321,7 +321,7 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple
         "Online Harm Hub": "hannah",
     }
     for team, manager in managers.items():
-        services.set_team_managers(
+        organisation.set_team_managers(
             sf, team_ids[team], manager_id=user_ids[manager], head_of_service_id=user_ids["hannah"]
         )
     if cases:
@@ -329,7 +329,7 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple
         # one deadline sweep now, as the worker would have run: the alerts of overdue, due-today
         # and due-soon deadlines are in the outbox and on each user's alert list (not delivered:
         # the demo has no mail server)
-        services.sweep(sf, now, app.calendar_for, app.policy_for)
+        deadline_alerts.sweep(sf, now, app.calendar_for, app.policy_for)
     return [(u.username, u.role, DEMO_PASSWORD) for u in USERS]
 
 
@@ -357,7 +357,7 @@ def _load_cases(
             owner, team = "lee", "Online Harm Hub"
         else:
             owner, team = owners[n % len(owners)]
-        case = services.raise_concern(
+        case = casework.raise_concern(
             sf,
             facts=facts,
             at=t0,
@@ -370,13 +370,13 @@ def _load_cases(
         )
         assert case.id is not None
         if restricted:
-            services.set_case_managers(sf, case.id, [user_ids["hannah"]])
+            casework.set_case_managers(sf, case.id, [user_ids["hannah"]])
         for offset, event, data in steps:
             at = t0 + timedelta(days=offset)
             if at >= now:
                 break
             try:
-                services.apply_event(
+                casework.apply_event(
                     sf,
                     case.id,
                     event,

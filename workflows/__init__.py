@@ -23,6 +23,7 @@ from workflows.domain import (
 from workflows.engine import FireResult, fire, raise_concern, recalculate, replay
 from workflows.errors import (
     CaseNotFound,
+    InvalidRecord,
     InvalidStep,
     StaleCase,
     TransitionRefused,
@@ -40,6 +41,7 @@ __all__ = [
     "DeadlineStatus",
     "FireResult",
     "HeldStrategyDiscussion",
+    "InvalidRecord",
     "InvalidStep",
     "StaleCase",
     "TransitionRefused",

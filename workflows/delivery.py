@@ -1,7 +1,7 @@
 """Delivery-side services over the alert outbox, and the read models the alert flows need.
 
-The sweep (`workflows.services.sweep`) writes each (deadline, level, recipient role) alert into the
-`alerts` outbox exactly once. Delivery then works per channel (`email`, `webhook`):
+The sweep (`workflows.deadline_alerts.sweep`) writes each (deadline, level, recipient role)
+alert into the `alerts` outbox exactly once. Delivery then works per channel (`email`, `webhook`):
 
 1. `queue_deliveries` gives every alert a `pending` row in `alert_deliveries` for each enabled
    channel (idempotent: the unique key (alert_id, channel) with ON CONFLICT DO NOTHING);

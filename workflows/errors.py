@@ -7,6 +7,8 @@ WorkflowError (ValueError)
  +-- InvalidStep         a step out of order (an event timestamped before the case's last event)
  +-- CaseNotFound        no case with that id or reference (services)
  +-- StaleCase           optimistic lock: someone else changed the case first (services)
+ +-- InvalidRecord       an organisation or calendar record refused: duplicate name, unknown
+                          role or id (services)
 ```
 
 Bad event data raises `states.InvalidEventData` as is: it is the caller's input, not a refusal.
@@ -14,7 +16,14 @@ Bad event data raises `states.InvalidEventData` as is: it is the caller's input,
 
 from __future__ import annotations
 
-__all__ = ["CaseNotFound", "InvalidStep", "StaleCase", "TransitionRefused", "WorkflowError"]
+__all__ = [
+    "CaseNotFound",
+    "InvalidRecord",
+    "InvalidStep",
+    "StaleCase",
+    "TransitionRefused",
+    "WorkflowError",
+]
 
 
 class WorkflowError(ValueError):
@@ -40,3 +49,7 @@ class CaseNotFound(WorkflowError):
 
 class StaleCase(WorkflowError):
     """The case changed since it was read (optimistic lock)."""
+
+
+class InvalidRecord(WorkflowError):
+    """An org-model or calendar record refused (duplicate name, unknown role, unknown id...)."""

@@ -1,9 +1,10 @@
 """Read-only queries for the web app and API: caseloads, case pages, the manager dashboard,
 timeliness, the view audit and sign-in look-ups.
 
-Nothing here writes (changes go through `workflows.services`). Each query selects only the columns
-it shows and is shaped for the indexes of `workflows.persistence.tables` (checked with EXPLAIN on
-SQLite and PostgreSQL; see `bench/web.py`). Times are parameters: nothing reads the clock.
+Nothing here writes (changes go through the use-case modules: `workflows.casework`,
+`workflows.organisation`, ...). Each query selects only the columns it shows and is shaped for the
+indexes of `workflows.persistence.tables` (checked with EXPLAIN on SQLite and PostgreSQL; see
+`bench/web.py`). Times are parameters: nothing reads the clock.
 """
 
 from __future__ import annotations

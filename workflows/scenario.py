@@ -13,8 +13,8 @@ sweep at that moment). Steps are in time order.
 Checked before anything runs (`ScenarioError`, naming the step): unknown fields, bad dates, unknown
 event names, event data that does not fit the event, a step before the previous one, a missing
 first `raise_concern`. While replaying, the clock is frozen at each step's `at` and every change
-goes through `workflows.services`; a step the machines refuse goes to `rejected` with its reason
-and the replay goes on.
+goes through the use-case services (`workflows.casework`, ...); a step the machines refuse goes
+to `rejected` with its reason and the replay goes on.
 
 Output fields (more may be added, none renamed):
 - `state`, `allegation_state`, `required_actions`;
@@ -52,7 +52,7 @@ from states import (
     parse_event_data,
     policy_by_name,
 )
-from workflows import services
+from workflows import calendar_days, casework, deadline_alerts, organisation
 from workflows.domain import CaseEventKind
 from workflows.errors import InvalidStep, TransitionRefused, WorkflowError
 from workflows.persistence import SessionFactory, make_engine, make_session_factory, upgrade
@@ -225,9 +225,9 @@ class _Org:
 def _create_org(sf: SessionFactory, at: datetime) -> _Org:
     """A team with an owner, a manager and a head of service, so that alerts have recipients."""
     tag = uuid.uuid4().hex[:8]
-    team_id = services.create_team(sf, name=f"scenario team {tag}")
+    team_id = organisation.create_team(sf, name=f"scenario team {tag}")
     ids = {
-        who: services.create_user(
+        who: organisation.create_user(
             sf,
             username=f"scenario-{who}-{tag}",
             display_name=f"Scenario {who.replace('_', ' ')}",
@@ -242,7 +242,7 @@ def _create_org(sf: SessionFactory, at: datetime) -> _Org:
             ("head_of_service", "manager"),
         )
     }
-    services.set_team_managers(
+    organisation.set_team_managers(
         sf, team_id, manager_id=ids["manager"], head_of_service_id=ids["head_of_service"]
     )
     return _Org(team_id=team_id, owner_id=ids["owner"])
@@ -261,13 +261,13 @@ def replay_scenario(sf: SessionFactory, scenario: Scenario, policy: Policy) -> S
     region = Region.parse(scenario.region)
     clock = FixedClock(scenario.steps[0].at)
     org = _create_org(sf, clock.now())
-    calendar = services.load_calendar(sf, region)
+    calendar = calendar_days.load_calendar(sf, region)
 
     def policy_for(name: str) -> Policy:
         return policy if name == policy.name else policy_by_name(name)
 
     first = scenario.steps[0]
-    case = services.raise_concern(
+    case = casework.raise_concern(
         sf,
         facts=scenario.case,
         at=clock.now(),
@@ -284,11 +284,11 @@ def replay_scenario(sf: SessionFactory, scenario: Scenario, policy: Policy) -> S
     for step in scenario.steps[1:]:
         clock.set(step.at)
         if step.sweep:
-            services.sweep(sf, clock.now(), lambda _r: calendar, policy_for)
+            deadline_alerts.sweep(sf, clock.now(), lambda _r: calendar, policy_for)
             continue
         assert step.event is not None
         try:
-            services.apply_event(
+            casework.apply_event(
                 sf,
                 case.id,
                 step.event,
@@ -323,7 +323,7 @@ def run_scenario(
 def _document(
     sf: SessionFactory, case_id: int, as_of: datetime, rejected: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    case = services.get_case(sf, case_id, with_history=True)
+    case = casework.get_case(sf, case_id, with_history=True)
     kinds = {d.id: d.kind.value for d in case.deadlines}
     return {
         "state": case.state.value,
@@ -359,6 +359,6 @@ def _document(
                 "level": a.level,
                 "to": a.recipient_role,
             }
-            for a in services.list_alerts(sf, case_id=case_id)
+            for a in deadline_alerts.list_alerts(sf, case_id=case_id)
         ],
     }

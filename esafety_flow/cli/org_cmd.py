@@ -45,18 +45,18 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _team_id(app: App, team: str) -> int:
-    from workflows import services
+    from workflows import organisation
 
-    for t in services.list_teams(app.session_factory):
+    for t in organisation.list_teams(app.session_factory):
         if t.name == team or (team.isdigit() and t.id == int(team)):
             return t.id
     raise _fail(f"no team named {team!r} (see `esafety teams list`)")
 
 
 def _user_id(app: App, username: str, option: str) -> int:
-    from workflows import services
+    from workflows import organisation
 
-    for u in services.list_users(app.session_factory):
+    for u in organisation.list_users(app.session_factory):
         if u.username == username:
             return u.id
     raise _fail(f"{option} {username!r}: no such user (see `esafety users list`)")
@@ -74,7 +74,7 @@ def users_add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a user."""
-    from workflows import services
+    from workflows import errors, organisation
 
     if "@" not in email:
         raise _fail(f"--email {email!r}: not an email address")
@@ -82,7 +82,7 @@ def users_add(
     try:
         team_id = _team_id(app, team) if team is not None else None
         try:
-            user_id = services.create_user(
+            user_id = organisation.create_user(
                 app.session_factory,
                 username=username,
                 display_name=name,
@@ -91,7 +91,7 @@ def users_add(
                 team_id=team_id,
                 at=app.clock.now(),
             )
-        except services.InvalidRecord as exc:
+        except errors.InvalidRecord as exc:
             raise _fail(str(exc)) from None
     finally:
         app.close()
@@ -104,13 +104,13 @@ def users_list(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List users: id, username, role, team, email, name."""
-    from workflows import services
+    from workflows import organisation
 
     app = _app(database_url)
     try:
         team_id = _team_id(app, team) if team is not None else None
-        teams = {t.id: t.name for t in services.list_teams(app.session_factory)}
-        users = services.list_users(app.session_factory, team_id=team_id)
+        teams = {t.id: t.name for t in organisation.list_teams(app.session_factory)}
+        users = organisation.list_users(app.session_factory, team_id=team_id)
     finally:
         app.close()
     for u in users:
@@ -131,17 +131,17 @@ def teams_add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a team."""
-    from workflows import services
+    from workflows import errors, organisation
 
     app = _app(database_url)
     try:
         manager_id = _user_id(app, manager, "--manager") if manager else None
         head_id = _user_id(app, head_of_service, "--head-of-service") if head_of_service else None
         try:
-            team_id = services.create_team(
+            team_id = organisation.create_team(
                 app.session_factory, name=name, manager_id=manager_id, head_of_service_id=head_id
             )
-        except services.InvalidRecord as exc:
+        except errors.InvalidRecord as exc:
             raise _fail(str(exc)) from None
     finally:
         app.close()
@@ -151,12 +151,12 @@ def teams_add(
 @teams_app.command("list")
 def teams_list(database_url: DatabaseUrl = None) -> None:
     """List teams: id, name, manager, head of service."""
-    from workflows import services
+    from workflows import organisation
 
     app = _app(database_url)
     try:
-        users = {u.id: u.username for u in services.list_users(app.session_factory)}
-        teams = services.list_teams(app.session_factory)
+        users = {u.id: u.username for u in organisation.list_users(app.session_factory)}
+        teams = organisation.list_teams(app.session_factory)
     finally:
         app.close()
     for t in teams:
@@ -176,7 +176,7 @@ def teams_set_manager(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Set who gets the team's escalations: its manager (and head of service)."""
-    from workflows import services
+    from workflows import organisation
 
     app = _app(database_url)
     try:
@@ -185,9 +185,9 @@ def teams_set_manager(
         if head_of_service is not None:
             head_id: int | None = _user_id(app, head_of_service, "--head-of-service")
         else:
-            current = {t.id: t for t in services.list_teams(app.session_factory)}[team_id]
+            current = {t.id: t for t in organisation.list_teams(app.session_factory)}[team_id]
             head_id = current.head_of_service_id
-        services.set_team_managers(
+        organisation.set_team_managers(
             app.session_factory, team_id, manager_id=manager_id, head_of_service_id=head_id
         )
     finally:

@@ -29,7 +29,7 @@ from esafety_flow.notify.messages import (
 )
 from esafety_flow.notify.render import digest_email, moved_email
 from esafety_flow.notify.senders import SmtpMailer, WebhookPoster
-from workflows import services
+from workflows import calendar_days, deadline_alerts
 from workflows.delivery import (
     NewNotice,
     calendar_day_added_at,
@@ -97,9 +97,12 @@ def _sender(app: App, channel: str) -> SmtpMailer | WebhookPoster:
     raise ValueError(f"unknown delivery channel {channel!r}: expected email or webhook")
 
 
-def sweep(app: App, as_of: datetime) -> services.SweepResult:
-    """One deadline sweep at `as_of` (services.sweep: each alert into the outbox exactly once)."""
-    return services.sweep(app.session_factory, to_utc(as_of), app.calendar_for, app.policy_for)
+def sweep(app: App, as_of: datetime) -> deadline_alerts.SweepResult:
+    """One deadline sweep at `as_of` (`deadline_alerts.sweep`: each alert into the outbox exactly
+    once)."""
+    return deadline_alerts.sweep(
+        app.session_factory, to_utc(as_of), app.calendar_for, app.policy_for
+    )
 
 
 def queue(app: App) -> int:
@@ -238,14 +241,14 @@ def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None)
 def add_calendar_day(
     app: App, *, region: Region, day: date, name: str, kind: str, added_by: str, at: datetime
 ) -> tuple[datetime, int]:
-    """Record the day and move the open deadlines it affects (services.add_calendar_day).
+    """Record the day and move the open deadlines it affects (calendar_days.add_calendar_day).
     Idempotent for a retried run: a day already recorded is left as it is. Returns when the day
     was recorded (the instant of its `deadline_moved` entries) and how many moved now."""
     recorded = calendar_day_added_at(app.session_factory, region.value, day)
     if recorded is not None:
         return recorded, 0
     at = to_utc(at)
-    moved = services.add_calendar_day(
+    moved = calendar_days.add_calendar_day(
         app.session_factory,
         region=region,
         day=day,

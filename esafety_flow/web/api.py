@@ -21,7 +21,7 @@ from esafety_flow.web.common import Forbidden, ctx_of, viewer_of
 from esafety_flow.web.pages import caseload_filter
 from esafety_flow.web.security import hash_api_token
 from states import CaseFacts, Event, InvalidEventData
-from workflows import Case, StaleCase, TransitionRefused, queries, services
+from workflows import Case, StaleCase, TransitionRefused, casework, queries
 from workflows.errors import CaseNotFound
 
 __all__ = ["ApiError", "router"]
@@ -199,7 +199,7 @@ def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOu
     except UnknownRegionError as exc:
         raise ApiError(422, ["body", "region"], str(exc), "value_error") from None
     now = ctx.clock.now()
-    case = services.raise_concern(
+    case = casework.raise_concern(
         ctx.session_factory,
         facts=body.facts,
         at=now,
@@ -220,10 +220,10 @@ def get_case(request: Request, viewer: ViewerDep, case_id: int) -> CaseOut:
     ctx = ctx_of(request)
     now = ctx.clock.now()
     try:
-        case = services.get_case(ctx.session_factory, case_id)
+        case = casework.get_case(ctx.session_factory, case_id)
     except CaseNotFound:
         raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found") from None
-    services.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
+    casework.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
     return _case_out(case, now)
 
 
@@ -236,8 +236,8 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
     ctx = ctx_of(request)
     now = ctx.clock.now()
     try:
-        case = services.get_case(ctx.session_factory, case_id)
-        services.apply_event(
+        case = casework.get_case(ctx.session_factory, case_id)
+        casework.apply_event(
             ctx.session_factory,
             case_id,
             body.event,
@@ -248,7 +248,7 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
             calendar=ctx.calendar_for(case.region),
             policy=ctx.policy,
         )
-        case = services.get_case(ctx.session_factory, case_id)
+        case = casework.get_case(ctx.session_factory, case_id)
     except InvalidEventData as exc:
         raise ApiError(422, ["body", "data"], str(exc), "value_error") from None
     except TransitionRefused as exc:
@@ -270,7 +270,7 @@ def list_deadlines(
     now = ctx.clock.now()
     if case_id is not None:
         _readable(request, viewer, case_id)
-        return _case_out(services.get_case(ctx.session_factory, case_id), now).deadlines
+        return _case_out(casework.get_case(ctx.session_factory, case_id), now).deadlines
     rows = queries.caseload(ctx.session_factory, limit=500, **caseload_filter(viewer, "team"))
     ids = [r.id for r in rows]
     return [

@@ -55,7 +55,7 @@ from states import (
     InvalidEventData,
     mermaid_diagram,
 )
-from workflows import Case, StaleCase, TransitionRefused, queries, services
+from workflows import Case, StaleCase, TransitionRefused, calendar_days, casework, queries
 from workflows.errors import CaseNotFound
 
 __all__ = ["CASELOAD_PAGE_SIZE", "allowed_events", "event_fields_html", "pagination", "router"]
@@ -373,10 +373,10 @@ def _case_page(
     readable_case(request, viewer, case_id)
     now = ctx.clock.now()
     try:
-        case = services.get_case(ctx.session_factory, case_id)
+        case = casework.get_case(ctx.session_factory, case_id)
     except CaseNotFound:
         raise NotFound(f"no case {case_id}") from None
-    services.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
+    casework.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
     calendar = ctx.calendar_for(case.region)
     soon = due_soon_limit(calendar, london_date(now), ctx.policy.alerts.due_soon_working_days)
     deadlines = []
@@ -481,7 +481,7 @@ async def raise_concern(request: Request) -> Response:
     except FormError as exc:
         return _concern_form(request, viewer, exc)
     ctx = ctx_of(request)
-    case = services.raise_concern(
+    case = casework.raise_concern(
         ctx.session_factory,
         facts=facts,
         at=ctx.clock.now(),
@@ -515,8 +515,8 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
     expected = int(raw_version) if raw_version.isdigit() else None
     try:
         data = event_data_from_form(event, form)
-        case = services.get_case(ctx.session_factory, case_id)
-        services.apply_event(
+        case = casework.get_case(ctx.session_factory, case_id)
+        casework.apply_event(
             ctx.session_factory,
             case_id,
             event,
@@ -673,7 +673,7 @@ async def add_calendar_day(request: Request) -> Response:
         )
     at = ctx.clock.now()
     try:
-        moved = services.add_calendar_day(
+        moved = calendar_days.add_calendar_day(
             ctx.session_factory,
             region=region,
             day=day,

@@ -15,7 +15,7 @@ from calendars import FixedClock, Region
 from esafety_flow.bootstrap import App, bootstrap
 from esafety_flow.settings import Settings
 from tests.notify.servers import SmtpSink, smtp_server, webhook_server
-from workflows import services
+from workflows import casework, organisation
 
 __all__ = ["Org", "app", "org", "prefect_harness", "smtp_server", "webhook_server"]
 
@@ -49,8 +49,8 @@ class Org:
 @pytest.fixture
 def org(app: App) -> Org:
     sf = app.session_factory
-    team = services.create_team(sf, name="Online harm")
-    owner = services.create_user(
+    team = organisation.create_team(sf, name="Online harm")
+    owner = organisation.create_user(
         sf,
         username="sam",
         display_name="Sam Practitioner",
@@ -59,7 +59,7 @@ def org(app: App) -> Org:
         at=JAN_2026,
         team_id=team,
     )
-    manager = services.create_user(
+    manager = organisation.create_user(
         sf,
         username="morgan",
         display_name="Morgan Manager",
@@ -68,7 +68,7 @@ def org(app: App) -> Org:
         at=JAN_2026,
         team_id=team,
     )
-    head = services.create_user(
+    head = organisation.create_user(
         sf,
         username="hana",
         display_name="Hana Head",
@@ -76,7 +76,7 @@ def org(app: App) -> Org:
         role="manager",
         at=JAN_2026,
     )
-    services.set_team_managers(sf, team, manager_id=manager, head_of_service_id=head)
+    organisation.set_team_managers(sf, team, manager_id=manager, head_of_service_id=head)
     return Org(team, owner, manager, head)
 
 
@@ -84,7 +84,7 @@ def referred_case(app: App, org: Org, referred_at: datetime, child: str = "Alex"
     """A case referred at `referred_at`: its referral decision is due the next working day."""
     sf = app.session_factory
     calendar = app.calendar_for(Region.ENGLAND_AND_WALES)
-    case = services.raise_concern(
+    case = casework.raise_concern(
         sf,
         facts={"category": "online_grooming", "children": [{"name": child, "age": 12}]},
         at=referred_at,
@@ -96,7 +96,7 @@ def referred_case(app: App, org: Org, referred_at: datetime, child: str = "Alex"
         team_id=org.team_id,
     )
     assert case.id is not None
-    services.apply_event(
+    casework.apply_event(
         sf,
         case.id,
         "refer",

@@ -13,7 +13,7 @@ from esafety_flow.bootstrap import App
 from esafety_flow.cli import app as cli
 from tests.flows.conftest import Org, referred_case
 from tests.notify.servers import SmtpSink
-from workflows import services
+from workflows import persistence
 from workflows.delivery import delivery_counts
 
 
@@ -95,11 +95,11 @@ def test_org_commands_build_the_escalation_line(app: App) -> None:
 def test_bad_input_exits_2_naming_the_problem_and_writes_nothing(
     app: App, args: list[str], message: str
 ) -> None:
-    before = services.count_rows(app.session_factory)
+    before = persistence.count_rows(app.session_factory)
     code, _, err = _run(app, *args)
     assert code == 2
     assert message in err
-    assert services.count_rows(app.session_factory) == before
+    assert persistence.count_rows(app.session_factory) == before
 
 
 def test_duplicate_team_is_refused(app: App) -> None:

@@ -11,7 +11,7 @@ import pytest
 from esafety_flow.bootstrap import App
 from tests.flows.conftest import Org, referred_case
 from tests.notify.servers import HttpSink, SmtpSink
-from workflows import services
+from workflows import casework
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
@@ -102,7 +102,7 @@ def test_recalculate_flow_moves_deadlines_and_tells_owners(
     result = recalculate_deadlines("england-and-wales", date(2026, 6, 2), "State event", at=at)
     assert result["moved"] == 1
     assert len(result["sent"]) == 1
-    case = services.get_case(flows_on.session_factory, case_id)
+    case = casework.get_case(flows_on.session_factory, case_id)
     [decision] = [d for d in case.deadlines if d.kind == "referral_decision"]
     assert decision.due_date == date(2026, 6, 3)
     [notice] = smtp_server.to("sam@esafety.test")

@@ -14,7 +14,7 @@ from esafety_flow.bootstrap import App
 from esafety_flow.notify import jobs
 from tests.flows.conftest import Org, referred_case
 from tests.notify.servers import SmtpSink
-from workflows import services
+from workflows import casework, deadline_alerts
 from workflows.delivery import delivery_counts, notice_counts
 
 
@@ -74,7 +74,7 @@ def test_sweep_failing_half_way_then_rerun_loses_and_duplicates_nothing(
     for i in range(5):
         referred_case(app, org, datetime(2026, 3, 2, 11, i, tzinfo=UTC), child=f"C{i}")
     as_of = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
-    real_insert = services._insert_alerts
+    real_insert = deadline_alerts._insert_alerts
     calls = [0]
 
     def dies_on_third_batch(session: Any, rows: list[dict[str, Any]]) -> int:
@@ -83,22 +83,22 @@ def test_sweep_failing_half_way_then_rerun_loses_and_duplicates_nothing(
             raise ConnectionError("database connection lost")
         return real_insert(session, rows)
 
-    monkeypatch.setattr(services, "_insert_alerts", dies_on_third_batch)
+    monkeypatch.setattr(deadline_alerts, "_insert_alerts", dies_on_third_batch)
     sf = app.session_factory
     with pytest.raises(ConnectionError):
-        services.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
-    partial = services.list_alerts(sf)
+        deadline_alerts.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
+    partial = deadline_alerts.list_alerts(sf)
     assert len(partial) == 2 * 2 * 2  # two whole batches of two deadlines, two levels each
-    monkeypatch.setattr(services, "_insert_alerts", real_insert)
-    rerun = services.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
+    monkeypatch.setattr(deadline_alerts, "_insert_alerts", real_insert)
+    rerun = deadline_alerts.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
     assert rerun.alerts == 1 * 2
-    alerts = services.list_alerts(sf)
+    alerts = deadline_alerts.list_alerts(sf)
     keys = [(a.deadline_id, a.level, a.recipient_role) for a in alerts]
     assert len(keys) == len(set(keys)) == 5 * 2
     jobs.queue(app)
     jobs.deliver(app, "email")
     assert len(smtp_server.to("sam@esafety.test")) == 10
-    assert services.sweep(sf, as_of, app.calendar_for, app.policy_for).alerts == 0
+    assert deadline_alerts.sweep(sf, as_of, app.calendar_for, app.policy_for).alerts == 0
 
 
 def test_smtp_down_keeps_alerts_pending_with_the_error_until_it_is_back(
@@ -309,7 +309,7 @@ def test_no_notice_carries_anything_family_facing(
         ],
         "alleged_abuser": {"kind": "adult", "lives_with_children": True, "role": "stepfather"},
     }
-    case = services.raise_concern(
+    case = casework.raise_concern(
         sf,
         facts=facts,
         at=datetime(2026, 6, 1, 10, 0, tzinfo=UTC),
@@ -325,7 +325,7 @@ def test_no_notice_carries_anything_family_facing(
     assert case.id is not None
     _pass(app, datetime(2026, 6, 12, 9, 0, tzinfo=UTC))
     # referred late: the referral decision is due Mon 15 June, which becomes a day off below
-    services.apply_event(
+    casework.apply_event(
         sf,
         case.id,
         "refer",

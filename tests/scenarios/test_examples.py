@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from states import policy_by_name
-from workflows import Case, services
+from workflows import Case, casework
 from workflows.persistence import SessionFactory
 from workflows.scenario import load_scenario, replay_scenario
 
@@ -30,8 +30,8 @@ def test_example_scenario(path: Path, session_factory: SessionFactory) -> None:
     expected = json.loads((EXAMPLES / "expected" / f"{path.stem}.json").read_text())
     assert run.document == expected
 
-    stored = services.get_case(session_factory, run.case_id)
-    rebuilt = services.replay_case(session_factory, run.case_id, policy_by_name)
+    stored = casework.get_case(session_factory, run.case_id)
+    rebuilt = casework.replay_case(session_factory, run.case_id, policy_by_name)
     assert rebuilt.state == stored.state
     assert rebuilt.allegation_state == stored.allegation_state
     assert rebuilt.facts == stored.facts

@@ -14,7 +14,7 @@ from esafety_flow.bootstrap import bootstrap
 from esafety_flow.cli import app as cli
 from esafety_flow.settings import Settings
 from states import policy_by_name
-from workflows import services
+from workflows import calendar_days
 
 runner = CliRunner()
 
@@ -30,7 +30,7 @@ def test_bootstrap_builds_and_migrates(database_url: str) -> None:
         assert app.policy_for("england-2023") is app.policy
         default = app.calendar_for("england-and-wales")
         assert default.is_working_day(date(2026, 3, 3))
-        services.add_calendar_day(
+        calendar_days.add_calendar_day(
             app.session_factory,
             region=Region.ENGLAND_AND_WALES,
             day=date(2026, 3, 3),

@@ -10,7 +10,18 @@ import pytest
 
 from calendars import Region, WorkingDayCalendar, calendar_for, parse_instant
 from states import ENGLAND_2023, InvalidEventData, UnknownEvent, policy_by_name
-from workflows import Case, CaseNotFound, InvalidStep, StaleCase, TransitionRefused, services
+from workflows import (
+    Case,
+    CaseNotFound,
+    InvalidStep,
+    StaleCase,
+    TransitionRefused,
+    calendar_days,
+    casework,
+    errors,
+    organisation,
+    persistence,
+)
 from workflows.persistence import SessionFactory
 from workflows.persistence.repository import load_case, save_case, snapshot_deadlines
 
@@ -36,7 +47,7 @@ def at(text: str) -> datetime:
 
 
 def new_case(sf: SessionFactory, when: str = "2026-03-02T10:15", **kw: Any) -> int:
-    case = services.raise_concern(
+    case = casework.raise_concern(
         sf,
         facts=FACTS,
         at=at(when),
@@ -53,7 +64,7 @@ def new_case(sf: SessionFactory, when: str = "2026-03-02T10:15", **kw: Any) -> i
 def fire(
     sf: SessionFactory, case_id: int, event: str, when: str, data: Any = None, **kw: Any
 ) -> Case:
-    return services.apply_event(
+    return casework.apply_event(
         sf,
         case_id,
         event,
@@ -73,7 +84,7 @@ def test_raise_concern_stores_case_deadlines_subjects_and_log(
     session_factory: SessionFactory,
 ) -> None:
     case_id = new_case(session_factory)
-    case = services.get_case(session_factory, case_id)
+    case = casework.get_case(session_factory, case_id)
     assert case.state.value == "concern"
     assert case.version == 1
     assert case.reference == f"ESF-{case_id:06d}"
@@ -83,7 +94,7 @@ def test_raise_concern_stores_case_deadlines_subjects_and_log(
     ]
     assert case.history[0].event == "raise_concern"
     assert case.history[0].at == datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
-    rows = services.count_rows(session_factory)
+    rows = persistence.count_rows(session_factory)
     assert rows["subjects"] == 2  # the child and the alleged abuser
     assert rows["case_events"] == len(case.history)
 
@@ -93,7 +104,7 @@ def test_apply_event_moves_state_meets_and_starts_deadlines(
 ) -> None:
     case_id = new_case(session_factory)
     fire(session_factory, case_id, "refer", "2026-03-02T11:00", REFER)
-    case = services.get_case(session_factory, case_id)
+    case = casework.get_case(session_factory, case_id)
     assert case.state.value == "referral"
     assert case.version == 2
     by_kind = {d.kind.value: d for d in case.deadlines}
@@ -123,12 +134,12 @@ def test_refusals_write_nothing(
     message: str,
 ) -> None:
     case_id = new_case(session_factory)
-    before = services.count_rows(session_factory)
-    stored = services.get_case(session_factory, case_id)
+    before = persistence.count_rows(session_factory)
+    stored = casework.get_case(session_factory, case_id)
     with pytest.raises(error, match=message):
         fire(session_factory, case_id, event, when, data)
-    assert services.count_rows(session_factory) == before
-    after = services.get_case(session_factory, case_id)
+    assert persistence.count_rows(session_factory) == before
+    after = casework.get_case(session_factory, case_id)
     assert (after.state, after.version, after.deadlines) == (
         stored.state,
         stored.version,
@@ -137,9 +148,9 @@ def test_refusals_write_nothing(
 
 
 def test_malformed_facts_write_nothing(session_factory: SessionFactory) -> None:
-    before = services.count_rows(session_factory)
+    before = persistence.count_rows(session_factory)
     with pytest.raises(InvalidEventData, match=r"facts\.pets"):
-        services.raise_concern(
+        casework.raise_concern(
             session_factory,
             facts={**FACTS, "pets": 2},
             at=at("2026-03-02T10:15"),
@@ -148,21 +159,21 @@ def test_malformed_facts_write_nothing(session_factory: SessionFactory) -> None:
             policy=ENGLAND_2023,
             calendar=CAL,
         )
-    assert services.count_rows(session_factory) == before
+    assert persistence.count_rows(session_factory) == before
 
 
 def test_unknown_case(session_factory: SessionFactory) -> None:
     with pytest.raises(CaseNotFound):
         fire(session_factory, 999, "refer", "2026-03-02T11:00", REFER)
     with pytest.raises(CaseNotFound):
-        services.get_case(session_factory, 999)
+        casework.get_case(session_factory, 999)
 
 
 def test_expected_version_refuses_a_stale_read(session_factory: SessionFactory) -> None:
     case_id = new_case(session_factory)
-    read = services.get_case(session_factory, case_id)
+    read = casework.get_case(session_factory, case_id)
     fire(session_factory, case_id, "refer", "2026-03-02T11:00", REFER)
-    before = services.count_rows(session_factory)
+    before = persistence.count_rows(session_factory)
     with pytest.raises(StaleCase, match="someone else changed it"):
         fire(
             session_factory,
@@ -172,8 +183,8 @@ def test_expected_version_refuses_a_stale_read(session_factory: SessionFactory) 
             {"outcome": "other", "reason": "duplicate"},
             expected_version=read.version,
         )
-    assert services.count_rows(session_factory) == before
-    assert services.get_case(session_factory, case_id).state.value == "referral"
+    assert persistence.count_rows(session_factory) == before
+    assert casework.get_case(session_factory, case_id).state.value == "referral"
 
 
 def test_two_sessions_change_one_case_the_second_is_stale(
@@ -186,7 +197,7 @@ def test_two_sessions_change_one_case_the_second_is_stale(
         snapshot = snapshot_deadlines(stale)
     # ...the first writer commits its change...
     fire(session_factory, case_id, "refer", "2026-03-02T11:00", REFER)
-    before = services.count_rows(session_factory)
+    before = persistence.count_rows(session_factory)
     # ...then the second writes what it computed from its old read
     from workflows import fire as domain_fire
 
@@ -207,14 +218,14 @@ def test_two_sessions_change_one_case_the_second_is_stale(
             loaded_version=1,
             deadlines_before=snapshot,
         )
-    assert services.count_rows(session_factory) == before
-    case = services.get_case(session_factory, case_id)
+    assert persistence.count_rows(session_factory) == before
+    case = casework.get_case(session_factory, case_id)
     assert (case.state.value, case.version) == ("referral", 2)
 
 
 def test_list_deadlines_by_status_owner_and_team(session_factory: SessionFactory) -> None:
-    team = services.create_team(session_factory, name="North")
-    owner = services.create_user(
+    team = organisation.create_team(session_factory, name="North")
+    owner = organisation.create_user(
         session_factory,
         username="pat",
         display_name="Pat",
@@ -231,7 +242,7 @@ def test_list_deadlines_by_status_owner_and_team(session_factory: SessionFactory
     def kinds(**kw: Any) -> list[tuple[int, str, str]]:
         return [
             (v.case_id, v.deadline.kind.value, v.status)
-            for v in services.list_deadlines(session_factory, as_of=as_of, **kw)
+            for v in casework.list_deadlines(session_factory, as_of=as_of, **kw)
         ]
 
     assert kinds(owner_id=owner) == [
@@ -245,18 +256,18 @@ def test_list_deadlines_by_status_owner_and_team(session_factory: SessionFactory
     assert kinds(team_id=team, statuses=["open"]) == []
     assert kinds(statuses=["met"]) == [(mine, "immediate_referral", "met")]
     assert kinds(statuses=["open"], owner_id=owner) == []
-    open_early = services.list_deadlines(
+    open_early = casework.list_deadlines(
         session_factory, as_of=at("2026-03-03T09:00"), statuses=["open"], owner_id=owner
     )
     assert [v.deadline.kind.value for v in open_early] == ["referral_decision"]
-    with pytest.raises(services.InvalidRecord, match="unknown deadline status"):
-        services.list_deadlines(session_factory, as_of=as_of, statuses=["late"])
+    with pytest.raises(errors.InvalidRecord, match="unknown deadline status"):
+        casework.list_deadlines(session_factory, as_of=as_of, statuses=["late"])
 
 
 def test_org_model(session_factory: SessionFactory) -> None:
     when = at("2026-01-01T09:00")
-    team = services.create_team(session_factory, name="North")
-    manager = services.create_user(
+    team = organisation.create_team(session_factory, name="North")
+    manager = organisation.create_user(
         session_factory,
         username="mo",
         display_name="Mo",
@@ -265,7 +276,7 @@ def test_org_model(session_factory: SessionFactory) -> None:
         at=when,
         team_id=team,
     )
-    head = services.create_user(
+    head = organisation.create_user(
         session_factory,
         username="hu",
         display_name="Hu",
@@ -273,20 +284,22 @@ def test_org_model(session_factory: SessionFactory) -> None:
         role="manager",
         at=when,
     )
-    services.set_team_managers(session_factory, team, manager_id=manager, head_of_service_id=head)
-    assert services.list_teams(session_factory) == [
-        services.TeamRecord(team, "North", manager, head)
+    organisation.set_team_managers(
+        session_factory, team, manager_id=manager, head_of_service_id=head
+    )
+    assert organisation.list_teams(session_factory) == [
+        organisation.TeamRecord(team, "North", manager, head)
     ]
-    assert [u.username for u in services.list_users(session_factory, team_id=team)] == ["mo"]
-    assert [u.username for u in services.list_users(session_factory, role="manager")] == [
+    assert [u.username for u in organisation.list_users(session_factory, team_id=team)] == ["mo"]
+    assert [u.username for u in organisation.list_users(session_factory, role="manager")] == [
         "hu",
         "mo",
     ]
-    before = services.count_rows(session_factory)
-    with pytest.raises(services.InvalidRecord, match="already taken"):
-        services.create_team(session_factory, name="North")
-    with pytest.raises(services.InvalidRecord, match="already taken"):
-        services.create_user(
+    before = persistence.count_rows(session_factory)
+    with pytest.raises(errors.InvalidRecord, match="already taken"):
+        organisation.create_team(session_factory, name="North")
+    with pytest.raises(errors.InvalidRecord, match="already taken"):
+        organisation.create_user(
             session_factory,
             username="mo",
             display_name="Mo 2",
@@ -294,8 +307,8 @@ def test_org_model(session_factory: SessionFactory) -> None:
             role="manager",
             at=when,
         )
-    with pytest.raises(services.InvalidRecord, match="role 'boss'"):
-        services.create_user(
+    with pytest.raises(errors.InvalidRecord, match="role 'boss'"):
+        organisation.create_user(
             session_factory,
             username="x",
             display_name="X",
@@ -303,16 +316,20 @@ def test_org_model(session_factory: SessionFactory) -> None:
             role="boss",
             at=when,
         )
-    with pytest.raises(services.InvalidRecord, match="no user with id 999"):
-        services.set_team_managers(session_factory, team, manager_id=999, head_of_service_id=None)
-    with pytest.raises(services.InvalidRecord, match="no team with id 999"):
-        services.set_team_managers(session_factory, 999, manager_id=None, head_of_service_id=None)
-    assert services.count_rows(session_factory) == before
+    with pytest.raises(errors.InvalidRecord, match="no user with id 999"):
+        organisation.set_team_managers(
+            session_factory, team, manager_id=999, head_of_service_id=None
+        )
+    with pytest.raises(errors.InvalidRecord, match="no team with id 999"):
+        organisation.set_team_managers(
+            session_factory, 999, manager_id=None, head_of_service_id=None
+        )
+    assert persistence.count_rows(session_factory) == before
 
 
 def test_case_views_and_case_managers(session_factory: SessionFactory) -> None:
     case_id = new_case(session_factory)
-    user = services.create_user(
+    user = organisation.create_user(
         session_factory,
         username="lado",
         display_name="L",
@@ -320,20 +337,20 @@ def test_case_views_and_case_managers(session_factory: SessionFactory) -> None:
         role="lado",
         at=at("2026-01-01T09:00"),
     )
-    services.record_case_view(session_factory, case_id, user, at=at("2026-03-02T12:00"))
-    services.set_case_managers(session_factory, case_id, [user, user])
-    rows = services.count_rows(session_factory)
+    casework.record_case_view(session_factory, case_id, user, at=at("2026-03-02T12:00"))
+    casework.set_case_managers(session_factory, case_id, [user, user])
+    rows = persistence.count_rows(session_factory)
     assert (rows["case_views"], rows["case_managers"]) == (1, 1)
     with pytest.raises(CaseNotFound):
-        services.record_case_view(session_factory, 999, user, at=at("2026-03-02T12:00"))
-    with pytest.raises(services.InvalidRecord):
-        services.set_case_managers(session_factory, case_id, [999])
-    assert services.count_rows(session_factory) == rows
+        casework.record_case_view(session_factory, 999, user, at=at("2026-03-02T12:00"))
+    with pytest.raises(errors.InvalidRecord):
+        casework.set_case_managers(session_factory, case_id, [999])
+    assert persistence.count_rows(session_factory) == rows
 
 
 def _calendar_for(sf: SessionFactory) -> Any:
     def get(region: Region) -> WorkingDayCalendar:
-        return services.load_calendar(sf, region)
+        return calendar_days.load_calendar(sf, region)
 
     return get
 
@@ -345,9 +362,9 @@ def test_add_calendar_day_moves_open_deadlines_only(session_factory: SessionFact
     met_case = new_case(session_factory)
     fire(session_factory, met_case, "refer", "2026-03-02T11:00", REFER)
     fire(session_factory, met_case, "start_assessment", "2026-03-02T16:00")
-    met_before = services.get_case(session_factory, met_case).deadlines
+    met_before = casework.get_case(session_factory, met_case).deadlines
 
-    moved = services.add_calendar_day(
+    moved = calendar_days.add_calendar_day(
         session_factory,
         region=EW,
         day=date(2026, 3, 3),
@@ -357,28 +374,28 @@ def test_add_calendar_day_moves_open_deadlines_only(session_factory: SessionFact
         policy_for=policy_by_name,
     )
     assert moved == 2  # the open referral decision and the other case's single assessment
-    case = services.get_case(session_factory, open_case)
+    case = casework.get_case(session_factory, open_case)
     decision = next(d for d in case.deadlines if d.kind.value == "referral_decision")
     assert decision.due_date == date(2026, 3, 4)
     assert "extra:2026-03-03" in decision.calendar_version
     assert case.history[-1].kind.value == "deadline_moved"
     # met deadlines are history: the met case's single assessment (also open) moves, its met
     # referral decision does not
-    met_after = services.get_case(session_factory, met_case).deadlines
+    met_after = casework.get_case(session_factory, met_case).deadlines
     assert [d for d in met_after if d.status.value == "met"] == [
         d for d in met_before if d.status.value == "met"
     ]
     # the calendar now counts the day
-    assert not services.load_calendar(session_factory, EW).is_working_day(date(2026, 3, 3))
-    days = services.list_calendar_days(session_factory, EW)
+    assert not calendar_days.load_calendar(session_factory, EW).is_working_day(date(2026, 3, 3))
+    days = calendar_days.list_calendar_days(session_factory, EW)
     assert [(d.date, d.kind) for d in days] == [(date(2026, 3, 3), "one_off")]
     # the stored log still replays to the stored case (each event with its own calendar)
-    rebuilt = services.replay_case(session_factory, open_case, policy_by_name)
+    rebuilt = casework.replay_case(session_factory, open_case, policy_by_name)
     assert rebuilt.state == case.state
 
 
 def test_add_calendar_day_refusals_write_nothing(session_factory: SessionFactory) -> None:
-    services.add_calendar_day(
+    calendar_days.add_calendar_day(
         session_factory,
         region=EW,
         day=date(2026, 3, 3),
@@ -387,9 +404,9 @@ def test_add_calendar_day_refusals_write_nothing(session_factory: SessionFactory
         at=at("2026-02-20T09:00"),
         policy_for=policy_by_name,
     )
-    before = services.count_rows(session_factory)
-    with pytest.raises(services.InvalidRecord, match="already a day off"):
-        services.add_calendar_day(
+    before = persistence.count_rows(session_factory)
+    with pytest.raises(errors.InvalidRecord, match="already a day off"):
+        calendar_days.add_calendar_day(
             session_factory,
             region=EW,
             day=date(2026, 3, 3),
@@ -398,8 +415,8 @@ def test_add_calendar_day_refusals_write_nothing(session_factory: SessionFactory
             at=at("2026-02-20T09:00"),
             policy_for=policy_by_name,
         )
-    with pytest.raises(services.InvalidRecord, match="weekend"):
-        services.add_calendar_day(
+    with pytest.raises(errors.InvalidRecord, match="weekend"):
+        calendar_days.add_calendar_day(
             session_factory,
             region=EW,
             day=date(2026, 3, 7),
@@ -408,15 +425,15 @@ def test_add_calendar_day_refusals_write_nothing(session_factory: SessionFactory
             at=at("2026-02-20T09:00"),
             policy_for=policy_by_name,
         )
-    assert services.count_rows(session_factory) == before
+    assert persistence.count_rows(session_factory) == before
 
 
 def test_replay_case_rebuilds_the_stored_case(session_factory: SessionFactory) -> None:
     case_id = new_case(session_factory)
     fire(session_factory, case_id, "refer", "2026-03-02T11:00", REFER)
     fire(session_factory, case_id, "convene_strategy_discussion", "2026-03-02T12:00")
-    stored = services.get_case(session_factory, case_id)
-    rebuilt = services.replay_case(session_factory, case_id, policy_by_name)
+    stored = casework.get_case(session_factory, case_id)
+    rebuilt = casework.replay_case(session_factory, case_id, policy_by_name)
     assert (rebuilt.state, rebuilt.facts, rebuilt.required_actions) == (
         stored.state,
         stored.facts,

@@ -10,7 +10,7 @@ import pytest
 
 from calendars import Region, WorkingDayCalendar, calendar_for, parse_instant
 from states import ENGLAND_2023, Policy, policy_by_name
-from workflows import services
+from workflows import casework, deadline_alerts, errors, organisation
 from workflows.persistence import SessionFactory
 
 EW = Region.ENGLAND_AND_WALES
@@ -29,9 +29,9 @@ def cal_for(_region: Region) -> WorkingDayCalendar:
 
 def org(sf: SessionFactory) -> tuple[int, int, int, int]:
     when = at("2026-01-01T09:00")
-    team = services.create_team(sf, name="North")
+    team = organisation.create_team(sf, name="North")
     ids = [
-        services.create_user(
+        organisation.create_user(
             sf,
             username=name,
             display_name=name,
@@ -42,13 +42,13 @@ def org(sf: SessionFactory) -> tuple[int, int, int, int]:
         )
         for name, role in (("owner", "practitioner"), ("mgr", "manager"), ("hos", "manager"))
     ]
-    services.set_team_managers(sf, team, manager_id=ids[1], head_of_service_id=ids[2])
+    organisation.set_team_managers(sf, team, manager_id=ids[1], head_of_service_id=ids[2])
     return team, ids[0], ids[1], ids[2]
 
 
 def referred_case(sf: SessionFactory, team: int | None, owner: int | None) -> int:
     """A case whose referral decision (due Tue 3 March 2026) nobody records."""
-    case = services.raise_concern(
+    case = casework.raise_concern(
         sf,
         facts=FACTS,
         at=at("2026-03-02T10:00"),
@@ -60,7 +60,7 @@ def referred_case(sf: SessionFactory, team: int | None, owner: int | None) -> in
         team_id=team,
     )
     assert case.id is not None
-    services.apply_event(
+    casework.apply_event(
         sf,
         case.id,
         "refer",
@@ -76,7 +76,7 @@ def referred_case(sf: SessionFactory, team: int | None, owner: int | None) -> in
 def alerts(sf: SessionFactory) -> list[tuple[int, str, str, int | None]]:
     return [
         (a.case_id, a.level, a.recipient_role, a.recipient_user_id)
-        for a in services.list_alerts(sf)
+        for a in deadline_alerts.list_alerts(sf)
     ]
 
 
@@ -95,20 +95,20 @@ def test_each_level_once_as_it_comes_due(session_factory: SessionFactory) -> Non
     }
     seen: list[tuple[int, str, str, int | None]] = []
     for when, expected in sweeps.items():
-        result = services.sweep(session_factory, at(when), cal_for, policy_by_name)
+        result = deadline_alerts.sweep(session_factory, at(when), cal_for, policy_by_name)
         new = alerts(session_factory)[len(seen) :]
         assert new == [(case, level, role, user) for level, role, user in expected], when
         assert result.alerts == len(expected)
         seen += new
     # the immediate referral was met before any sweep, so it produced nothing
-    kinds = {a.deadline_kind for a in services.list_alerts(session_factory)}
+    kinds = {a.deadline_kind for a in deadline_alerts.list_alerts(session_factory)}
     assert kinds == {"referral_decision"}
 
 
 def test_late_sweep_produces_every_level_passed_once(session_factory: SessionFactory) -> None:
     case = referred_case(session_factory, None, None)
-    first = services.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
-    again = services.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
+    first = deadline_alerts.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
+    again = deadline_alerts.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
     assert [(a[1], a[2]) for a in alerts(session_factory)] == [
         ("due_today", "owner"),
         ("overdue", "owner"),
@@ -123,7 +123,7 @@ def test_late_sweep_produces_every_level_passed_once(session_factory: SessionFac
 
 def test_closed_case_is_not_swept(session_factory: SessionFactory) -> None:
     case = referred_case(session_factory, None, None)
-    services.apply_event(
+    casework.apply_event(
         session_factory,
         case,
         "close",
@@ -133,7 +133,7 @@ def test_closed_case_is_not_swept(session_factory: SessionFactory) -> None:
         calendar=CAL,
         policy=ENGLAND_2023,
     )
-    result = services.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
+    result = deadline_alerts.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
     assert (result.deadlines, result.alerts) == (0, 0)
 
 
@@ -153,10 +153,12 @@ def test_sweep_dying_half_way_then_rerun(session_factory: SessionFactory) -> Non
         return policy_by_name(name)
 
     with pytest.raises(Crash):
-        services.sweep(session_factory, at("2026-03-04T09:00"), cal_for, dying_policy, batch_size=2)
+        deadline_alerts.sweep(
+            session_factory, at("2026-03-04T09:00"), cal_for, dying_policy, batch_size=2
+        )
     half = alerts(session_factory)
     assert 0 < len(half) < 2 * len(cases)
-    result = services.sweep(
+    result = deadline_alerts.sweep(
         session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name, batch_size=2
     )
     everything = alerts(session_factory)
@@ -167,7 +169,7 @@ def test_sweep_dying_half_way_then_rerun(session_factory: SessionFactory) -> Non
 
 def test_outbox_key_refuses_a_duplicate(session_factory: SessionFactory) -> None:
     referred_case(session_factory, None, None)
-    services.sweep(session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name)
+    deadline_alerts.sweep(session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name)
     # rewind the deadline's schedule as a racing sweep would see it: the insert is skipped
     from sqlalchemy import update
 
@@ -179,14 +181,14 @@ def test_outbox_key_refuses_a_duplicate(session_factory: SessionFactory) -> None
             .where(deadlines.c.kind == "referral_decision")
             .values(next_alert_at=at("2026-03-03T00:00"), next_alert_level="due_today")
         )
-    result = services.sweep(session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name)
+    result = deadline_alerts.sweep(session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name)
     assert (result.deadlines, result.alerts) == (1, 0)
     assert len(alerts(session_factory)) == 2
 
 
 def test_bad_batch_size(session_factory: SessionFactory) -> None:
-    with pytest.raises(services.InvalidRecord, match="batch_size"):
-        services.sweep(
+    with pytest.raises(errors.InvalidRecord, match="batch_size"):
+        deadline_alerts.sweep(
             session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name, batch_size=0
         )
 
@@ -206,7 +208,7 @@ LADO_FACTS = {
 
 def restricted_case(sf: SessionFactory, team: int, owner: int) -> int:
     """A LADO-track case whose lado_referral (due Tue 3 March 2026) nobody meets."""
-    case = services.raise_concern(
+    case = casework.raise_concern(
         sf,
         facts=LADO_FACTS,
         at=at("2026-03-02T10:00"),
@@ -225,7 +227,7 @@ def restricted_case(sf: SessionFactory, team: int, owner: int) -> int:
 def escalations(sf: SessionFactory, case_id: int) -> list[tuple[str, str, int | None]]:
     return sorted(
         (a.deadline_kind, a.recipient_role, a.recipient_user_id)
-        for a in services.list_alerts(sf, case_id=case_id)
+        for a in deadline_alerts.list_alerts(sf, case_id=case_id)
         if a.level == "escalated"
     )
 
@@ -235,7 +237,7 @@ def test_restricted_case_escalates_to_each_named_manager(
 ) -> None:
     team, owner, mgr, hos = org(session_factory)
     named = [
-        services.create_user(
+        organisation.create_user(
             session_factory,
             username=name,
             display_name=name,
@@ -246,9 +248,9 @@ def test_restricted_case_escalates_to_each_named_manager(
         for name in ("lado-mgr-1", "lado-mgr-2")
     ]
     case = restricted_case(session_factory, team, owner)
-    services.set_case_managers(session_factory, case, named)
+    casework.set_case_managers(session_factory, case, named)
     for when in ("2026-03-20T09:00", "2026-03-20T09:00", "2026-03-21T09:00"):
-        services.sweep(session_factory, at(when), cal_for, policy_by_name)
+        deadline_alerts.sweep(session_factory, at(when), cal_for, policy_by_name)
     got = escalations(session_factory, case)
     lado = [(k, r, u) for k, r, u in got if k == "lado_referral"]
     # one alert per named manager at each escalation step, once; never the team's manager or
@@ -258,7 +260,9 @@ def test_restricted_case_escalates_to_each_named_manager(
     )
     assert not {u for _, _, u in got} & {mgr, hos}
     owner_alerts = [
-        a for a in services.list_alerts(session_factory, case_id=case) if a.level == "overdue"
+        a
+        for a in deadline_alerts.list_alerts(session_factory, case_id=case)
+        if a.level == "overdue"
     ]
     assert {a.recipient_user_id for a in owner_alerts} == {owner}
 
@@ -268,7 +272,7 @@ def test_restricted_case_with_no_named_manager_falls_back_to_the_team(
 ) -> None:
     team, owner, mgr, hos = org(session_factory)
     case = restricted_case(session_factory, team, owner)
-    services.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
+    deadline_alerts.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
     lado = [e for e in escalations(session_factory, case) if e[0] == "lado_referral"]
     assert lado == [
         ("lado_referral", "head_of_service", hos),

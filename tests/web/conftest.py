@@ -19,7 +19,7 @@ from esafety_flow.demo import DEMO_API_TOKEN, DEMO_PASSWORD, load_demo_into
 from esafety_flow.settings import Settings
 from esafety_flow.web import create_app
 from states import ENGLAND_2023
-from workflows import queries, services
+from workflows import casework, queries
 from workflows.persistence import SessionFactory
 
 NOW = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)  # a Wednesday, GMT
@@ -88,7 +88,7 @@ def web(engine: Engine, session_factory: SessionFactory, database_url: str) -> W
     calendar = app.calendar_for(app.region)
 
     def new_case(facts: Mapping[str, object], owner: str, team: str) -> int:
-        case = services.raise_concern(
+        case = casework.raise_concern(
             session_factory,
             facts=facts,
             at=NOW.replace(hour=9),
@@ -105,5 +105,5 @@ def web(engine: Engine, session_factory: SessionFactory, database_url: str) -> W
     north = new_case(UNDER_13_IMAGERY, "pat", "North Safeguarding")
     south = new_case(UNDER_13_IMAGERY, "priya", "South Safeguarding")
     lado = new_case(TEACHER, "lee", "Online Harm Hub")
-    services.set_case_managers(session_factory, lado, [users["hannah"]])
+    casework.set_case_managers(session_factory, lado, [users["hannah"]])
     return Web(app, clock, users, north, south, lado)

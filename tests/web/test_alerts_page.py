@@ -10,12 +10,12 @@ import pytest
 
 from states import policy_by_name
 from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web
-from workflows import queries, services
+from workflows import casework, deadline_alerts, queries
 
 
 def _sweep(web: Web, days: float) -> None:
     """One sweep `days` after the fixture's moment (the cases' deadlines pass as days go by)."""
-    services.sweep(
+    deadline_alerts.sweep(
         web.app.session_factory,
         NOW + timedelta(days=days),
         web.app.calendar_for,
@@ -82,7 +82,7 @@ def test_restricted_case_alert_shows_only_while_the_manager_may_see_the_case(web
     lado = _reference(web, web.lado_case)
     _sweep(web, 7)
     assert (lado, "Escalated") in _rows(web.client("hannah").get("/alerts").text)
-    services.set_case_managers(web.app.session_factory, web.lado_case, [])
+    casework.set_case_managers(web.app.session_factory, web.lado_case, [])
     page = web.client("hannah").get("/alerts")
     assert page.status_code == 200
     assert lado not in page.text
@@ -105,7 +105,7 @@ def test_anonymous_is_sent_to_sign_in(web: Web) -> None:
 def _add_cases(web: Web, count: int) -> None:
     teams = {t.name: t.id for t in queries.list_teams(web.app.session_factory)}
     for k in range(count):
-        services.raise_concern(
+        casework.raise_concern(
             web.app.session_factory,
             facts={**UNDER_13_IMAGERY, "children": [{"name": f"C{k}", "age": 12}]},
             at=NOW - timedelta(hours=k + 1),
@@ -123,7 +123,7 @@ def test_pages_of_fifty_and_bad_page_numbers(web: Web) -> None:
     _sweep(web, 1)
     total = sum(
         1
-        for a in services.list_alerts(web.app.session_factory)
+        for a in deadline_alerts.list_alerts(web.app.session_factory)
         if a.recipient_user_id == web.users["pat"]
     )
     assert 50 < total <= 100

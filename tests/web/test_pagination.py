@@ -11,7 +11,7 @@ import pytest
 
 from esafety_flow.web.pages import CASELOAD_PAGE_SIZE, pagination
 from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web
-from workflows import queries, services
+from workflows import casework, queries
 
 EXTRA = 60  # with the fixture's own case, pat owns 61 open cases: 3 pages of 25
 
@@ -21,7 +21,7 @@ def _add_cases(web: Web, owner: str, count: int) -> None:
     calendar = web.app.calendar_for(web.app.region)
     for k in range(count):
         facts = {**UNDER_13_IMAGERY, "children": [{"name": f"C{k}", "age": 12}]}
-        services.raise_concern(
+        casework.raise_concern(
             web.app.session_factory,
             facts=facts,
             # raised over the past days: their deadlines fall due at different instants

@@ -1,6 +1,11 @@
 """Persistence: SQLAlchemy 2 Core tables, the UTC column type, engines, migrations, repository."""
 
-from workflows.persistence.engine import SessionFactory, make_engine, make_session_factory
+from workflows.persistence.engine import (
+    SessionFactory,
+    count_rows,
+    make_engine,
+    make_session_factory,
+)
 from workflows.persistence.migrate import alembic_config, upgrade
 from workflows.persistence.tables import (
     alert_deliveries,
@@ -31,6 +36,7 @@ __all__ = [
     "case_managers",
     "case_views",
     "cases",
+    "count_rows",
     "deadlines",
     "make_engine",
     "make_session_factory",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["SessionFactory", "make_engine", "make_session_factory"]
+from workflows.persistence.tables import metadata
+
+__all__ = ["SessionFactory", "count_rows", "make_engine", "make_session_factory"]
 
 SessionFactory = sessionmaker[Session]
 
@@ -58,3 +60,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
 def make_session_factory(engine: Engine) -> SessionFactory:
     """A session factory; services open one transaction each with `factory.begin()`."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def count_rows(sf: SessionFactory) -> dict[str, int]:
+    """Rows per table of the schema (tests check that a refusal wrote nothing)."""
+    with sf() as session:
+        return {
+            name: session.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in sorted(metadata.tables.items())
+        }

@@ -1,0 +1,237 @@
+"""Calendar administration: the region's working-day calendar as configured, and the one-off
+bank holidays and local closure days an administrator adds (DESIGN 3.2).
+
+A calendar is versioned data: the `holidays` package's days plus the rows of `calendar_days`.
+`add_calendar_day` records a day and recomputes every open deadline it touches, in one
+transaction; each move is in its case's log with both dates and both calendar versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from calendars import (
+    BankHoliday,
+    CalendarSpec,
+    Region,
+    WorkingDayCalendar,
+    build_calendar,
+    to_utc,
+)
+from workflows import engine as domain
+from workflows.alerting import reschedule_alerts
+from workflows.domain import CaseEventKind, DeadlineStatus
+from workflows.errors import InvalidRecord
+from workflows.lookups import PolicyFor
+from workflows.persistence.engine import SessionFactory
+from workflows.persistence.repository import (
+    load_case,
+    save_case,
+    snapshot_deadlines,
+)
+from workflows.persistence.tables import (
+    calendar_days,
+    cases,
+    deadlines,
+)
+
+__all__ = [
+    "CalendarDayRecord",
+    "add_calendar_day",
+    "calendar_for_version",
+    "calendar_spec",
+    "list_calendar_days",
+    "load_calendar",
+]
+
+
+# -- calendars -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _calendar(spec: CalendarSpec) -> WorkingDayCalendar:
+    return build_calendar(spec)
+
+
+@dataclass(frozen=True)
+class CalendarDayRecord:
+    region: Region
+    date: date
+    name: str
+    kind: str
+    added_by: str
+    added_at: datetime
+
+
+def list_calendar_days(sf: SessionFactory, region: Region | None = None) -> list[CalendarDayRecord]:
+    """The one-off bank holidays and closure days administrators added, by date."""
+    query = select(calendar_days).order_by(calendar_days.c.date)
+    if region is not None:
+        query = query.where(calendar_days.c.region == Region(region).value)
+    with sf() as session:
+        return [
+            CalendarDayRecord(
+                region=Region(r.region),
+                date=r.date,
+                name=r.name,
+                kind=r.kind,
+                added_by=r.added_by,
+                added_at=r.added_at,
+            )
+            for r in session.execute(query)
+        ]
+
+
+def _spec_in(session: Session, region: Region, *, closures: bool) -> CalendarSpec:
+    rows = session.execute(
+        select(calendar_days.c.date, calendar_days.c.name, calendar_days.c.kind)
+        .where(calendar_days.c.region == region.value)
+        .order_by(calendar_days.c.date)
+    ).all()
+    extra = tuple(BankHoliday(r.date, r.name, "one_off") for r in rows if r.kind == "one_off")
+    closure = tuple(BankHoliday(r.date, r.name, "closure") for r in rows if r.kind == "closure")
+    return CalendarSpec(region, extra_days=extra, closure_days=closure if closures else ())
+
+
+def calendar_spec(sf: SessionFactory, region: Region, *, closures: bool = False) -> CalendarSpec:
+    """The region's calendar as configured: the `holidays` bank holidays, the one-off days added
+    in `calendar_days` and, when `closures` (the authority's option), its local closure days."""
+    with sf() as session:
+        return _spec_in(session, Region(region), closures=closures)
+
+
+def load_calendar(
+    sf: SessionFactory, region: Region, *, closures: bool = False
+) -> WorkingDayCalendar:
+    """The region's current calendar (built once per distinct spec and shared)."""
+    return _calendar(calendar_spec(sf, region, closures=closures))
+
+
+def calendar_for_version(sf: SessionFactory, version: str) -> WorkingDayCalendar:
+    """Rebuild the calendar a stored `calendar_version` names (its region, one-off and closure
+    dates; names come from `calendar_days`). Used to replay a log judged with older calendars."""
+    try:
+        region_text, _holidays, extra_part, closure_part = version.split("/")
+        region = Region.parse(region_text)
+    except ValueError as exc:
+        raise InvalidRecord(f"calendar version {version!r} cannot be read: {exc}") from None
+    with sf() as session:
+        names = {
+            (r.date, r.kind): r.name
+            for r in session.execute(
+                select(calendar_days.c.date, calendar_days.c.kind, calendar_days.c.name).where(
+                    calendar_days.c.region == region.value
+                )
+            )
+        }
+        current = _spec_in(session, region, closures=True)
+
+    def days(part: str, prefix: str, kind: Any) -> tuple[BankHoliday, ...]:
+        listed = part.removeprefix(prefix)
+        if listed == "none":
+            return ()
+        if listed.endswith("days-") or "days-" in listed:  # a digest: today's closure list
+            return current.closure_days
+        found = [date.fromisoformat(t) for t in listed.split(",")]
+        return tuple(BankHoliday(d, names.get((d, kind), "one-off day"), kind) for d in found)
+
+    spec = CalendarSpec(
+        region,
+        extra_days=days(extra_part, "extra:", "one_off"),
+        closure_days=days(closure_part, "closure:", "closure"),
+    )
+    return _calendar(spec)
+
+
+# -- calendar changes ----------------------------------------------------------------------------
+
+
+def add_calendar_day(
+    sf: SessionFactory,
+    *,
+    region: Region,
+    day: date,
+    name: str,
+    added_by: str,
+    at: datetime,
+    policy_for: PolicyFor,
+    kind: str = "one_off",
+    closures_enabled: bool = False,
+) -> int:
+    """Record a one-off bank holiday (or a local closure day), then recompute the open deadlines
+    of the region's cases with the new calendar (DESIGN 3.2: 19 September 2022 was announced ten
+    days ahead). Returns how many deadlines moved; each move is in its case's log."""
+    region = Region(region)
+    at = to_utc(at)
+    if kind not in ("one_off", "closure"):
+        raise InvalidRecord(f"kind {kind!r}: expected one_off or closure")
+    with sf.begin() as session:
+        exists = session.execute(
+            select(calendar_days.c.name).where(
+                calendar_days.c.region == region.value, calendar_days.c.date == day
+            )
+        ).first()
+        if exists is not None:
+            raise InvalidRecord(f"{day} is already a day off in {region.value}: {exists.name}")
+        spec_before = _spec_in(session, region, closures=closures_enabled)
+        extra = spec_before.extra_days
+        closure = spec_before.closure_days
+        new_day = BankHoliday(day, name, "one_off" if kind == "one_off" else "closure")
+        try:
+            spec = CalendarSpec(
+                region,
+                extra_days=(*extra, new_day) if kind == "one_off" else extra,
+                closure_days=(*closure, new_day)
+                if kind == "closure" and closures_enabled
+                else closure,
+            )
+        except ValueError as exc:
+            raise InvalidRecord(f"{day}: {exc}") from None
+        session.execute(
+            insert(calendar_days).values(
+                region=region.value, date=day, name=name, kind=kind, added_by=added_by, added_at=at
+            )
+        )
+        if spec == spec_before:  # a closure day while closures are off changes nothing
+            return 0
+        calendar = _calendar(spec)
+        case_ids = (
+            session.execute(
+                select(cases.c.id)
+                .where(
+                    cases.c.region == region.value,
+                    cases.c.id.in_(
+                        select(deadlines.c.case_id).where(
+                            deadlines.c.status == DeadlineStatus.OPEN.value,
+                            deadlines.c.due_date >= day,
+                        )
+                    ),
+                )
+                .order_by(cases.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        moved = 0
+        for case_id in case_ids:
+            case = load_case(session, case_id)
+            loaded_version = case.version
+            before = snapshot_deadlines(case)
+            policy = policy_for(case.policy_name)
+            due_before = {id(d): d.due_date for d in case.deadlines}
+            events = domain.recalculate(case, calendar, at=at, actor=added_by, policy=policy)
+            moved += sum(1 for e in events if e.kind is CaseEventKind.DEADLINE_MOVED)
+            for d in case.open_deadlines():
+                if due_before.get(id(d)) != d.due_date:
+                    reschedule_alerts(d, calendar, policy)
+            if events or snapshot_deadlines(case) != before:
+                save_case(
+                    session, case, at=at, loaded_version=loaded_version, deadlines_before=before
+                )
+        return moved

@@ -1,0 +1,188 @@
+"""The organisation: teams, users and who manages whom (the people alerts and escalations go
+to, and whose roles decide what they may see)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from calendars import (
+    to_utc,
+)
+from workflows.errors import InvalidRecord
+from workflows.persistence.engine import SessionFactory
+from workflows.persistence.tables import (
+    USER_ROLES,
+    teams,
+    users,
+)
+
+__all__ = [
+    "TeamRecord",
+    "UserRecord",
+    "check_users",
+    "create_team",
+    "create_user",
+    "list_teams",
+    "list_users",
+    "set_team_managers",
+]
+
+
+# -- org model -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    id: int
+    name: str
+    manager_id: int | None
+    head_of_service_id: int | None
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    display_name: str
+    email: str
+    role: str
+    team_id: int | None
+    active: bool
+    created_at: datetime
+
+
+def check_users(session: Session, user_ids: Iterable[int | None]) -> None:
+    wanted = {u for u in user_ids if u is not None}
+    if not wanted:
+        return
+    found = set(session.execute(select(users.c.id).where(users.c.id.in_(wanted))).scalars())
+    missing = sorted(wanted - found)
+    if missing:
+        raise InvalidRecord(f"no user with id {', '.join(map(str, missing))}")
+
+
+def create_team(
+    sf: SessionFactory,
+    *,
+    name: str,
+    manager_id: int | None = None,
+    head_of_service_id: int | None = None,
+) -> int:
+    if not name.strip():
+        raise InvalidRecord("team name: must not be empty")
+    try:
+        with sf.begin() as session:
+            check_users(session, (manager_id, head_of_service_id))
+            team_id: int = session.execute(
+                insert(teams)
+                .values(name=name, manager_id=manager_id, head_of_service_id=head_of_service_id)
+                .returning(teams.c.id)
+            ).scalar_one()
+    except IntegrityError:
+        raise InvalidRecord(f"team name {name!r} is already taken") from None
+    return team_id
+
+
+def set_team_managers(
+    sf: SessionFactory,
+    team_id: int,
+    *,
+    manager_id: int | None,
+    head_of_service_id: int | None,
+) -> None:
+    """Who gets a team's escalated alerts: its manager and head of service."""
+    with sf.begin() as session:
+        check_users(session, (manager_id, head_of_service_id))
+        result = session.execute(
+            update(teams)
+            .where(teams.c.id == team_id)
+            .values(manager_id=manager_id, head_of_service_id=head_of_service_id)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise InvalidRecord(f"no team with id {team_id}")
+
+
+def create_user(
+    sf: SessionFactory,
+    *,
+    username: str,
+    display_name: str,
+    email: str,
+    role: str,
+    at: datetime,
+    team_id: int | None = None,
+    password_hash: str | None = None,
+    api_token_hash: str | None = None,
+    active: bool = True,
+) -> int:
+    if role not in USER_ROLES:
+        raise InvalidRecord(f"role {role!r}: expected one of {', '.join(USER_ROLES)}")
+    for field_name, value in (("username", username), ("email", email)):
+        if not value.strip():
+            raise InvalidRecord(f"{field_name}: must not be empty")
+    try:
+        with sf.begin() as session:
+            if (
+                team_id is not None
+                and session.execute(select(teams.c.id).where(teams.c.id == team_id)).first() is None
+            ):
+                raise InvalidRecord(f"no team with id {team_id}")
+            user_id: int = session.execute(
+                insert(users)
+                .values(
+                    username=username,
+                    display_name=display_name or username,
+                    email=email,
+                    role=role,
+                    team_id=team_id,
+                    password_hash=password_hash,
+                    api_token_hash=api_token_hash,
+                    active=active,
+                    created_at=to_utc(at),
+                )
+                .returning(users.c.id)
+            ).scalar_one()
+    except IntegrityError:
+        raise InvalidRecord(f"username {username!r} (or its API token) is already taken") from None
+    return user_id
+
+
+def list_users(
+    sf: SessionFactory,
+    *,
+    team_id: int | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> list[UserRecord]:
+    query = select(
+        users.c.id,
+        users.c.username,
+        users.c.display_name,
+        users.c.email,
+        users.c.role,
+        users.c.team_id,
+        users.c.active,
+        users.c.created_at,
+    ).order_by(users.c.username)
+    if team_id is not None:
+        query = query.where(users.c.team_id == team_id)
+    if role is not None:
+        query = query.where(users.c.role == role)
+    if active is not None:
+        query = query.where(users.c.active == active)
+    with sf() as session:
+        return [UserRecord(**row._mapping) for row in session.execute(query)]
+
+
+def list_teams(sf: SessionFactory) -> list[TeamRecord]:
+    with sf() as session:
+        return [
+            TeamRecord(**row._mapping)
+            for row in session.execute(select(teams).order_by(teams.c.id))
+        ]
