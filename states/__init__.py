@@ -4,7 +4,9 @@ The contract names of DESIGN 2 and 6.1 (states, events, facts, event data), the 
 the guards, the triage rules of DESIGN 4 and the timescale policy of DESIGN 3.1. No I/O, no clock.
 """
 
-from states.diagram import mermaid_diagram
+from states.diagram import (
+    mermaid_diagram,
+)
 from states.errors import (
     InvalidEventData,
     PolicyFileError,
@@ -14,22 +16,28 @@ from states.errors import (
 )
 from states.events import (
     EVENT_DATA,
+    AddNoteData,
     AllegationOutcome,
     AllegationOutcomeData,
+    AllocateData,
     CloseData,
     CloseOutcome,
     CompleteAssessmentData,
     ConferenceOutcome,
     Considerations,
     ConveneStrategyDiscussionData,
+    CorrectDateData,
     HoldConferenceData,
     HoldReviewConferenceData,
     NoData,
+    NoteKind,
     RecordFactsData,
     ReferData,
     ReferredTo,
+    ReturnAssessmentData,
     ReviewOutcome,
     StrategyDiscussion,
+    TransferData,
     as_event,
     parse_event_data,
 )
@@ -45,7 +53,16 @@ from states.facts import (
     RiskFactor,
     WorkingAgreement,
 )
-from states.guards import GUARDS, Guard, GuardContext
+from states.guards import (
+    GUARDS,
+    POSITION_OF_TRUST_CONSIDERATIONS,
+    REQUIRED_ATTENDEES,
+    REQUIRED_CONSIDERATIONS,
+    RISK_FACTOR_LEAVE_HOME_REASON,
+    RISK_FACTOR_WORKING_AGREEMENT_REASON,
+    Guard,
+    GuardContext,
+)
 from states.machines import (
     ALLEGATION_TRANSITIONS,
     CHILD_PROTECTION_TRANSITIONS,
@@ -60,25 +77,42 @@ from states.machines import (
     machine_states,
     transitions_of,
 )
-from states.model import AllegationState, CaseState, DeadlineKind, Event, MachineName
+from states.model import (
+    CASE_LEVEL_EVENTS,
+    AllegationState,
+    CaseState,
+    DeadlineKind,
+    Event,
+    MachineName,
+)
 from states.policy import (
+    DEFAULT_STANDARDS,
     ENGLAND_2023,
     POLICIES,
     AlertPolicy,
     OutOfHours,
     Policy,
+    PracticeStandard,
     ReceiptPolicy,
     RecordedDate,
+    StandardName,
     TimescaleRule,
     load_policy,
     policy_by_name,
 )
-from states.triage import Triage, triage, youth_imagery_triggers
+from states.triage import (
+    Triage,
+    age_on,
+    triage,
+    youth_imagery_triggers,
+)
 
 __all__ = [
     "ALLEGATION_TRANSITIONS",
+    "CASE_LEVEL_EVENTS",
     "CHILD_PROTECTION_TRANSITIONS",
     "CREATION_EVENT",
+    "DEFAULT_STANDARDS",
     "ENGLAND_2023",
     "EVENT_DATA",
     "GUARDS",
@@ -87,12 +121,19 @@ __all__ = [
     "NO_ALLEGATION",
     "OPEN_STATES",
     "POLICIES",
+    "POSITION_OF_TRUST_CONSIDERATIONS",
+    "REQUIRED_ATTENDEES",
+    "REQUIRED_CONSIDERATIONS",
+    "RISK_FACTOR_LEAVE_HOME_REASON",
+    "RISK_FACTOR_WORKING_AGREEMENT_REASON",
     "AbuserKind",
+    "AddNoteData",
     "AlertPolicy",
     "AllegationOutcome",
     "AllegationOutcomeData",
     "AllegationState",
     "AllegedAbuser",
+    "AllocateData",
     "CaseFacts",
     "CaseState",
     "Category",
@@ -103,6 +144,7 @@ __all__ = [
     "ConferenceOutcome",
     "Considerations",
     "ConveneStrategyDiscussionData",
+    "CorrectDateData",
     "DeadlineKind",
     "Decision",
     "Event",
@@ -115,24 +157,30 @@ __all__ = [
     "LeaveHome",
     "MachineName",
     "NoData",
+    "NoteKind",
     "OutOfHours",
     "Policy",
     "PolicyFileError",
+    "PracticeStandard",
     "ReceiptPolicy",
     "RecordFactsData",
     "RecordedDate",
     "ReferData",
     "ReferredTo",
     "RequiredAction",
+    "ReturnAssessmentData",
     "ReviewOutcome",
     "RiskFactor",
+    "StandardName",
     "StatesError",
     "StrategyDiscussion",
     "TimescaleRule",
+    "TransferData",
     "Triage",
     "UnknownEvent",
     "UnknownPolicy",
     "WorkingAgreement",
+    "age_on",
     "as_event",
     "build_machine",
     "decide",

@@ -15,7 +15,16 @@ from states.model import AllegationState, CaseState
 
 __all__ = ["mermaid_diagram"]
 
-_EVERYWHERE = {"record_facts", "complete_assessment"}
+_EVERYWHERE = {
+    "record_facts",
+    "correct_date",
+    "allocate",
+    "transfer",
+    "add_note",
+    "complete_assessment",
+    "authorise_assessment",
+    "return_assessment",
+}
 """Internal events allowed in every open state: listed once in a note, not drawn on every state."""
 
 
@@ -70,7 +79,7 @@ def mermaid_diagram(
         *_edges(ALLEGATION_TRANSITIONS, al_node, set()),
         f"        {al_node[AllegationState.CLOSED.value]} --> [*]",
         "    }",
-        f"    note right of child_protection : {' and '.join(sorted(_EVERYWHERE))}"
+        f"    note right of child_protection : {', '.join(sorted(_EVERYWHERE))}"
         " are allowed in every open state without a move",
         "    classDef current fill:#ffdd00,stroke:#0b0c0c,stroke-width:3px",
     ]

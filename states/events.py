@@ -1,19 +1,23 @@
 """Event data models (DESIGN 6.1) and `parse_event_data`.
 
-Parsing checks shape only. Whether the data is enough to move the case (for example all six
-answers of a strategy discussion) is a guard's decision, so the practitioner is told what is missing
-rather than having the record refused as malformed.
+Parsing checks shape only: unknown fields, wrong types, bad dates and codes, text and lists past
+their bounds. Whether the data is enough to move the case (all six answers of a strategy
+discussion, a close with its reason, a working agreement with its review date) is a guard's
+decision, so the practitioner is told what is missing rather than having the record refused as
+malformed (DESIGN 6: a refusal, not a malformed file).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -21,13 +25,17 @@ from pydantic import (
     field_validator,
 )
 
+from calendars import CalendarError, parse_instant
 from states.errors import InvalidEventData, UnknownEvent
 from states.facts import (
+    CHILDREN_LIMIT,
     AllegedAbuser,
     Category,
     Child,
     Imagery,
     LeaveHome,
+    LongText,
+    Name,
     NonEmptyText,
     RiskFactor,
     WorkingAgreement,
@@ -36,22 +44,28 @@ from states.model import Event
 
 __all__ = [
     "EVENT_DATA",
+    "AddNoteData",
     "AllegationOutcome",
     "AllegationOutcomeData",
+    "AllocateData",
     "CloseData",
     "CloseOutcome",
     "CompleteAssessmentData",
     "ConferenceOutcome",
     "Considerations",
     "ConveneStrategyDiscussionData",
+    "CorrectDateData",
     "HoldConferenceData",
     "HoldReviewConferenceData",
     "NoData",
+    "NoteKind",
     "RecordFactsData",
     "ReferData",
     "ReferredTo",
+    "ReturnAssessmentData",
     "ReviewOutcome",
     "StrategyDiscussion",
+    "TransferData",
     "as_event",
     "parse_event_data",
 ]
@@ -71,7 +85,11 @@ class ReferredTo(StrEnum):
 
 
 class ReferData(_Data):
-    referred_to: Annotated[list[ReferredTo], Field(min_length=1)]
+    """`refer`: to whom (a refer with nobody named is refused by its guard)."""
+
+    referred_to: Annotated[list[ReferredTo], Field(max_length=len(ReferredTo))] = Field(
+        default_factory=list
+    )
 
 
 class ConveneStrategyDiscussionData(_Data):
@@ -104,7 +122,7 @@ class StrategyDiscussion(_Data):
     `childrens_social_care`.
     """
 
-    attendees: list[NonEmptyText]
+    attendees: Annotated[list[NonEmptyText], Field(max_length=50)] = Field(default_factory=list)
     considerations: Considerations = Field(default_factory=Considerations)
     leave_home_decision: LeaveHome | None = None
     working_agreement: WorkingAgreement | None = None
@@ -119,11 +137,11 @@ class RecordFactsData(_Data):
     """Any fact of `CaseFacts`, every one optional; merged with `CaseFacts.merged`."""
 
     category: Category | None = None
-    children: list[Child] | None = None
+    children: Annotated[list[Child], Field(max_length=CHILDREN_LIMIT)] | None = None
     alleged_abuser: AllegedAbuser | None = None
     imagery: Imagery | None = None
     significant_harm_suspected: bool | None = None
-    risk_factors: list[RiskFactor] | None = None
+    risk_factors: Annotated[list[RiskFactor], Field(max_length=len(RiskFactor))] | None = None
     leave_home_decision: LeaveHome | None = None
     working_agreement: WorkingAgreement | None = None
 
@@ -134,7 +152,7 @@ class ConferenceOutcome(StrEnum):
 
 
 class HoldConferenceData(_Data):
-    outcome: ConferenceOutcome
+    outcome: ConferenceOutcome | None = None
 
 
 class ReviewOutcome(StrEnum):
@@ -154,7 +172,7 @@ CinFactor = Annotated[
 
 
 class CompleteAssessmentData(_Data):
-    factors: list[CinFactor] = Field(default_factory=list)
+    factors: Annotated[list[CinFactor], Field(max_length=60)] = Field(default_factory=list)
 
 
 class CloseOutcome(StrEnum):
@@ -166,8 +184,10 @@ class CloseOutcome(StrEnum):
 
 
 class CloseData(_Data):
-    outcome: CloseOutcome
-    reason: NonEmptyText
+    """`close`: an outcome and a reason, both required by the close guard."""
+
+    outcome: CloseOutcome | None = None
+    reason: NonEmptyText | None = None
 
 
 class AllegationOutcome(StrEnum):
@@ -181,7 +201,79 @@ class AllegationOutcome(StrEnum):
 
 
 class AllegationOutcomeData(_Data):
-    outcome: AllegationOutcome
+    outcome: AllegationOutcome | None = None
+
+
+def _instant(value: Any) -> Any:
+    """An ISO 8601 date-time; without an offset it is Europe/London local time (DESIGN 6)."""
+    if isinstance(value, str):
+        try:
+            return parse_instant(value)
+        except CalendarError as exc:
+            raise ValueError(str(exc)) from None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return parse_instant(value.isoformat())
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_instant)]
+"""An aware instant; a naive one is read as Europe/London local time."""
+
+
+class CorrectDateData(_Data):
+    """`correct_date` (DESIGN 2.3): when an earlier event of the case really happened, and why
+    the record was wrong. `event_id` is the corrected event's number in the case's log (its
+    `seq`; a scenario names the step instead and the runner translates it). Each field may be
+    missing when parsed; the guard names what is missing."""
+
+    event_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    occurred_at: Instant | None = None
+    reason: NonEmptyText | None = None
+
+
+class AllocateData(_Data):
+    """`allocate` (DESIGN 2.5): the worker who takes the case, by username; the service adds
+    their id, so that the log alone replays the owner."""
+
+    owner: Name | None = None
+    owner_id: Annotated[int, Field(ge=1)] | None = None
+
+
+class TransferData(_Data):
+    """`transfer` (DESIGN 2.5): the team whose unallocated list the case goes to, and why; or,
+    with `lado`, the LADOs' unallocated list (a case that has become an allegations case)."""
+
+    team: Name | None = None
+    team_id: Annotated[int, Field(ge=1)] | None = None
+    lado: bool = False
+    reason: NonEmptyText | None = None
+
+
+class ReturnAssessmentData(_Data):
+    """`return_assessment`: the manager's reason for sending the assessment back."""
+
+    reason: NonEmptyText | None = None
+
+
+class NoteKind(StrEnum):
+    """The kinds of case note (DESIGN 2.5)."""
+
+    VISIT = "visit"
+    CONTACT = "contact"
+    DISCUSSION = "discussion"
+    MANAGEMENT_OVERSIGHT = "management_oversight"
+    SUPERVISION = "supervision"
+    OTHER = "other"
+
+
+class AddNoteData(_Data):
+    """`add_note`: a case note. Notes are append-only: `amends` names the note (its event id)
+    that this one corrects; both stay on the record."""
+
+    kind: NoteKind | None = None
+    text: LongText | None = None
+    significant: bool = False
+    amends: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
 
 
 EVENT_DATA: Mapping[Event, type[BaseModel]] = {
@@ -199,6 +291,12 @@ EVENT_DATA: Mapping[Event, type[BaseModel]] = {
     Event.ESCALATE: NoData,
     Event.CLOSE: CloseData,
     Event.RECORD_FACTS: RecordFactsData,
+    Event.CORRECT_DATE: CorrectDateData,
+    Event.ALLOCATE: AllocateData,
+    Event.TRANSFER: TransferData,
+    Event.AUTHORISE_ASSESSMENT: NoData,
+    Event.RETURN_ASSESSMENT: ReturnAssessmentData,
+    Event.ADD_NOTE: AddNoteData,
     Event.REFER_TO_LADO: NoData,
     Event.HOLD_LADO_STRATEGY_MEETING: NoData,
     Event.RECORD_ALLEGATION_OUTCOME: AllegationOutcomeData,

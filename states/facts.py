@@ -10,7 +10,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 __all__ = [
     "AbuserKind",
@@ -20,14 +27,52 @@ __all__ = [
     "Child",
     "Imagery",
     "LeaveHome",
+    "LongText",
+    "Name",
     "NonEmptyText",
     "RequiredAction",
     "RiskFactor",
     "WorkingAgreement",
 ]
 
-NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-"""Free text a practitioner writes; blank is refused."""
+TEXT_LIMIT = 5_000
+"""The longest answer of a form field (a strategy discussion's answer, a reason)."""
+LONG_TEXT_LIMIT = 20_000
+"""The longest case note."""
+NAME_LIMIT = 200
+CHILDREN_LIMIT = 30
+"""The most children one concern may name."""
+
+
+def _printable(text: str) -> str:
+    """Refuse control characters (a NUL cannot be stored by PostgreSQL); keep tabs and new
+    lines."""
+    for ch in text:
+        if ord(ch) < 32 and ch not in "\t\n\r":
+            raise ValueError("must not contain control characters")
+    return text
+
+
+NonEmptyText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT),
+    AfterValidator(_printable),
+]
+"""Free text a practitioner writes; blank is refused, and so are more than 5,000 characters."""
+
+LongText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=LONG_TEXT_LIMIT),
+    AfterValidator(_printable),
+]
+"""A case note: up to 20,000 characters."""
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LIMIT),
+    AfterValidator(_printable),
+]
+"""A person's name (or initials), up to 200 characters."""
 
 
 class _Strict(BaseModel):
@@ -90,24 +135,39 @@ class AbuserKind(StrEnum):
 
 
 class Child(_Strict):
-    """A child subject of the case."""
+    """A child subject of the case: a person (DESIGN 2.4), with what this case knows of their
+    situation. `person_id` links the person record shared across cases (set at intake, or given
+    to confirm a match); `age` is for when the date of birth is not known."""
 
-    name: NonEmptyText
+    name: Name
+    date_of_birth: date | None = None
+    expected_date_of_birth: date | None = None
     age: Annotated[int, Field(ge=0, le=25)] | None = None
+    person_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     sen: bool = False
     lives_with_alleged_abuser: bool = False
     known_to_alleged_abuser: bool = False
     shown_in_images: bool = False
 
+    @model_validator(mode="after")
+    def _one_birth_date(self) -> Child:
+        if self.date_of_birth is not None and self.expected_date_of_birth is not None:
+            raise ValueError("give a date of birth or an expected date of birth, not both")
+        return self
+
 
 class AllegedAbuser(_Strict):
-    """The person alleged to have caused harm, where known."""
+    """The person alleged to have caused harm, where known. A named alleged abuser is a person
+    record too (DESIGN 2.4: repeated concerns about one adult are what LADOs look for)."""
 
     kind: AbuserKind = AbuserKind.UNKNOWN
+    name: Name | None = None
+    date_of_birth: date | None = None
+    person_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     lives_with_children: bool = False
     unsupervised_contact_with_children: bool = False
     position_of_trust: bool = False
-    role: NonEmptyText | None = None
+    role: Name | None = None
 
 
 class Imagery(_Strict):
@@ -121,26 +181,45 @@ class Imagery(_Strict):
     immediate_risk: bool = False
 
 
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2040, 12, 31)
+"""The dates the working-day calendars cover."""
+
+
+def _plausible_review_date(value: date) -> date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be a date from {FIRST_DATE.year} to {LAST_DATE.year}")
+    return value
+
+
 class WorkingAgreement(_Strict):
     """The written working agreement of seed 004 s2.2: how risks are managed while the alleged
-    abuser stays in the home. Each matter is the short text a social worker writes down."""
+    abuser stays in the home. Each matter is the short text a social worker writes down.
 
-    supervision_of_contact: NonEmptyText
-    intimate_care: NonEmptyText
-    entry_to_childrens_rooms: NonEmptyText
-    sleepovers: NonEmptyText
-    review_date: date
+    Every field may be missing when parsed: an agreement without its review date is well formed
+    but not yet in place, and the guards say what it lacks (`missing`)."""
+
+    supervision_of_contact: NonEmptyText | None = None
+    intimate_care: NonEmptyText | None = None
+    entry_to_childrens_rooms: NonEmptyText | None = None
+    sleepovers: NonEmptyText | None = None
+    review_date: Annotated[date, AfterValidator(_plausible_review_date)] | None = None
+
+    def missing(self) -> list[str]:
+        """The fields the agreement still needs before it is in place, in form order."""
+        return [name for name in type(self).model_fields if getattr(self, name) is None]
 
 
 class CaseFacts(_Strict):
     """Everything known about a case; `category` is required, the rest defaults to unknown."""
 
     category: Category
-    children: list[Child] = Field(default_factory=list)
+    children: Annotated[list[Child], Field(max_length=CHILDREN_LIMIT)] = Field(default_factory=list)
     alleged_abuser: AllegedAbuser | None = None
     imagery: Imagery | None = None
     significant_harm_suspected: bool | None = None
-    risk_factors: list[RiskFactor] = Field(default_factory=list)
+    risk_factors: Annotated[list[RiskFactor], Field(max_length=len(RiskFactor))] = Field(
+        default_factory=list
+    )
     leave_home_decision: LeaveHome | None = None
     working_agreement: WorkingAgreement | None = None
 

@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from states.events import (
+    AddNoteData,
     AllegationOutcomeData,
+    AllocateData,
     CloseData,
     ConferenceOutcome,
+    CorrectDateData,
     HoldConferenceData,
     HoldReviewConferenceData,
+    RecordFactsData,
+    ReferData,
+    ReturnAssessmentData,
     ReviewOutcome,
     StrategyDiscussion,
+    TransferData,
 )
 from states.facts import CaseFacts, Category, LeaveHome, WorkingAgreement
 from states.model import DeadlineKind
@@ -39,13 +46,19 @@ __all__ = [
 @dataclass(frozen=True)
 class GuardContext:
     """What a guard may read: the case's facts, the validated event data, the open deadlines, the
-    strategy discussions held so far (oldest first) and whether a Section 47 enquiry has started."""
+    strategy discussions held so far (oldest first), whether a Section 47 enquiry has started,
+    whether each machine is still open, who is acting, and the single assessment awaiting
+    authorisation (who submitted it), if any."""
 
     facts: CaseFacts
     data: BaseModel | None = None
     open_deadlines: frozenset[DeadlineKind] = frozenset()
     strategy_discussions: tuple[StrategyDiscussion, ...] = ()
     section_47_started: bool = False
+    child_protection_open: bool = True
+    allegation_open: bool = False
+    actor: str | None = None
+    assessment_submitted_by: str | None = None
 
 
 Guard = Callable[[GuardContext], str | None]
@@ -108,7 +121,31 @@ def strategy_discussion_complete(ctx: GuardContext) -> str | None:
     missing_answers = [name for name in wanted if getattr(answers, name) is None]
     if missing_answers:
         problems.append(f"strategy discussion must answer {_and(missing_answers)}")
+    agreement = _agreement_problem(data.working_agreement)
+    if agreement:
+        problems.append(agreement)
     return "; ".join(problems) or None
+
+
+def _agreement_problem(agreement: WorkingAgreement | None) -> str | None:
+    if agreement is None or not agreement.missing():
+        return None
+    return f"the working agreement needs its {_and(agreement.missing())}"
+
+
+def working_agreement_complete(ctx: GuardContext) -> str | None:
+    """seed 004 s2.2: a written working agreement covers supervision of contact, intimate care,
+    entry to children's rooms and sleepovers, and has a review date; one recorded without any of
+    them is not in place."""
+    agreement = getattr(ctx.data, "working_agreement", None)
+    return _agreement_problem(agreement if isinstance(agreement, WorkingAgreement) else None)
+
+
+def referral_has_recipients(ctx: GuardContext) -> str | None:
+    data = ctx.data
+    if not isinstance(data, ReferData) or not data.referred_to:
+        return "say who the referral went to: police, children's social care or both"
+    return None
 
 
 def section_47_threshold_met(ctx: GuardContext) -> str | None:
@@ -152,7 +189,8 @@ def risk_factor_gate(ctx: GuardContext) -> str | None:
     decision = _latest_leave_home(ctx)
     if decision is None:
         return RISK_FACTOR_LEAVE_HOME_REASON
-    if decision is LeaveHome.STAYS and _latest_working_agreement(ctx) is None:
+    agreement = _latest_working_agreement(ctx)
+    if decision is LeaveHome.STAYS and (agreement is None or agreement.missing()):
         return RISK_FACTOR_WORKING_AGREEMENT_REASON
     return None
 
@@ -211,13 +249,13 @@ def review_plan_ended(ctx: GuardContext) -> str | None:
 
 def close_has_outcome_and_reason(ctx: GuardContext) -> str | None:
     data = ctx.data
-    if not isinstance(data, CloseData) or not data.reason.strip():
+    if not isinstance(data, CloseData) or data.outcome is None or data.reason is None:
         return "closing a case needs an outcome and a reason"
     return None
 
 
 def allegation_outcome_recorded(ctx: GuardContext) -> str | None:
-    if not isinstance(ctx.data, AllegationOutcomeData):
+    if not isinstance(ctx.data, AllegationOutcomeData) or ctx.data.outcome is None:
         return (
             "record_allegation_outcome needs an outcome: "
             "substantiated, unsubstantiated, false, malicious or unfounded"
@@ -239,6 +277,96 @@ def position_of_trust(ctx: GuardContext) -> str | None:
     return None
 
 
+def case_open(ctx: GuardContext) -> str | None:
+    """Case-level events (facts, notes, allocation, corrections) need the case open: either
+    machine still running (the LADO track may run on after child protection has closed)."""
+    if ctx.child_protection_open or ctx.allegation_open:
+        return None
+    return "the case is closed"
+
+
+def correction_complete(ctx: GuardContext) -> str | None:
+    data = ctx.data
+    if not isinstance(data, CorrectDateData):
+        return "correct_date needs the event to correct, when it happened and why"
+    missing = [
+        label
+        for label, value in (
+            ("the event to correct", data.event_id),
+            ("when it happened", data.occurred_at),
+            ("the reason for the correction", data.reason),
+        )
+        if value is None
+    ]
+    if missing:
+        return f"correct_date needs {_and(missing)}"
+    return None
+
+
+def allocation_names_owner(ctx: GuardContext) -> str | None:
+    data = ctx.data
+    if not isinstance(data, AllocateData) or data.owner is None:
+        return "say which worker the case is allocated to"
+    return None
+
+
+def transfer_complete(ctx: GuardContext) -> str | None:
+    data = ctx.data
+    if not isinstance(data, TransferData) or (data.team is None and data.team_id is None):
+        return "say which team the case is transferred to"
+    if data.reason is None:
+        return "give the reason for the transfer"
+    return None
+
+
+def assessment_not_submitted(ctx: GuardContext) -> str | None:
+    if ctx.assessment_submitted_by is not None:
+        return (
+            "the single assessment is already awaiting a manager's authorisation: it can be "
+            "submitted again once it is returned"
+        )
+    return None
+
+
+def assessment_awaiting_authorisation(ctx: GuardContext) -> str | None:
+    if ctx.assessment_submitted_by is None:
+        return "no single assessment is awaiting authorisation: complete_assessment submits it"
+    return None
+
+
+def not_own_assessment(ctx: GuardContext) -> str | None:
+    """DESIGN 2.5: a manager never authorises an assessment they completed themselves."""
+    if ctx.actor is not None and ctx.actor == ctx.assessment_submitted_by:
+        return "you completed this assessment: another manager must authorise it"
+    return None
+
+
+def return_has_reason(ctx: GuardContext) -> str | None:
+    data = ctx.data
+    if not isinstance(data, ReturnAssessmentData) or data.reason is None:
+        return "give the reason for returning the assessment"
+    return None
+
+
+def note_complete(ctx: GuardContext) -> str | None:
+    data = ctx.data
+    if not isinstance(data, AddNoteData) or data.kind is None:
+        return (
+            "choose the kind of note: visit, contact, discussion, management oversight, "
+            "supervision or other"
+        )
+    if data.text is None:
+        return "write the note"
+    return None
+
+
+def facts_update_complete(ctx: GuardContext) -> str | None:
+    """`record_facts`: a working agreement recorded with the facts must be complete."""
+    if isinstance(ctx.data, RecordFactsData):
+        return working_agreement_complete(ctx)
+    return None
+
+
 GUARDS: Mapping[str, Guard] = {
     "strategy_discussion_complete": strategy_discussion_complete,
     "section_47_threshold_met": section_47_threshold_met,
@@ -252,4 +380,15 @@ GUARDS: Mapping[str, Guard] = {
     "close_has_outcome_and_reason": close_has_outcome_and_reason,
     "allegation_outcome_recorded": allegation_outcome_recorded,
     "position_of_trust": position_of_trust,
+    "referral_has_recipients": referral_has_recipients,
+    "case_open": case_open,
+    "correction_complete": correction_complete,
+    "allocation_names_owner": allocation_names_owner,
+    "transfer_complete": transfer_complete,
+    "assessment_not_submitted": assessment_not_submitted,
+    "assessment_awaiting_authorisation": assessment_awaiting_authorisation,
+    "not_own_assessment": not_own_assessment,
+    "return_has_reason": return_has_reason,
+    "note_complete": note_complete,
+    "facts_update_complete": facts_update_complete,
 }

@@ -48,7 +48,12 @@ _S = CaseState
 _E = Event
 
 CHILD_PROTECTION_TRANSITIONS: tuple[Row, ...] = (
-    {"trigger": _E.REFER, "source": [_S.CONCERN], "dest": _S.REFERRAL},
+    {
+        "trigger": _E.REFER,
+        "source": [_S.CONCERN],
+        "dest": _S.REFERRAL,
+        "conditions": ["referral_has_recipients"],
+    },
     {"trigger": _E.START_ASSESSMENT, "source": [_S.REFERRAL], "dest": _S.ASSESSMENT},
     {
         "trigger": _E.CONVENE_STRATEGY_DISCUSSION,
@@ -98,11 +103,25 @@ CHILD_PROTECTION_TRANSITIONS: tuple[Row, ...] = (
         "dest": _S.CLOSED,
         "conditions": ["review_plan_ended"],
     },
+    # the single assessment: the worker submits it, a manager authorises it (which meets the
+    # 45 working days, as the CIN census counts) or returns it (DESIGN 2.5)
     {
         "trigger": _E.COMPLETE_ASSESSMENT,
         "source": list(OPEN_STATES),
         "dest": None,
-        "conditions": ["single_assessment_open"],
+        "conditions": ["single_assessment_open", "assessment_not_submitted"],
+    },
+    {
+        "trigger": _E.AUTHORISE_ASSESSMENT,
+        "source": list(OPEN_STATES),
+        "dest": None,
+        "conditions": ["assessment_awaiting_authorisation", "not_own_assessment"],
+    },
+    {
+        "trigger": _E.RETURN_ASSESSMENT,
+        "source": list(OPEN_STATES),
+        "dest": None,
+        "conditions": ["assessment_awaiting_authorisation", "return_has_reason"],
     },
     {"trigger": _E.STEP_DOWN, "source": [_S.REFERRAL, _S.ASSESSMENT], "dest": _S.EARLY_HELP},
     {"trigger": _E.ESCALATE, "source": [_S.EARLY_HELP], "dest": _S.REFERRAL},
@@ -112,7 +131,24 @@ CHILD_PROTECTION_TRANSITIONS: tuple[Row, ...] = (
         "dest": _S.CLOSED,
         "conditions": ["close_has_outcome_and_reason"],
     },
-    {"trigger": _E.RECORD_FACTS, "source": list(OPEN_STATES), "dest": None},
+    # case-level events (states.CASE_LEVEL_EVENTS): no move, in any state while the case is open
+    # (a LADO track may run on after child protection has closed, so `closed` is listed and the
+    # `case_open` guard decides)
+    *(
+        {
+            "trigger": trigger,
+            "source": list(CaseState),
+            "dest": None,
+            "conditions": ["case_open", condition],
+        }
+        for trigger, condition in (
+            (_E.RECORD_FACTS, "facts_update_complete"),
+            (_E.CORRECT_DATE, "correction_complete"),
+            (_E.ALLOCATE, "allocation_names_owner"),
+            (_E.TRANSFER, "transfer_complete"),
+            (_E.ADD_NOTE, "note_complete"),
+        )
+    ),
 )
 
 _A = AllegationState

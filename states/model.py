@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["AllegationState", "CaseState", "DeadlineKind", "Event", "MachineName"]
+__all__ = [
+    "CASE_LEVEL_EVENTS",
+    "AllegationState",
+    "CaseState",
+    "DeadlineKind",
+    "Event",
+    "MachineName",
+]
 
 
 class CaseState(StrEnum):
@@ -50,10 +57,26 @@ class Event(StrEnum):
     ESCALATE = "escalate"
     CLOSE = "close"
     RECORD_FACTS = "record_facts"
+    CORRECT_DATE = "correct_date"
+    # who does the work (DESIGN 2.5)
+    ALLOCATE = "allocate"
+    TRANSFER = "transfer"
+    AUTHORISE_ASSESSMENT = "authorise_assessment"
+    RETURN_ASSESSMENT = "return_assessment"
+    ADD_NOTE = "add_note"
     REFER_TO_LADO = "refer_to_lado"
     HOLD_LADO_STRATEGY_MEETING = "hold_lado_strategy_meeting"
     RECORD_ALLEGATION_OUTCOME = "record_allegation_outcome"
     CLOSE_ALLEGATION = "close_allegation"
+
+
+CASE_LEVEL_EVENTS: frozenset[Event] = frozenset(
+    {Event.RECORD_FACTS, Event.ADD_NOTE, Event.ALLOCATE, Event.TRANSFER, Event.CORRECT_DATE}
+)
+"""Events about the case as a whole rather than a step of either machine (DESIGN 6): they may be
+dated before other events (a visit written up later), but never in the future and never before
+the concern was raised. The order rule compares every other event with the previous event of its
+own machine."""
 
 
 class MachineName(StrEnum):

@@ -15,6 +15,12 @@ a TOML file over a base policy (`load_policy`), for example::
 A row that is overridden must give its own `source`. Durations are tables with a `unit`
 (`working_days`, `calendar_days`, `calendar_months`, `elapsed_hours`, `same_day`,
 `recorded_date`) and `n` (or `field` for `recorded_date`).
+
+Beside the statutory timescales, a policy holds its local practice standards (`standards`):
+`recording_timeliness` (an event written down more than this many working days after it happened
+is flagged as recorded late, DESIGN 2.3) and `management_oversight` (how often a manager records
+oversight on an open case with a child protection plan, DESIGN 2.5). A variant overrides them in
+`[standards.<name>]` with a `duration` in working days and its `source`.
 """
 
 from __future__ import annotations
@@ -39,19 +45,23 @@ from calendars import (
     SameDay,
     WorkingDayCalendar,
     WorkingDays,
+    london_date,
 )
 from states.errors import PolicyFileError, UnknownPolicy
 from states.model import DeadlineKind, Event
 
 __all__ = [
+    "DEFAULT_STANDARDS",
     "ENGLAND_2023",
     "POLICIES",
     "AlertPolicy",
     "DeadlineKind",
     "OutOfHours",
     "Policy",
+    "PracticeStandard",
     "ReceiptPolicy",
     "RecordedDate",
+    "StandardName",
     "TimescaleRule",
     "load_policy",
     "policy_by_name",
@@ -168,14 +178,61 @@ class ReceiptPolicy:
         return self.hours.effective_receipt(anchor, calendar)
 
 
+class StandardName(StrEnum):
+    """The local practice standards every policy holds (see the module docstring)."""
+
+    RECORDING_TIMELINESS = "recording_timeliness"
+    MANAGEMENT_OVERSIGHT = "management_oversight"
+
+
+@dataclass(frozen=True)
+class PracticeStandard:
+    """A local practice standard: not statute, but a row of the policy with its source, so that
+    an authority can set its own without touching code."""
+
+    name: StandardName
+    duration: WorkingDays
+    description: str
+    source: str
+
+    def __post_init__(self) -> None:
+        if not self.source.strip():
+            raise ValueError(f"{self.name}: a practice standard needs a source")
+
+
+_STANDARDS = (
+    PracticeStandard(
+        StandardName.RECORDING_TIMELINESS,
+        WorkingDays(2),
+        "an event recorded more than this many working days after it happened is recorded late",
+        "local practice standard (case recording within 2 working days; configurable)",
+    ),
+    PracticeStandard(
+        StandardName.MANAGEMENT_OVERSIGHT,
+        WorkingDays(20),
+        "a manager records oversight on an open case with a child protection plan at least this "
+        "often",
+        "local practice standard (management oversight every 20 working days on a child "
+        "protection case; configurable)",
+    ),
+)
+DEFAULT_STANDARDS: Mapping[StandardName, PracticeStandard] = MappingProxyType(
+    {s.name: s for s in _STANDARDS}
+)
+
+
 @dataclass(frozen=True)
 class Policy:
-    """A named timescale policy: a rule for every `DeadlineKind` and the alert thresholds."""
+    """A named timescale policy: a rule for every `DeadlineKind`, the alert thresholds, the
+    out-of-hours receipt option and the local practice standards."""
 
     name: str
     rules: Mapping[DeadlineKind, TimescaleRule]
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
     receipt: ReceiptPolicy = field(default_factory=ReceiptPolicy)
+    standards: Mapping[StandardName, PracticeStandard] = field(
+        default_factory=lambda: DEFAULT_STANDARDS
+    )
     _started: Mapping[Event, tuple[TimescaleRule, ...]] = field(
         init=False, repr=False, compare=False
     )
@@ -189,6 +246,10 @@ class Policy:
         if wrong:
             raise ValueError(f"policy {self.name}: rules filed under the wrong kind: {wrong}")
         object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
+        missing_standards = [n.value for n in StandardName if n not in self.standards]
+        if missing_standards:
+            raise ValueError(f"policy {self.name} has no standard {', '.join(missing_standards)}")
+        object.__setattr__(self, "standards", MappingProxyType(dict(self.standards)))
         # which rules each event starts and meets, indexed once (firing an event looks them up)
         rules = tuple(self.rules.values())
         started = {e: tuple(r for r in rules if e in r.started_by) for e in Event}
@@ -198,6 +259,20 @@ class Policy:
 
     def rule(self, kind: DeadlineKind | str) -> TimescaleRule:
         return self.rules[DeadlineKind(kind)]
+
+    def standard(self, name: StandardName | str) -> PracticeStandard:
+        return self.standards[StandardName(name)]
+
+    def recorded_late(
+        self, occurred: datetime, recorded: datetime, calendar: WorkingDayCalendar
+    ) -> bool:
+        """DESIGN 2.3 and 6: recorded late when the London date of `recorded` is more than
+        `recording_timeliness` working days after the London date of `occurred` (day 0)."""
+        limit = self.standard(StandardName.RECORDING_TIMELINESS).duration
+        occurred_day, recorded_day = london_date(occurred), london_date(recorded)
+        if recorded_day <= occurred_day:
+            return False
+        return recorded_day > calendar.add_working_days(occurred_day, limit.n, limit.counting)
 
     def started_by(self, event: Event) -> tuple[TimescaleRule, ...]:
         """The rules whose deadlines `event` starts, in table order."""
@@ -250,8 +325,11 @@ _ENGLAND_RULES = (
         duration=WorkingDays(45),
         anchor="referral received (the refer event, not the start of the assessment)",
         started_by=(_E.START_ASSESSMENT, _E.CONVENE_STRATEGY_DISCUSSION),
-        met_by=(_E.COMPLETE_ASSESSMENT,),
-        source=(f"{_WT}: no longer than 45 working days from the point of referral; seed 004 s2.2"),
+        met_by=(_E.AUTHORISE_ASSESSMENT,),
+        source=(
+            f"{_WT}: no longer than 45 working days from the point of referral; seed 004 s2.2; "
+            "met when a manager authorises the assessment, the date the CIN census counts"
+        ),
     ),
     TimescaleRule(
         kind=_K.INITIAL_CHILD_PROTECTION_CONFERENCE,
@@ -361,7 +439,7 @@ _RULE_FIELDS = (
     "met_by",
     "source",
 )
-_TOP_FIELDS = ("name", "base", "description", "rules", "alerts", "receipt")
+_TOP_FIELDS = ("name", "base", "description", "rules", "alerts", "receipt", "standards")
 
 
 class _Refuse:
@@ -550,7 +628,36 @@ def load_policy(path: str | Path) -> Policy:
         except ValueError as exc:
             raise refuse("alerts", str(exc)) from None
     receipt = _receipt(base.receipt, doc, refuse) if "receipt" in doc else base.receipt
-    return Policy(name=name, rules=rules, alerts=alerts, receipt=receipt)
+    standards = dict(base.standards)
+    for row, raw in _table(doc.get("standards", {}), "standards", refuse).items():
+        where = f"standards.{row}"
+        try:
+            name_of = StandardName(row)
+        except ValueError:
+            valid = ", ".join(n.value for n in StandardName)
+            raise refuse(where, f"unknown standard; expected one of {valid}") from None
+        standards[name_of] = _standard(
+            standards[name_of], _table(raw, where, refuse), where, refuse
+        )
+    return Policy(name=name, rules=rules, alerts=alerts, receipt=receipt, standards=standards)
+
+
+def _standard(
+    base: PracticeStandard, raw: dict[str, Any], where: str, refuse: _Refuse
+) -> PracticeStandard:
+    _unknown(raw, ("duration", "source"), where, refuse)
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise refuse(f"{where}.source", "missing: an overridden standard must name its source")
+    duration = base.duration
+    if "duration" in raw:
+        parsed = _duration(
+            raw["duration"], f"{where}.duration", Counting.DAY_0, refuse, recorded=False
+        )
+        if not isinstance(parsed, WorkingDays):
+            raise refuse(f"{where}.duration.unit", "a practice standard is set in working_days")
+        duration = parsed
+    return replace(base, duration=duration, source=source)
 
 
 def _receipt(base: ReceiptPolicy, doc: dict[str, Any], refuse: _Refuse) -> ReceiptPolicy:

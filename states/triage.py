@@ -9,11 +9,12 @@ policy), 003 = 003_5f3593eb7eb03cdd.txt (Luton sexting response).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from states.facts import AbuserKind, CaseFacts, Category, Child, RequiredAction, RiskFactor
 from states.model import DeadlineKind
 
-__all__ = ["Triage", "triage", "youth_imagery_triggers"]
+__all__ = ["Triage", "age_on", "triage", "youth_imagery_triggers"]
 
 _A = RequiredAction
 
@@ -56,14 +57,26 @@ def _adult_involved(facts: CaseFacts) -> bool:
     return facts.alleged_abuser is not None and facts.alleged_abuser.kind is AbuserKind.ADULT
 
 
+def age_on(child: Child, on: date | None) -> int | None:
+    """The child's age in whole years on `on`: from the date of birth where it is recorded, else
+    the age recorded (an unborn child is 0)."""
+    if child.date_of_birth is not None and on is not None:
+        born = child.date_of_birth
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if child.expected_date_of_birth is not None and child.date_of_birth is None:
+        return 0
+    return child.age
+
+
 def _children_in_imagery(facts: CaseFacts) -> list[Child]:
     """The children shown in the imagery; when none is marked, every child of the concern."""
     shown = [c for c in facts.children if c.shown_in_images]
     return shown or list(facts.children)
 
 
-def youth_imagery_triggers(facts: CaseFacts) -> tuple[str, ...]:
-    """The triggers of seed 004 s2.1 present in `facts`, each as a short phrase."""
+def youth_imagery_triggers(facts: CaseFacts, on: date | None = None) -> tuple[str, ...]:
+    """The triggers of seed 004 s2.1 present in `facts`, each as a short phrase; ages are taken
+    on `on` (the day of the concern) where a date of birth is recorded."""
     imagery = facts.imagery
     found: list[str] = []
     if (imagery is not None and imagery.involves_adult) or _adult_involved(facts):
@@ -81,7 +94,9 @@ def youth_imagery_triggers(facts: CaseFacts) -> tuple[str, ...]:
     if (
         imagery is not None
         and imagery.sexual_acts
-        and any(c.age is not None and c.age < 13 for c in _children_in_imagery(facts))
+        and any(
+            (age := age_on(c, on)) is not None and age < 13 for c in _children_in_imagery(facts)
+        )
     ):
         found.append("the imagery involves sexual acts and a child in it is under 13")
     if imagery is not None and imagery.immediate_risk:
@@ -89,8 +104,8 @@ def youth_imagery_triggers(facts: CaseFacts) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _youth_imagery(facts: CaseFacts, d: _Draft) -> None:
-    triggers = youth_imagery_triggers(facts)
+def _youth_imagery(facts: CaseFacts, d: _Draft, on: date | None) -> None:
+    triggers = youth_imagery_triggers(facts, on)
     if triggers:
         d.same_day_referral(
             "youth-produced imagery: immediate referral to the police and children's social care "
@@ -132,6 +147,14 @@ def _adult_images(facts: CaseFacts, d: _Draft) -> None:
         d.same_day_referral(
             "the adult lives with or has unsupervised contact with children: referral to "
             "children's social care the same day (seed 004 s2.2)",
+            _A.REFER_CHILDRENS_SOCIAL_CARE,
+        )
+    if abuser is not None and abuser.position_of_trust and not with_children:
+        d.add(
+            "the adult comes into contact with children through their work or voluntary "
+            "activities: a referral to children's social care is also required (seed 004 s2.2: "
+            '"a referral to Social Care will also be required"; seed 001: their access to '
+            "children, including work settings)",
             _A.REFER_CHILDRENS_SOCIAL_CARE,
         )
     if _known_children_in_images(facts):
@@ -204,12 +227,13 @@ def _threshold_route(facts: CaseFacts, d: _Draft, what: str) -> None:
         )
 
 
-def triage(facts: CaseFacts) -> Triage:
-    """What must happen for a concern with `facts` (DESIGN 4.1, 4.2)."""
+def triage(facts: CaseFacts, on: date | None = None) -> Triage:
+    """What must happen for a concern with `facts` (DESIGN 4.1, 4.2); `on` is the London date of
+    the concern (or of the facts' update), for ages counted from a date of birth."""
     d = _Draft()
     category = facts.category
     if category is Category.YOUTH_PRODUCED_SEXUAL_IMAGERY:
-        _youth_imagery(facts, d)
+        _youth_imagery(facts, d, on)
     elif category is Category.ADULT_INDECENT_IMAGES:
         _adult_images(facts, d)
     elif category is Category.ONLINE_GROOMING:

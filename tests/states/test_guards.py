@@ -240,7 +240,8 @@ def test_nothing_leaves_closed() -> None:
         if event.value in {"raise_concern"}:
             continue
         machine_state = "closed"
-        assert not decide(event, machine_state, GuardContext(facts())).allowed
+        ctx = GuardContext(facts(), child_protection_open=False)
+        assert not decide(event, machine_state, ctx).allowed
 
 
 class _Model:

@@ -163,12 +163,13 @@ ROWS: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
         [IR],
     ),
     (
-        "004 s2.2: position of trust: allegations procedure, LADO",
+        "004 s2.2: position of trust: allegations procedure, LADO, and a referral to "
+        "children's social care for the children met through work (no home contact)",
         {
             "category": "adult_indecent_images",
             "alleged_abuser": {"kind": "adult", "position_of_trust": True, "role": "teacher"},
         },
-        [POL, LADO, DNI, PE],
+        [POL, CSC, LADO, DNI, PE],
         ["lado_referral"],
     ),
     (
