@@ -6,15 +6,24 @@ Plain dataclasses with no infrastructure imports (STYLE "Where things live": cos
 - `Case.pending_events` is appended by `fire`, `raise_concern` and `recalculate`, and drained by
   persistence into the append-only log (STYLE rule 7). `Case.history` holds every event of the case
   known to this object, oldest first (persistence may load it; the domain appends to it too).
-- `Case.last_event_at` / `Case.last_seq` are what the domain needs of the log: `fire` refuses an
-  event timestamped before the last one, and numbers new events from `last_seq + 1`.
+- Every event has two times (DESIGN 2.3): `at`, when it happened (entered by the person recording
+  it), and `recorded_at`, when it was written down (the server's clock). Deadlines start, are met
+  and are missed by `at`. `late` marks an event recorded after the policy's
+  `recording_timeliness`.
+- `Case.last_seq` numbers new events; `Case.machine_last` keeps, per machine, the time and name of
+  its latest event, so that `fire` can refuse an event dated before it (the order rule).
 - A `Deadline` is `open` until met, missed (met at or after `due_at`) or cancelled; `overdue` is
-  derived (`status_at`). Met, missed and cancelled deadlines are history and never change.
+  derived (`status_at`). It carries the log numbers of the event its due date is counted from
+  (`anchor_seq`) and of the event that met it (`met_seq`), so that a `correct_date` of either
+  recomputes it. Met, missed and cancelled deadlines are history: only such a correction judges
+  them again, and both judgements stay in the log.
+- `effective_history` reads the log as it now stands: each corrected event at its corrected time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -31,12 +40,15 @@ from states import (
 
 __all__ = [
     "AlertStep",
+    "AssessmentSubmission",
     "Case",
     "CaseEvent",
     "CaseEventKind",
     "Deadline",
     "DeadlineStatus",
     "HeldStrategyDiscussion",
+    "MachineMark",
+    "effective_history",
 ]
 
 
@@ -90,6 +102,7 @@ class CaseEventKind(StrEnum):
     DEADLINE_MISSED = "deadline_missed"
     DEADLINE_CANCELLED = "deadline_cancelled"
     DEADLINE_MOVED = "deadline_moved"
+    DEADLINE_REJUDGED = "deadline_rejudged"
 
 
 @dataclass
@@ -101,11 +114,19 @@ class CaseEvent:
     validated event data as JSON, and `calendar_version` the calendar it was judged with (so that
     `replay` can rebuild the deadlines). For a deadline entry, `data` names the deadline
     (`deadline`, `due_date`, `due_at`, and for `deadline_moved` `old_due_date`, `new_due_date`,
-    `old_calendar_version`, `new_calendar_version`).
+    `old_calendar_version`, `new_calendar_version`; for `deadline_rejudged` also `old_status`,
+    `new_status`, `old_met_at`, `met_at`).
+
+    `at` is when it happened, `recorded_at` when it was written down, `late` whether that was
+    after the policy's recording timeliness. A `correct_date` entry names the event it corrects in
+    `corrects` (its `seq`); its `data` holds `old_occurred_at`, `new_occurred_at`, `reason` and
+    `late` (whether the corrected event, at its corrected time, was recorded late).
+    `original_at` is set only in `effective_history`: the time first recorded.
     """
 
     seq: int
     at: datetime
+    recorded_at: datetime
     actor: str
     kind: CaseEventKind
     event: str | None = None
@@ -114,6 +135,41 @@ class CaseEvent:
     to_state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     calendar_version: str | None = None
+    late: bool = False
+    corrects: int | None = None
+    original_at: datetime | None = None
+
+    @property
+    def is_transition(self) -> bool:
+        return self.kind is CaseEventKind.TRANSITION
+
+
+def effective_history(events: Sequence[CaseEvent]) -> list[CaseEvent]:
+    """The log as it now reads (DESIGN 2.3): each event a `correct_date` has corrected at its
+    corrected time and lateness (the latest correction wins), with `original_at` keeping the time
+    first recorded. The log itself is never changed."""
+    corrected: dict[int, tuple[datetime, bool]] = {}
+    for e in events:
+        if e.corrects is not None:
+            corrected[e.corrects] = (
+                datetime.fromisoformat(e.data["new_occurred_at"]),
+                bool(e.data.get("late", False)),
+            )
+    return [
+        replace(e, at=corrected[e.seq][0], late=corrected[e.seq][1], original_at=e.at)
+        if e.seq in corrected
+        else e
+        for e in events
+    ]
+
+
+@dataclass(frozen=True)
+class MachineMark:
+    """The latest event of a machine: when it happened, its name and its log number."""
+
+    at: datetime
+    event: str
+    seq: int
 
 
 @dataclass
@@ -140,6 +196,8 @@ class Deadline:
     urgent: bool = False
     next_alert_at: datetime | None = None
     next_alert_level: AlertStep | None = None
+    anchor_seq: int | None = None
+    met_seq: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -156,11 +214,23 @@ class Deadline:
 @dataclass(frozen=True)
 class HeldStrategyDiscussion:
     """A strategy discussion held on the case; `started_section_47` marks the one at which the
-    Section 47 enquiry started (the ICPC's anchor, DESIGN 3.1)."""
+    Section 47 enquiry started (the ICPC's anchor, DESIGN 3.1); `seq` is its log number."""
 
     at: datetime
     record: StrategyDiscussion
     started_section_47: bool = False
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentSubmission:
+    """A single assessment submitted for a manager's authorisation (DESIGN 2.5): who completed
+    it, when, its log number and the CIN census factors identified."""
+
+    by: str
+    at: datetime
+    seq: int
+    factors: tuple[str, ...] = ()
 
 
 @dataclass
@@ -186,13 +256,25 @@ class Case:
     strategy_discussions: list[HeldStrategyDiscussion] = field(default_factory=list)
     section_47_started_at: datetime | None = None
     referral_at: datetime | None = None
+    referral_seq: int | None = None
     last_event_at: datetime | None = None
     last_seq: int = 0
+    machine_last: dict[str, MachineMark] = field(default_factory=dict)
+    assessment: AssessmentSubmission | None = None
+    unallocated_since: datetime | None = None
     history: list[CaseEvent] = field(default_factory=list)
     pending_events: list[CaseEvent] = field(default_factory=list)
 
     def open_deadlines(self) -> list[Deadline]:
         return [d for d in self.deadlines if d.is_open]
+
+    @property
+    def child_protection_open(self) -> bool:
+        return self.state is not CaseState.CLOSED
+
+    @property
+    def allegation_open(self) -> bool:
+        return self.allegation_state not in (None, AllegationState.CLOSED)
 
     def _inform_decision(self) -> HeldStrategyDiscussion | None:
         for held in self.strategy_discussions:

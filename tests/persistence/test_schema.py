@@ -15,6 +15,7 @@ from workflows.persistence import (
     calendar_days,
     case_events,
     cases,
+    head_revision,
     make_engine,
     metadata,
     upgrade,
@@ -56,7 +57,7 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
         upgrade(eng)
         with eng.connect() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == "0006"  # the latest revision
+        assert version == head_revision()  # the latest revision
     finally:
         eng.dispose()
 
@@ -113,6 +114,7 @@ def _one_event(engine: Engine) -> None:
                     "case_id": case_id,
                     "seq": 1,
                     "at": datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
+                    "recorded_at": datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
                     "actor": "tester",
                     "kind": "transition",
                     "event": "raise_concern",
@@ -146,6 +148,7 @@ def test_event_seq_is_unique_per_case(engine: Engine) -> None:
         "case_id": case_id,
         "seq": 1,
         "at": datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+        "recorded_at": datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
         "actor": "tester",
         "kind": "transition",
         "data": {},

@@ -86,15 +86,18 @@ def step(
     data: dict[str, Any] | None = None,
     *,
     cal: WorkingDayCalendar | None = None,
+    actor: str = "sw1",
+    recorded_at: datetime | None = None,
 ) -> FireResult:
     return fire(
         case,
         event,
         at=at,
-        actor="sw1",
+        actor=actor,
         data=data,
         calendar=cal or calendar(),
         policy=ENGLAND_2023,
+        recorded_at=recorded_at,
     )
 
 

@@ -91,15 +91,17 @@ def test_due_soon_before_boxing_day_substitute_2026() -> None:
     assert _schedule(d)[0][3] == utc(2026, 12, 23)
 
 
-def test_late_sweep_produces_every_level_passed_once_skipping_stale_due_soon() -> None:
+def test_late_sweep_tells_the_owner_only_the_most_severe_level_and_each_escalation() -> None:
+    """DESIGN 3.3: a sweep that runs late never announces an overdue deadline as due soon or due
+    today; the levels passed over come back superseded (recorded, not sent)."""
     d = _deadline(date(2026, 3, 30), london(2026, 3, 20, 9))
     assert _next(d) == (utc(2026, 3, 26), AlertStep.DUE_SOON)
     late = alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 4, 2, 12))
-    assert [(a.level, a.to) for a in late] == [
-        ("due_today", "owner"),
+    assert [(a.level, a.to) for a in late if not a.superseded] == [
         ("overdue", "owner"),
         ("escalated", "manager"),
     ]
+    assert [a.level for a in late if a.superseded] == ["due_soon", "due_today"]
     assert _next(d) == (utc(2026, 4, 8, 23), AlertStep.ESCALATED_HEAD_OF_SERVICE)
     # nothing twice
     assert alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 4, 2, 12)) == []
@@ -187,10 +189,13 @@ def test_allegation_resolution_escalates_at_3_and_12_months() -> None:
         (AlertStep.ESCALATED_MANAGER, "escalated", "manager", utc(2026, 8, 22, 23)),
         (AlertStep.ESCALATED_HEAD_OF_SERVICE, "escalated", "head_of_service", utc(2027, 5, 22, 23)),
     ]
-    # a sweep two working days after the target does not escalate yet
-    assert [a.step for a in alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 6, 25))] == [
-        AlertStep.DUE_TODAY,
-        AlertStep.OVERDUE,
+    # a sweep two working days after the target does not escalate yet, and tells the owner
+    # it is overdue, not that it is due today
+    passed = alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 6, 25))
+    assert [(a.step, a.superseded) for a in passed] == [
+        (AlertStep.DUE_SOON, True),
+        (AlertStep.DUE_TODAY, True),
+        (AlertStep.OVERDUE, False),
     ]
     assert alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 8, 22, 12)) == []
     assert [a.to for a in alerts_due(d, calendar(), ENGLAND_2023, utc(2026, 8, 23))] == ["manager"]

@@ -103,7 +103,11 @@ def test_assessment_pathway_complete_and_close() -> None:
     assert state(case) is CaseState.ASSESSMENT
     assert deadline(case, K.REFERRAL_DECISION).status is DeadlineStatus.MET
     step(case, Event.COMPLETE_ASSESSMENT, london(2026, 4, 20, 12), {"factors": ["2A"]})
+    # submitted, not yet authorised (DESIGN 2.5): the 45 working days still run
+    assert deadline(case, K.SINGLE_ASSESSMENT).status is DeadlineStatus.OPEN
+    step(case, Event.AUTHORISE_ASSESSMENT, london(2026, 4, 21, 9), actor="tm1")
     assert deadline(case, K.SINGLE_ASSESSMENT).status is DeadlineStatus.MET
+    assert deadline(case, K.SINGLE_ASSESSMENT).met_at == london(2026, 4, 21, 9)
     assert state(case) is CaseState.ASSESSMENT
     step(
         case,
@@ -204,8 +208,9 @@ def test_strategy_discussion_records_leave_home_decision_in_facts() -> None:
     case = new_case(OWN_CHILDREN)
     step(case, Event.REFER, london(2026, 3, 2, 11), {"referred_to": ["police"]})
     step(case, Event.CONVENE_STRATEGY_DISCUSSION, london(2026, 3, 2, 12), {"urgent": False})
-    # not urgent when the data says so: the policy's default
-    assert due(case, K.STRATEGY_DISCUSSION) == date(2026, 3, 3)
+    # triage required an urgent strategy discussion (images of a child known to the adult):
+    # it is due the same day even when convened as not urgent (seed 004 s2.2; DESIGN 2.1)
+    assert due(case, K.STRATEGY_DISCUSSION) == date(2026, 3, 2)
     step(
         case,
         Event.HOLD_STRATEGY_DISCUSSION,

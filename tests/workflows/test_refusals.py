@@ -125,8 +125,9 @@ def test_closed_case_refuses_further_events() -> None:
         london(2026, 3, 3, 9),
         {"outcome": "no_further_action", "reason": "handled by the school"},
     )
-    assert _refused(case, Event.RECORD_FACTS, {}).startswith(
-        "cannot record_facts from state closed"
+    assert _refused(case, Event.RECORD_FACTS, {}) == "the case is closed"
+    assert _refused(case, Event.REFER, {"referred_to": ["police"]}).startswith(
+        "cannot refer from state closed"
     )
 
 
@@ -147,7 +148,7 @@ def test_bad_data_raises_invalid_event_data_and_changes_nothing() -> None:
 def test_step_before_the_last_event_is_invalid() -> None:
     case = new_case(OWN_CHILDREN, at=london(2026, 3, 2, 10))
     before = copy.deepcopy(case)
-    with pytest.raises(InvalidStep, match="before the case's last event"):
+    with pytest.raises(InvalidStep, match="before the concern was raised"):
         step(case, Event.REFER, london(2026, 3, 2, 9), {"referred_to": ["police"]})
     assert case == before
 

@@ -6,7 +6,7 @@ from workflows.persistence.engine import (
     make_engine,
     make_session_factory,
 )
-from workflows.persistence.migrate import alembic_config, upgrade
+from workflows.persistence.migrate import alembic_config, head_revision, upgrade
 from workflows.persistence.tables import (
     alert_deliveries,
     alerts,
@@ -18,7 +18,10 @@ from workflows.persistence.tables import (
     deadlines,
     metadata,
     notices,
+    person_name_keys,
+    persons,
     subjects,
+    superseded_alerts,
     teams,
     users,
 )
@@ -38,11 +41,15 @@ __all__ = [
     "cases",
     "count_rows",
     "deadlines",
+    "head_revision",
     "make_engine",
     "make_session_factory",
     "metadata",
     "notices",
+    "person_name_keys",
+    "persons",
     "subjects",
+    "superseded_alerts",
     "teams",
     "upgrade",
     "users",

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["alembic_config", "head_revision", "upgrade"]
 
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -28,3 +29,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database of `engine` up to `revision` (idempotent)."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
+
+
+def head_revision() -> str:
+    """The newest revision of the packaged migrations."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head

@@ -27,12 +27,14 @@ from states import (
 )
 from workflows.domain import (
     AlertStep,
+    AssessmentSubmission,
     Case,
     CaseEvent,
     CaseEventKind,
     Deadline,
     DeadlineStatus,
     HeldStrategyDiscussion,
+    MachineMark,
 )
 from workflows.errors import CaseNotFound, StaleCase
 from workflows.persistence.tables import case_events, cases, deadlines, subjects
@@ -65,6 +67,8 @@ _DEADLINE_COLUMNS = (
     deadlines.c.urgent,
     deadlines.c.next_alert_at,
     deadlines.c.next_alert_level,
+    deadlines.c.anchor_seq,
+    deadlines.c.met_seq,
 )
 
 
@@ -111,6 +115,8 @@ def deadline_from_row(row: Row[Any] | Mapping[str, Any]) -> Deadline:
         urgent=m["urgent"],
         next_alert_at=m["next_alert_at"],
         next_alert_level=AlertStep(level) if level is not None else None,
+        anchor_seq=m.get("anchor_seq"),
+        met_seq=m.get("met_seq"),
     )
 
 
@@ -128,6 +134,8 @@ def _deadline_values(d: Deadline, case_id: int) -> dict[str, Any]:
         "urgent": d.urgent,
         "next_alert_at": d.next_alert_at,
         "next_alert_level": d.next_alert_level.value if d.next_alert_level else None,
+        "anchor_seq": d.anchor_seq,
+        "met_seq": d.met_seq,
     }
 
 
@@ -154,6 +162,9 @@ def event_from_row(row: Row[Any]) -> CaseEvent:
     return CaseEvent(
         seq=m["seq"],
         at=m["at"],
+        recorded_at=m["recorded_at"],
+        late=bool(m["late"]),
+        corrects=m["corrects"],
         actor=m["actor"],
         kind=CaseEventKind(m["kind"]),
         event=m["event"],
@@ -171,6 +182,7 @@ def _discussions_to_json(held: Sequence[HeldStrategyDiscussion]) -> list[dict[st
             "at": h.at.isoformat(),
             "record": h.record.model_dump(mode="json"),
             "started_section_47": h.started_section_47,
+            "seq": h.seq,
         }
         for h in held
     ]
@@ -182,9 +194,41 @@ def _discussions_from_json(raw: Iterable[Mapping[str, Any]]) -> list[HeldStrateg
             at=datetime.fromisoformat(item["at"]),
             record=StrategyDiscussion.model_validate(item["record"]),
             started_section_47=bool(item["started_section_47"]),
+            seq=item.get("seq"),
         )
         for item in raw
     ]
+
+
+def _marks_to_json(marks: Mapping[str, MachineMark]) -> dict[str, Any]:
+    return {
+        name: {"at": m.at.isoformat(), "event": m.event, "seq": m.seq}
+        for name, m in sorted(marks.items())
+    }
+
+
+def _marks_from_json(raw: Mapping[str, Any] | None) -> dict[str, MachineMark]:
+    return {
+        name: MachineMark(datetime.fromisoformat(m["at"]), m["event"], int(m["seq"]))
+        for name, m in (raw or {}).items()
+    }
+
+
+def _assessment_to_json(a: AssessmentSubmission | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {"by": a.by, "at": a.at.isoformat(), "seq": a.seq, "factors": list(a.factors)}
+
+
+def _assessment_from_json(raw: Mapping[str, Any] | None) -> AssessmentSubmission | None:
+    if not raw:
+        return None
+    return AssessmentSubmission(
+        by=raw["by"],
+        at=datetime.fromisoformat(raw["at"]),
+        seq=int(raw["seq"]),
+        factors=tuple(raw.get("factors") or ()),
+    )
 
 
 def _case_values(case: Case) -> dict[str, Any]:
@@ -203,8 +247,13 @@ def _case_values(case: Case) -> dict[str, Any]:
         "discussions": _discussions_to_json(case.strategy_discussions),
         "section_47_started_at": case.section_47_started_at,
         "referral_at": case.referral_at,
+        "referral_seq": case.referral_seq,
         "last_event_at": case.last_event_at,
         "last_seq": case.last_seq,
+        "machine_last": _marks_to_json(case.machine_last),
+        "assessment": _assessment_to_json(case.assessment),
+        "unallocated_since": case.unallocated_since,
+        "created_at": case.created_at,
     }
 
 
@@ -237,8 +286,12 @@ def load_case(session: Session, case_id: int, *, with_history: bool = False) -> 
         strategy_discussions=_discussions_from_json(m["discussions"]),
         section_47_started_at=m["section_47_started_at"],
         referral_at=m["referral_at"],
+        referral_seq=m["referral_seq"],
         last_event_at=m["last_event_at"],
         last_seq=m["last_seq"],
+        machine_last=_marks_from_json(m["machine_last"]),
+        assessment=_assessment_from_json(m["assessment"]),
+        unallocated_since=m["unallocated_since"],
         created_at=m["created_at"],
     )
     case.deadlines = [
@@ -258,6 +311,7 @@ def _subject_rows(case_id: int, facts: CaseFacts) -> list[dict[str, Any]]:
             "role": "child",
             "name": child.name,
             "details": child.model_dump(mode="json"),
+            "person_id": child.person_id,
         }
         for child in facts.children
     ]
@@ -266,8 +320,9 @@ def _subject_rows(case_id: int, facts: CaseFacts) -> list[dict[str, Any]]:
             {
                 "case_id": case_id,
                 "role": "alleged_abuser",
-                "name": getattr(facts.alleged_abuser, "name", None),
+                "name": facts.alleged_abuser.name,
                 "details": facts.alleged_abuser.model_dump(mode="json"),
+                "person_id": facts.alleged_abuser.person_id,
             }
         )
     return rows
@@ -291,6 +346,9 @@ def _append_events(session: Session, case_id: int, events: Sequence[CaseEvent]) 
                 "case_id": case_id,
                 "seq": e.seq,
                 "at": e.at,
+                "recorded_at": e.recorded_at,
+                "late": e.late,
+                "corrects": e.corrects,
                 "actor": e.actor,
                 "kind": e.kind.value,
                 "event": e.event,
@@ -335,7 +393,6 @@ def insert_case(session: Session, case: Case, *, at: datetime) -> int:
         .values(
             **_case_values(case),
             reference=placeholder,
-            created_at=case.created_at,
             updated_at=at,
             version=1,
         )

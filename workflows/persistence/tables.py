@@ -6,7 +6,11 @@ deadline row the rule (`kind`, `policy_name`) and `calendar_version` that produc
 
 Org model (used by the web app and the alert flows): `teams`, `users`, `case_managers`.
 Outbox: `alerts` (one row per deadline, level and recipient role, produced exactly once by the
-sweep) and `alert_deliveries` (one row per alert and channel, written by the delivery flow).
+sweep) and `alert_deliveries` (one row per alert and channel, written by the delivery flow);
+`superseded_alerts`, the levels a late sweep passed over and did not send (DESIGN 3.3).
+People (DESIGN 2.4): `persons`, one row per child or adult shared across cases, with the census
+items; `person_name_keys`, the spelling keys that find a name despite a small typo; `subjects`
+links a case to its people.
 """
 
 from __future__ import annotations
@@ -47,7 +51,10 @@ __all__ = [
     "deadlines",
     "metadata",
     "notices",
+    "person_name_keys",
+    "persons",
     "subjects",
+    "superseded_alerts",
     "teams",
     "users",
 ]
@@ -122,9 +129,17 @@ cases = Table(
     Column("discussions", Json, nullable=False),
     Column("section_47_started_at", UTCDateTime, nullable=True),
     Column("referral_at", UTCDateTime, nullable=True),
-    # what the domain needs of the log (Case.last_event_at / last_seq), kept beside the state
+    # what the domain needs of the log (Case.last_seq, machine_last), kept beside the state
     Column("last_event_at", UTCDateTime, nullable=True),
     Column("last_seq", Integer, nullable=False),
+    # per machine, its latest event: {"child_protection": {"at", "event", "seq"}, ...} (rev 0007)
+    Column("machine_last", Json, nullable=True),
+    # the log number of the referral the single assessment counts from (rev 0007)
+    Column("referral_seq", Integer, nullable=True),
+    # a single assessment awaiting authorisation: {"by", "at", "seq", "factors"} (rev 0007)
+    Column("assessment", Json, nullable=True),
+    # since when the case has had no owner (an unallocated list, DESIGN 2.5; rev 0007)
+    Column("unallocated_since", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -139,6 +154,52 @@ case_managers = Table(
     Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
 )
 
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),
+    Column("name", String(200), nullable=False),
+    # the name folded for matching: lower case, no accents or punctuation (workflows.people)
+    Column("name_key", String(200), nullable=False),
+    Column("date_of_birth", Date, nullable=True),
+    Column("expected_date_of_birth", Date, nullable=True),
+    Column("sex", String(1), nullable=True),
+    Column("ethnicity", String(4), nullable=True),
+    Column("nhs_number", String(10), nullable=True),
+    Column("upn", String(13), nullable=True),
+    Column("disabilities", Json, nullable=True),
+    Column("sen", Boolean, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_in("kind", ("child", "adult")), name="kind"),
+    Index(
+        "ix_persons_nhs_number",
+        "nhs_number",
+        unique=True,
+        sqlite_where=text("nhs_number IS NOT NULL"),
+        postgresql_where=text("nhs_number IS NOT NULL"),
+    ),
+    Index(
+        "ix_persons_upn",
+        "upn",
+        unique=True,
+        sqlite_where=text("upn IS NOT NULL"),
+        postgresql_where=text("upn IS NOT NULL"),
+    ),
+    Index("ix_persons_date_of_birth", "date_of_birth"),
+)
+
+# spelling keys of each word of a person's name, for search tolerant of a small typo (rev 0007)
+person_name_keys = Table(
+    "person_name_keys",
+    metadata,
+    Column("person_id", Id, ForeignKey("persons.id"), nullable=False),
+    Column("key", String(64), nullable=False),
+    UniqueConstraint("key", "person_id", name="uq_person_name_keys_key_person_id"),
+    Index("ix_person_name_keys_person_id", "person_id"),
+)
+
 subjects = Table(
     "subjects",
     metadata,
@@ -147,8 +208,11 @@ subjects = Table(
     Column("role", String(20), nullable=False),
     Column("name", String(200), nullable=True),
     Column("details", Json, nullable=False),
+    # the person this subject is (rev 0007)
+    Column("person_id", Id, ForeignKey("persons.id"), nullable=True),
     CheckConstraint(_in("role", ("child", "alleged_abuser", "partner")), name="role"),
     Index("ix_subjects_case_id", "case_id"),
+    Index("ix_subjects_person_id", "person_id"),
 )
 
 case_events = Table(
@@ -166,7 +230,14 @@ case_events = Table(
     Column("to_state", String(40), nullable=True),
     Column("data", Json, nullable=False),
     Column("calendar_version", String(400), nullable=True),
+    # when it was written down; `at` is when it happened (DESIGN 2.3; rev 0007)
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("late", Boolean, nullable=False, server_default=text("false")),
+    # a correct_date entry: the seq of the event it corrects
+    Column("corrects", Integer, nullable=True),
     UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
+    # late recording per worker (the dashboard), newest first
+    Index("ix_case_events_recorded_at", "recorded_at"),
 )
 
 deadlines = Table(
@@ -186,6 +257,9 @@ deadlines = Table(
     Column("urgent", Boolean, nullable=False, server_default=text("false")),
     Column("next_alert_at", UTCDateTime, nullable=True),
     Column("next_alert_level", String(40), nullable=True),
+    # the log numbers of the event it is counted from and of the event that met it (rev 0007)
+    Column("anchor_seq", Integer, nullable=True),
+    Column("met_seq", Integer, nullable=True),
     CheckConstraint(_in("status", DEADLINE_STATUSES), name="status"),
     Index("ix_deadlines_case_id", "case_id"),
     # the sweep's query (STACK.md: a partial index over the open rows only keeps it under 1 ms
@@ -241,6 +315,28 @@ alerts = Table(
     Index("ix_alerts_case_id", "case_id"),
     # a user's own alerts, newest first (the in-app list; rev 0006)
     Index("ix_alerts_recipient_user_id_created_at", "recipient_user_id", "created_at"),
+)
+
+# levels a late sweep passed over (DESIGN 3.3): recorded once, never sent (rev 0007)
+superseded_alerts = Table(
+    "superseded_alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("deadline_id", Id, ForeignKey("deadlines.id"), nullable=False),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("recipient_role", String(20), nullable=False),
+    Column("recipient_key", BigInteger, nullable=False, server_default=text("0")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    UniqueConstraint(
+        "deadline_id",
+        "level",
+        "recipient_role",
+        "recipient_key",
+        name="uq_superseded_alerts_deadline_id_level_role_recipient",
+    ),
+    Index("ix_superseded_alerts_case_id", "case_id"),
 )
 
 alert_deliveries = Table(
