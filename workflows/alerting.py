@@ -25,16 +25,17 @@ Decisions:
   and no `due_soon`; a one-working-day deadline gets `due_soon` at once.
 - A deadline carries its next step (`next_alert_at`, `next_alert_level`). A sweep handles only the
   deadlines with `next_alert_at <= as_of`, so its cost grows with the number due, not the number
-  open. A late sweep produces every step it passed, each once, in order, except that `due_soon` is
-  skipped when `overdue` has passed too (telling the owner a deadline is "due soon" after it has
-  gone by helps no one).
+  open. A sweep that finds several of the owner's steps passed at once (it ran late: the worker
+  was down over a weekend) tells the owner only the most severe of them: an overdue deadline is
+  never announced as "due today" (DESIGN 3.3). The owner's steps passed over are returned marked
+  `superseded`, to be recorded and never sent; each escalation still goes to its own recipient.
 - When a deadline moves (a new anchor, a calendar change), its pending step keeps its place in the
   order and takes the new time; steps already produced are not produced again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from calendars import WorkingDayCalendar, end_of_london_day
@@ -59,6 +60,7 @@ class AlertDue:
     deadline_id: int | None
     step: AlertStep
     at: datetime
+    superseded: bool = False
 
     @property
     def level(self) -> str:
@@ -158,8 +160,9 @@ def alerts_due(
     deadline: Deadline, calendar: WorkingDayCalendar, policy: Policy, as_of: datetime
 ) -> list[AlertDue]:
     """The alerts of this deadline due by `as_of` that have not been produced yet, oldest first,
-    and advance `next_alert_at` / `next_alert_level` past them. Idempotent for a given `as_of`:
-    a second call returns nothing."""
+    and advance `next_alert_at` / `next_alert_level` past them. Of the owner's steps passed, all
+    but the latest come back `superseded` (see the module docstring). Idempotent for a given
+    `as_of`: a second call returns nothing."""
     level = deadline.next_alert_level
     if (
         not deadline.is_open
@@ -171,7 +174,7 @@ def alerts_due(
     pending = [a for a in alert_schedule(deadline, calendar, policy) if a.step.rank >= level.rank]
     passed = [a for a in pending if a.at <= as_of]
     following = [a for a in pending if a.at > as_of]
-    if any(a.step is AlertStep.OVERDUE for a in passed):
-        passed = [a for a in passed if a.step is not AlertStep.DUE_SOON]
+    owner_steps = [a for a in passed if a.to == "owner"]
+    passed_over = {id(a) for a in owner_steps[:-1]}
     _set_next(deadline, following)
-    return passed
+    return [replace(a, superseded=True) if id(a) in passed_over else a for a in passed]

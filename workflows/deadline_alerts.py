@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ from workflows.persistence.tables import (
     case_managers,
     cases,
     deadlines,
+    superseded_alerts,
     teams,
     users,
 )
@@ -70,21 +71,26 @@ class SweepResult:
     batches: int
 
 
-def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> int:
+def _insert_once(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on (deadline, level, recipient): each exactly once."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     stmt: Any
     if dialect == "postgresql":
-        stmt = postgresql.insert(alerts).on_conflict_do_nothing(
+        stmt = postgresql.insert(table).on_conflict_do_nothing(
             index_elements=["deadline_id", "level", "recipient_role", "recipient_key"]
         )
     else:
-        stmt = sqlite.insert(alerts).on_conflict_do_nothing(
+        stmt = sqlite.insert(table).on_conflict_do_nothing(
             index_elements=["deadline_id", "level", "recipient_role", "recipient_key"]
         )
-    inserted = session.execute(stmt.returning(alerts.c.id), rows).scalars().all()
+    inserted = session.execute(stmt.returning(table.c.id), rows).scalars().all()
     return len(inserted)
+
+
+def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> int:
+    return _insert_once(session, alerts, rows)
 
 
 def _named_managers(session: Session, case_ids: set[int]) -> dict[int, list[int]]:
@@ -92,10 +98,10 @@ def _named_managers(session: Session, case_ids: set[int]) -> dict[int, list[int]
 
     A restricted case (LADO track) may be opened only by LADOs and the managers named on it, so
     its escalations (both the manager and the head-of-service steps) go to each named manager,
-    one alert each. A restricted case with no manager named falls back to the team's manager and
-    head of service by role: an escalation must reach someone, and the notice carries only the
-    reference, the deadline and a link, so they learn that a restricted case needs a named
-    manager without seeing anything of it."""
+    one alert each. A restricted case with no manager named escalates to the LADOs, who may open
+    it; only where there is no LADO either does it fall back to the team's manager and head of
+    service by role (an escalation must reach someone; the notice carries only the reference,
+    the deadline and a link)."""
     if not case_ids:
         return {}
     rows = session.execute(
@@ -108,6 +114,34 @@ def _named_managers(session: Session, case_ids: set[int]) -> dict[int, list[int]
     for case_id, user_id in rows:
         named.setdefault(case_id, []).append(user_id)
     return named
+
+
+def _lados(session: Session) -> list[int]:
+    return list(
+        session.execute(
+            select(users.c.id).where(users.c.role == "lado", users.c.active).order_by(users.c.id)
+        ).scalars()
+    )
+
+
+def _addressees(
+    to: str, r: Any, named: list[int], lados: list[int]
+) -> list[tuple[int | None, int]]:
+    """Who an alert for recipient role `to` goes to, as (user id, key of the exactly-once
+    constraint): the case's owner, team manager or head of service as it is now (DESIGN 3.3: an
+    alert follows the case). An unallocated case's owner alerts go to its team's manager
+    (DESIGN 6) or, for a restricted case, to the LADOs who hold its unallocated list. A
+    restricted case's escalations go to each manager named on it, else to the LADOs: the team's
+    manager and head of service may not open it (see `_named_managers`)."""
+    if to == "owner":
+        if r.owner_id is not None:
+            return [(r.owner_id, 0)]
+        if r.restricted and lados:
+            return [(u, u) for u in lados]
+        return [(r.manager_id, 0)]
+    if r.restricted and (named or lados):
+        return [(u, u) for u in (named or lados)]
+    return [(r.manager_id if to == "manager" else r.head_of_service_id, 0)]
 
 
 def sweep(
@@ -165,7 +199,9 @@ def sweep(
                 break
             batches += 1
             named = _named_managers(session, {r.case_id for r in rows if r.restricted})
+            lados = _lados(session) if any(r.restricted for r in rows) else []
             outbox: list[dict[str, Any]] = []
+            passed_over: list[dict[str, Any]] = []
             moves: list[dict[str, Any]] = []
             for r in rows:
                 calendar = calendars.get(r.region)
@@ -187,32 +223,21 @@ def sweep(
                     next_alert_at=r.next_alert_at,
                     next_alert_level=AlertStep(r.next_alert_level),
                 )
-                recipients = {
-                    "owner": r.owner_id,
-                    "manager": r.manager_id,
-                    "head_of_service": r.head_of_service_id,
-                }
                 for due in alerts_due(deadline, calendar, policy, as_of):
-                    # a restricted case escalates to each manager named on it: the team's
-                    # manager or head of service may not open it (see _named_managers)
-                    to_named = due.to != "owner" and bool(named.get(r.case_id))
-                    for user_id, key in (
-                        [(u, u) for u in named[r.case_id]]
-                        if to_named
-                        else [(recipients[due.to], 0)]
-                    ):
-                        outbox.append(
-                            {
-                                "deadline_id": r.id,
-                                "case_id": r.case_id,
-                                "level": due.level,
-                                "recipient_role": due.to,
-                                "recipient_user_id": user_id,
-                                "recipient_key": key,
-                                "created_at": as_of,
-                                "due_at": due.at,
-                            }
-                        )
+                    for user_id, key in _addressees(due.to, r, named.get(r.case_id, []), lados):
+                        row = {
+                            "deadline_id": r.id,
+                            "case_id": r.case_id,
+                            "level": due.level,
+                            "recipient_role": due.to,
+                            "recipient_key": key,
+                            "created_at": as_of,
+                            "due_at": due.at,
+                        }
+                        if due.superseded:
+                            passed_over.append(row)
+                        else:
+                            outbox.append({**row, "recipient_user_id": user_id})
                 level = deadline.next_alert_level
                 moves.append(
                     {
@@ -222,6 +247,7 @@ def sweep(
                     }
                 )
             total_alerts += _insert_alerts(session, outbox)
+            _insert_once(session, superseded_alerts, passed_over)
             session.execute(advance, moves)
             total_deadlines += len(rows)
         if len(rows) < batch_size:

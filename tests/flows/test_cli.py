@@ -111,14 +111,16 @@ def test_duplicate_team_is_refused(app: App) -> None:
 
 def test_sweep_then_deliver_commands_send_once(app: App, org: Org, smtp_server: SmtpSink) -> None:
     referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
-    code, out, _ = _run(app, "sweep", "--as-of", "2026-03-04T09:00")
+    # Friday: overdue to the owner and escalated to the manager (2 working days overdue)
+    code, out, _ = _run(app, "sweep", "--as-of", "2026-03-06T09:00")
     assert code == 0
     assert "2 new alerts, 2 deliveries queued" in out
-    assert _run(app, "sweep", "--as-of", "2026-03-04T09:00")[1].count("0 new alerts") == 1
+    assert _run(app, "sweep", "--as-of", "2026-03-06T09:00")[1].count("0 new alerts") == 1
     code, out, _ = _run(app, "alerts", "deliver")
     assert (code, out) == (0, "email: 2 delivered, 0 failed\n")
     assert _run(app, "alerts", "deliver")[1] == "email: 0 delivered, 0 failed\n"
-    assert len(smtp_server.to("sam@esafety.test")) == 2
+    assert len(smtp_server.to("sam@esafety.test")) == 1
+    assert len(smtp_server.to("morgan@esafety.test")) == 1
     assert _run(app, "alerts", "status")[1] == "email\tdelivered\t2\n"
 
 
@@ -126,7 +128,7 @@ def test_deliver_command_exits_1_while_smtp_is_down(
     app: App, org: Org, smtp_server: SmtpSink
 ) -> None:
     referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
-    _run(app, "sweep", "--as-of", "2026-03-04T09:00")
+    _run(app, "sweep", "--as-of", "2026-03-06T09:00")
     smtp_server.stop()
     code, _, err = _run(app, "alerts", "deliver")
     assert code == 1

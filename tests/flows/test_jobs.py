@@ -34,6 +34,7 @@ def test_overdue_deadline_emails_owner_once_then_manager_two_working_days_later(
 ) -> None:
     # referred Monday 2 March 2026: decision due Tuesday 3 March, overdue from Wednesday 00:00
     case_id = referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    _pass(app, datetime(2026, 3, 2, 12, 0, tzinfo=UTC))  # due soon: the next working day
     _pass(app, datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
     assert _levels(smtp_server, "sam@esafety.test") == ["due soon", "due today"]
     for hour in (0, 9, 17):  # three sweeps on Wednesday: one overdue email
@@ -60,12 +61,13 @@ def test_sweep_run_twice_sends_nothing_twice(app: App, org: Org, smtp_server: Sm
     as_of = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
     first = jobs.sweep(app, as_of)
     second = jobs.sweep(app, as_of)
-    assert (first.alerts, second.alerts) == (2, 0)  # due today, overdue (due soon skipped)
-    assert jobs.queue(app) == 2
+    # overdue only: due soon and due today had passed unsent and are superseded (DESIGN 3.3)
+    assert (first.alerts, second.alerts) == (1, 0)
+    assert jobs.queue(app) == 1
     assert jobs.queue(app) == 0
-    assert len(jobs.deliver(app, "email").delivered) == 2
+    assert len(jobs.deliver(app, "email").delivered) == 1
     assert jobs.deliver(app, "email").delivered == []
-    assert len(smtp_server.messages) == 2
+    assert len(smtp_server.messages) == 1
 
 
 def test_sweep_failing_half_way_then_rerun_loses_and_duplicates_nothing(
@@ -88,16 +90,16 @@ def test_sweep_failing_half_way_then_rerun_loses_and_duplicates_nothing(
     with pytest.raises(ConnectionError):
         deadline_alerts.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
     partial = deadline_alerts.list_alerts(sf)
-    assert len(partial) == 2 * 2 * 2  # two whole batches of two deadlines, two levels each
+    assert len(partial) == 2 * 2  # two whole batches of two deadlines, one level (overdue) each
     monkeypatch.setattr(deadline_alerts, "_insert_alerts", real_insert)
     rerun = deadline_alerts.sweep(sf, as_of, app.calendar_for, app.policy_for, batch_size=2)
-    assert rerun.alerts == 1 * 2
+    assert rerun.alerts == 1
     alerts = deadline_alerts.list_alerts(sf)
     keys = [(a.deadline_id, a.level, a.recipient_role) for a in alerts]
-    assert len(keys) == len(set(keys)) == 5 * 2
+    assert len(keys) == len(set(keys)) == 5
     jobs.queue(app)
     jobs.deliver(app, "email")
-    assert len(smtp_server.to("sam@esafety.test")) == 10
+    assert len(smtp_server.to("sam@esafety.test")) == 5
     assert deadline_alerts.sweep(sf, as_of, app.calendar_for, app.policy_for).alerts == 0
 
 
@@ -110,12 +112,12 @@ def test_smtp_down_keeps_alerts_pending_with_the_error_until_it_is_back(
     jobs.queue(app)
     report = jobs.deliver(app, "email")
     assert report.delivered == []
-    assert len(report.failed) == 2
+    assert len(report.failed) == 1
     assert all("cannot connect" in e for e in report.failed.values())
-    assert delivery_counts(app.session_factory) == {("email", "pending"): 2}
+    assert delivery_counts(app.session_factory) == {("email", "pending"): 1}
     smtp_server.start()
-    assert len(jobs.deliver(app, "email").delivered) == 2
-    assert _levels(smtp_server, "sam@esafety.test") == ["due today", "overdue"]
+    assert len(jobs.deliver(app, "email").delivered) == 1
+    assert _levels(smtp_server, "sam@esafety.test") == ["overdue"]
 
 
 # -- frozen time: the service's clock read under freezegun, across clock changes and Christmas --

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from calendars import Region, WorkingDayCalendar, calendar_for, parse_instant
 from states import ENGLAND_2023, Policy, policy_by_name
 from workflows import casework, deadline_alerts, errors, organisation
-from workflows.persistence import SessionFactory
+from workflows.persistence import SessionFactory, superseded_alerts
 
 EW = Region.ENGLAND_AND_WALES
 CAL = calendar_for(EW)
@@ -105,12 +106,14 @@ def test_each_level_once_as_it_comes_due(session_factory: SessionFactory) -> Non
     assert kinds == {"referral_decision"}
 
 
-def test_late_sweep_produces_every_level_passed_once(session_factory: SessionFactory) -> None:
+def test_late_sweep_tells_only_what_is_still_true(session_factory: SessionFactory) -> None:
+    """DESIGN 3.3: after an outage the owner gets only the most severe level that has passed,
+    each escalation reaches its own recipient once, and the levels passed over are recorded as
+    superseded, never sent."""
     case = referred_case(session_factory, None, None)
     first = deadline_alerts.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
     again = deadline_alerts.sweep(session_factory, at("2026-03-20T09:00"), cal_for, policy_by_name)
     assert [(a[1], a[2]) for a in alerts(session_factory)] == [
-        ("due_today", "owner"),
         ("overdue", "owner"),
         ("escalated", "manager"),
         ("escalated", "head_of_service"),
@@ -118,7 +121,14 @@ def test_late_sweep_produces_every_level_passed_once(session_factory: SessionFac
     assert {a[0] for a in alerts(session_factory)} == {case}
     # no team, no owner: the roles are kept, the people are resolved at delivery
     assert {a[3] for a in alerts(session_factory)} == {None}
-    assert (first.alerts, again.alerts, again.deadlines) == (4, 0, 0)
+    assert (first.alerts, again.alerts, again.deadlines) == (3, 0, 0)
+    with session_factory() as s:
+        passed_over = s.execute(
+            select(superseded_alerts.c.level, superseded_alerts.c.recipient_role)
+            .where(superseded_alerts.c.case_id == case)
+            .order_by(superseded_alerts.c.due_at)
+        ).all()
+    assert [tuple(r) for r in passed_over] == [("due_soon", "owner"), ("due_today", "owner")]
 
 
 def test_closed_case_is_not_swept(session_factory: SessionFactory) -> None:
@@ -157,13 +167,14 @@ def test_sweep_dying_half_way_then_rerun(session_factory: SessionFactory) -> Non
             session_factory, at("2026-03-04T09:00"), cal_for, dying_policy, batch_size=2
         )
     half = alerts(session_factory)
-    assert 0 < len(half) < 2 * len(cases)
+    assert 0 < len(half) < len(cases)
     result = deadline_alerts.sweep(
         session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name, batch_size=2
     )
     everything = alerts(session_factory)
-    assert len(everything) == len(set(everything)) == 2 * len(cases)  # due_today + overdue
-    assert result.alerts == 2 * len(cases) - len(half)
+    # each overdue once (due today was passed over: the sweep came after midnight)
+    assert len(everything) == len(set(everything)) == len(cases)
+    assert result.alerts == len(cases) - len(half)
     assert {a[0] for a in everything} == set(cases)
 
 
@@ -183,7 +194,7 @@ def test_outbox_key_refuses_a_duplicate(session_factory: SessionFactory) -> None
         )
     result = deadline_alerts.sweep(session_factory, at("2026-03-04T09:00"), cal_for, policy_by_name)
     assert (result.deadlines, result.alerts) == (1, 0)
-    assert len(alerts(session_factory)) == 2
+    assert len(alerts(session_factory)) == 1
 
 
 def test_bad_batch_size(session_factory: SessionFactory) -> None:

@@ -42,7 +42,8 @@ def _reference(web: Web, case_id: int) -> str:
 
 
 def test_practitioner_sees_their_overdue_alert_and_not_a_colleagues(web: Web) -> None:
-    _sweep(web, 1)  # Thursday: both immediate referrals were due on Wednesday
+    _sweep(web, 0)  # Wednesday: both immediate referrals are due today
+    _sweep(web, 1)  # Thursday: they were due on Wednesday
     north, south = _reference(web, web.north_case), _reference(web, web.south_case)
     page = web.client("pat").get("/alerts")
     assert page.status_code == 200
@@ -61,6 +62,7 @@ def test_practitioner_sees_their_overdue_alert_and_not_a_colleagues(web: Web) ->
 
 
 def test_newest_alert_first(web: Web) -> None:
+    _sweep(web, 0)
     _sweep(web, 1)
     _sweep(web, 2)  # the LADO referral is overdue a day later
     tags = [tag for _, tag in _rows(web.client("lee").get("/alerts").text)]
@@ -119,7 +121,8 @@ def _add_cases(web: Web, count: int) -> None:
 
 
 def test_pages_of_fifty_and_bad_page_numbers(web: Web) -> None:
-    _add_cases(web, 30)
+    _add_cases(web, 50)
+    _sweep(web, 0)
     _sweep(web, 1)
     total = sum(
         1
@@ -146,6 +149,7 @@ def test_pages_of_fifty_and_bad_page_numbers(web: Web) -> None:
 
 
 def test_alerts_of_user_query_counts_and_refuses_page_zero(web: Web) -> None:
+    _sweep(web, 0)
     _sweep(web, 1)
     sf = web.app.session_factory
     pat = web.users["pat"]
