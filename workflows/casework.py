@@ -21,14 +21,20 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import and_, delete, insert, select
+from sqlalchemy.orm import Session
 
-from calendars import (
-    Region,
-    WorkingDayCalendar,
-    to_utc,
+from calendars import Region, WorkingDayCalendar, london_date, to_utc
+from states import (
+    CaseFacts,
+    Event,
+    InvalidEventData,
+    Policy,
+    RecordFactsData,
+    as_event,
+    parse_event_data,
 )
-from states import CaseFacts, Event, InvalidEventData, Policy, as_event
 from workflows import engine as domain
+from workflows import organisation, people, permissions
 from workflows.calendar_days import calendar_for_version
 from workflows.domain import Case, Deadline
 from workflows.errors import CaseNotFound, InvalidRecord, StaleCase
@@ -52,6 +58,7 @@ from workflows.persistence.tables import (
 )
 
 __all__ = [
+    "SYSTEM_ACTOR",
     "DeadlineView",
     "apply_event",
     "get_case",
@@ -90,24 +97,93 @@ def raise_concern(
     owner_id: int | None = None,
     team_id: int | None = None,
     reference: str | None = None,
+    recorded_at: datetime | None = None,
 ) -> Case:
-    """Record a concern: a new case in `concern`, triaged, with the deadlines triage starts."""
+    """Record a concern: a new case in `concern`, triaged, with the deadlines triage starts, and
+    its children and named alleged abuser linked to person records (`workflows.people`). `at` is
+    when the concern was received, `recorded_at` (default `at`) when it is written down."""
     parsed = _facts(facts)
     at = to_utc(at)
-    case = domain.raise_concern(
-        parsed,
-        at=at,
-        actor=actor,
-        region=Region(region),
-        policy=policy,
-        calendar=calendar,
-        reference=reference or "",  # empty: persistence assigns ESF-<id>
-    )
-    case.owner_id = owner_id
-    case.team_id = team_id
+    recorded = to_utc(recorded_at) if recorded_at is not None else at
+    _check_birth_dates(parsed, at, "raise_concern: facts")
     with sf.begin() as session:
-        insert_case(session, case, at=at)
+        linked = people.link_people(session, parsed, at=recorded)
+        case = domain.raise_concern(
+            linked,
+            at=at,
+            actor=actor,
+            region=Region(region),
+            policy=policy,
+            calendar=calendar,
+            reference=reference or "",  # empty: persistence assigns ESF-<id>
+            recorded_at=recorded,
+        )
+        case.owner_id = owner_id
+        case.team_id = team_id
+        if permissions.passes_to_lado(
+            organisation.role_of(session, owner_id),
+            restricted=case.restricted,
+            lados=organisation.count_active(session, "lado"),
+        ):
+            case.owner_id = None
+            case.unallocated_since = at
+        insert_case(session, case, at=recorded)
     return case
+
+
+def _check_birth_dates(facts: CaseFacts | RecordFactsData, at: datetime, where: str) -> None:
+    """A date of birth after the day of the event is a mistake (an unborn child has an expected
+    date of birth instead)."""
+    day = london_date(at)
+    for i, child in enumerate(facts.children or ()):
+        if child.date_of_birth is not None and child.date_of_birth > day:
+            raise InvalidEventData(
+                f"{where}.children.{i}.date_of_birth: is after {day.isoformat()}: for a child not "
+                "yet born, give the expected date of birth"
+            )
+    abuser = facts.alleged_abuser
+    if abuser is not None and abuser.date_of_birth is not None and abuser.date_of_birth > day:
+        raise InvalidEventData(f"{where}.alleged_abuser.date_of_birth: is after {day.isoformat()}")
+
+
+SYSTEM_ACTOR = "esafety-flow"
+"""The actor of what the service does by itself (passing a case to the LADOs)."""
+
+_NEEDS_HISTORY = frozenset({Event.CORRECT_DATE, Event.ADD_NOTE})
+"""Events the domain checks against the case's whole log (the corrected event, the amended
+note)."""
+
+
+def _prepare(
+    session: Session, case: Case, event: Event, data: Mapping[str, Any] | None, at: datetime
+) -> Mapping[str, Any] | None:
+    """What the service adds to an event's data before the domain sees it: the people a facts
+    update names (linked to person records), the owner's and team's ids of an allocation or a
+    transfer (so that the log alone replays them)."""
+    if data is None:
+        return None
+    if event is Event.RECORD_FACTS:
+        parsed = parse_event_data(event, data)
+        assert isinstance(parsed, RecordFactsData)
+        _check_birth_dates(parsed, at, "record_facts: data")
+        if parsed.children is None and parsed.alleged_abuser is None:
+            return data
+        try:
+            merged = case.facts.merged(parsed)
+        except ValueError as exc:
+            raise InvalidEventData(f"record_facts: {exc}") from None
+        linked = people.link_people(session, merged, at=at)
+        out = dict(data)
+        if parsed.children is not None:
+            out["children"] = [c.model_dump(mode="json") for c in linked.children]
+        if parsed.alleged_abuser is not None and linked.alleged_abuser is not None:
+            out["alleged_abuser"] = linked.alleged_abuser.model_dump(mode="json")
+        return out
+    if event is Event.ALLOCATE and data.get("owner"):
+        return {**data, "owner_id": organisation.user_id_of(session, str(data["owner"]))}
+    if event is Event.TRANSFER and data.get("team"):
+        return {**data, "team_id": organisation.team_id_of(session, str(data["team"]))}
+    return data
 
 
 def apply_event(
@@ -121,16 +197,19 @@ def apply_event(
     expected_version: int | None = None,
     calendar: WorkingDayCalendar,
     policy: Policy,
+    recorded_at: datetime | None = None,
 ) -> Case:
-    """Fire `event` on the case and store the result (states, facts, deadlines, log).
+    """Fire `event` on the case and store the result (states, facts, deadlines, log). `at` is
+    when it happened (DESIGN 2.3), `recorded_at` (default `at`) when it is written down.
 
     `expected_version`: the version the caller read (a form, an API client); a case changed since
     then raises `StaleCase`. Refusals raise and write nothing; an event name outside the contract
     raises `states.UnknownEvent` (bad input, not a refusal)."""
     event = as_event(event)
     at = to_utc(at)
+    recorded = to_utc(recorded_at) if recorded_at is not None else at
     with sf.begin() as session:
-        case = load_case(session, case_id)
+        case = load_case(session, case_id, with_history=event in _NEEDS_HISTORY)
         if expected_version is not None and case.version != expected_version:
             raise StaleCase(
                 f"case {case.reference} is at version {case.version}, not {expected_version}: "
@@ -139,11 +218,39 @@ def apply_event(
         loaded_version = case.version
         before = snapshot_deadlines(case)
         case_before = snapshot_case(case)
-        domain.fire(case, event, at=at, actor=actor, data=data, calendar=calendar, policy=policy)
+        prepared = _prepare(session, case, event, data, recorded)
+        was_restricted = case.restricted
+        domain.fire(
+            case,
+            event,
+            at=at,
+            actor=actor,
+            data=prepared,
+            calendar=calendar,
+            policy=policy,
+            recorded_at=recorded,
+        )
+        if not was_restricted and permissions.passes_to_lado(
+            organisation.role_of(session, case.owner_id),
+            restricted=case.restricted,
+            lados=organisation.count_active(session, "lado"),
+        ):
+            # the case has become an allegations case: it leaves its owner for the LADOs'
+            # unallocated list (DESIGN 2.5), logged as a transfer so that replay keeps it
+            domain.fire(
+                case,
+                Event.TRANSFER,
+                at=recorded,
+                actor=SYSTEM_ACTOR,
+                data={"lado": True, "reason": "the case is now an allegations (LADO) case"},
+                calendar=calendar,
+                policy=policy,
+                recorded_at=recorded,
+            )
         save_case(
             session,
             case,
-            at=at,
+            at=recorded,
             loaded_version=loaded_version,
             deadlines_before=before,
             case_before=case_before,

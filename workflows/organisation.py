@@ -7,14 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from calendars import (
     to_utc,
 )
-from workflows.errors import InvalidRecord
+from workflows.errors import InvalidRecord, TransitionRefused
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import (
     USER_ROLES,
@@ -26,11 +26,15 @@ __all__ = [
     "TeamRecord",
     "UserRecord",
     "check_users",
+    "count_active",
     "create_team",
     "create_user",
     "list_teams",
     "list_users",
+    "role_of",
     "set_team_managers",
+    "team_id_of",
+    "user_id_of",
 ]
 
 
@@ -186,3 +190,44 @@ def list_teams(sf: SessionFactory) -> list[TeamRecord]:
             TeamRecord(**row._mapping)
             for row in session.execute(select(teams).order_by(teams.c.id))
         ]
+
+
+def user_id_of(session: Session, username: str) -> int:
+    """The id of the active user `username`; a refusal naming them when there is none (a case
+    is allocated to someone who can work it)."""
+    row = session.execute(
+        select(users.c.id, users.c.active).where(users.c.username == username)
+    ).first()
+    if row is None or not row.active:
+        raise TransitionRefused(f"there is no active user called {username!r}")
+    return int(row.id)
+
+
+def team_id_of(session: Session, name: str) -> int:
+    """The id of the team called `name` (or whose id is `name`); a refusal when there is none."""
+    query = select(teams.c.id).where(teams.c.name == name)
+    if name.isdigit() and len(name) < 15:
+        query = select(teams.c.id).where((teams.c.name == name) | (teams.c.id == int(name)))
+    row = session.execute(query).first()
+    if row is None:
+        raise TransitionRefused(f"there is no team called {name!r}")
+    return int(row.id)
+
+
+def role_of(session: Session, user_id: int | None) -> str | None:
+    """The role of user `user_id` (None for no user)."""
+    if user_id is None:
+        return None
+    role: str | None = session.execute(
+        select(users.c.role).where(users.c.id == user_id)
+    ).scalar_one_or_none()
+    return role
+
+
+def count_active(session: Session, role: str) -> int:
+    """How many active users have `role`."""
+    return int(
+        session.execute(
+            select(func.count()).select_from(users).where(users.c.role == role, users.c.active)
+        ).scalar_one()
+    )

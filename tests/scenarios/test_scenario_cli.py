@@ -59,10 +59,14 @@ def test_json_document_of_design_6(tmp_path: Path) -> None:
     assert doc["history"] == [
         {
             "at": "2026-03-02T11:00:00Z",
+            "recorded_at": "2026-03-02T11:00:00Z",
+            "by": "worker",
+            "late": False,
             "event": "refer",
             "machine": "child_protection",
             "from": "concern",
             "to": "referral",
+            "step": 2,
         }
     ]
     # refused by the machines: listed with the reason, and the replay went on to the sweep
@@ -80,10 +84,15 @@ def test_json_document_of_design_6(tmp_path: Path) -> None:
             "met_at": None,
         }
     ]
-    assert {(a["deadline"], a["level"], a["to"]) for a in doc["alerts"]} == {
-        ("referral_decision", "due_today", "owner"),
-        ("referral_decision", "overdue", "owner"),
-        ("referral_decision", "escalated", "manager"),
+    # one sweep a week late (DESIGN 3.3): the owner is told it is overdue, not that it is due
+    # soon or today (those are recorded as superseded), and the manager's escalation still goes
+    assert {(a["deadline"], a["level"], a["to"], a["recipient"]) for a in doc["alerts"]} == {
+        ("referral_decision", "overdue", "owner", "worker"),
+        ("referral_decision", "escalated", "manager", "manager"),
+    }
+    assert {(s["deadline"], s["level"]) for s in doc["superseded"]} >= {
+        ("referral_decision", "due_soon"),
+        ("referral_decision", "due_today"),
     }
 
 
@@ -139,7 +148,7 @@ BAD = {
     ),
     "step_before_previous": (
         GOOD.replace('"2026-03-02T11:30"', '"2026-03-02T10:59"'),
-        "step 3 (at 2026-03-02T10:59:00+00:00): is before the previous step",
+        "step 3 (at 2026-03-02T10:59:00+00:00): is recorded before the previous step",
     ),
     "missing_first_raise_concern": (
         GOOD.replace("    event: raise_concern\n", "    event: record_facts\n"),

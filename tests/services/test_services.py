@@ -121,7 +121,7 @@ def test_apply_event_moves_state_meets_and_starts_deadlines(
         ("start_section_47", "2026-03-02T11:00", None, TransitionRefused, "start_section_47"),
         ("refer", "2026-03-02T11:00", {"referred_to": ["pollice"]}, InvalidEventData, "referred"),
         ("refer", "2026-03-02T11:00", {"colour": "red"}, InvalidEventData, "colour"),
-        ("refer", "2026-03-02T10:00", REFER, InvalidStep, "before the case's last event"),
+        ("refer", "2026-03-02T10:00", REFER, InvalidStep, "before the concern was raised"),
     ],
     ids=["unknown_event", "wrong_state", "bad_value", "unknown_field", "before_previous"],
 )
