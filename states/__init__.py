@@ -1,12 +1,14 @@
 """states: procedures as data.
 
 The contract names of DESIGN 2 and 6.1 (states, events, facts, event data), the transition tables,
-the guards, the triage rules of DESIGN 4 and the timescale policy of DESIGN 3.1. No I/O, no clock.
+the guards, the triage rules of DESIGN 4, the timescale policy of DESIGN 3.1, and the child
+identifiers of DESIGN 2.4 (NHS number, UPN). No I/O, no clock.
 """
 
 from states.diagram import mermaid_diagram
 from states.errors import (
     InvalidEventData,
+    InvalidIdentifier,
     PolicyFileError,
     StatesError,
     UnknownEvent,
@@ -46,6 +48,17 @@ from states.facts import (
     WorkingAgreement,
 )
 from states.guards import GUARDS, Guard, GuardContext
+from states.identifiers import (
+    UPN_CHECK_LETTERS,
+    UPN_LA_CODES,
+    NhsNumber,
+    Upn,
+    is_temporary_upn,
+    nhs_number_check_digit,
+    normalise_nhs_number,
+    normalise_upn,
+    upn_check_letter,
+)
 from states.machines import (
     ALLEGATION_TRANSITIONS,
     CHILD_PROTECTION_TRANSITIONS,
@@ -87,6 +100,8 @@ __all__ = [
     "NO_ALLEGATION",
     "OPEN_STATES",
     "POLICIES",
+    "UPN_CHECK_LETTERS",
+    "UPN_LA_CODES",
     "AbuserKind",
     "AlertPolicy",
     "AllegationOutcome",
@@ -112,8 +127,10 @@ __all__ = [
     "HoldReviewConferenceData",
     "Imagery",
     "InvalidEventData",
+    "InvalidIdentifier",
     "LeaveHome",
     "MachineName",
+    "NhsNumber",
     "NoData",
     "OutOfHours",
     "Policy",
@@ -132,16 +149,22 @@ __all__ = [
     "Triage",
     "UnknownEvent",
     "UnknownPolicy",
+    "Upn",
     "WorkingAgreement",
     "as_event",
     "build_machine",
     "decide",
+    "is_temporary_upn",
     "load_policy",
     "machine_states",
     "mermaid_diagram",
+    "nhs_number_check_digit",
+    "normalise_nhs_number",
+    "normalise_upn",
     "parse_event_data",
     "policy_by_name",
     "transitions_of",
     "triage",
+    "upn_check_letter",
     "youth_imagery_triggers",
 ]
