@@ -1,10 +1,22 @@
 """states: procedures as data.
 
 The contract names of DESIGN 2 and 6.1 (states, events, facts, event data), the transition tables,
-the guards, the triage rules of DESIGN 4, the timescale policy of DESIGN 3.1, and the child
-identifiers of DESIGN 2.4 (NHS number, UPN). No I/O, no clock.
+the guards, the triage rules of DESIGN 4, the timescale policy of DESIGN 3.1, and the reference data
+of DESIGN 2.4 and 8: child identifiers (NHS number, UPN) and the CIN census code lists. No I/O, no
+clock.
 """
 
+from states.census import (
+    AssessmentFactor,
+    CategoryOfAbuse,
+    CensusCode,
+    Disability,
+    Ethnicity,
+    PrimaryNeed,
+    ReasonForClosure,
+    ReferralSource,
+    Sex,
+)
 from states.diagram import mermaid_diagram
 from states.errors import (
     InvalidEventData,
@@ -108,9 +120,12 @@ __all__ = [
     "AllegationOutcomeData",
     "AllegationState",
     "AllegedAbuser",
+    "AssessmentFactor",
     "CaseFacts",
     "CaseState",
     "Category",
+    "CategoryOfAbuse",
+    "CensusCode",
     "Child",
     "CloseData",
     "CloseOutcome",
@@ -120,6 +135,8 @@ __all__ = [
     "ConveneStrategyDiscussionData",
     "DeadlineKind",
     "Decision",
+    "Disability",
+    "Ethnicity",
     "Event",
     "Guard",
     "GuardContext",
@@ -135,14 +152,18 @@ __all__ = [
     "OutOfHours",
     "Policy",
     "PolicyFileError",
+    "PrimaryNeed",
+    "ReasonForClosure",
     "ReceiptPolicy",
     "RecordFactsData",
     "RecordedDate",
     "ReferData",
+    "ReferralSource",
     "ReferredTo",
     "RequiredAction",
     "ReviewOutcome",
     "RiskFactor",
+    "Sex",
     "StatesError",
     "StrategyDiscussion",
     "TimescaleRule",
