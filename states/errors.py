@@ -6,11 +6,19 @@ ValueError
       +-- UnknownEvent       an event name that is not in DESIGN 2.1/2.2
       +-- PolicyFileError    a policy variant file that cannot be used (names the row and field)
       +-- UnknownPolicy      a policy name with no policy behind it
+      +-- InvalidIdentifier  an NHS number or UPN that fails its checks (names the identifier)
 """
 
 from __future__ import annotations
 
-__all__ = ["InvalidEventData", "PolicyFileError", "StatesError", "UnknownEvent", "UnknownPolicy"]
+__all__ = [
+    "InvalidEventData",
+    "InvalidIdentifier",
+    "PolicyFileError",
+    "StatesError",
+    "UnknownEvent",
+    "UnknownPolicy",
+]
 
 
 class StatesError(ValueError):
@@ -31,3 +39,16 @@ class PolicyFileError(StatesError):
 
 class UnknownPolicy(StatesError):
     """No policy of that name."""
+
+
+class InvalidIdentifier(StatesError):
+    """A child identifier refused: ``str(error)`` is the identifier and what is wrong with it.
+
+    For example "NHS number check digit is wrong: ..." or "UPN must be 13 characters: ...". The
+    value itself is never part of the message.
+    """
+
+    def __init__(self, identifier: str, reason: str) -> None:
+        super().__init__(f"{identifier} {reason}")
+        self.identifier = identifier
+        self.reason = reason
