@@ -78,7 +78,6 @@ from states.guards import (
 from states.identifiers import (
     UPN_CHECK_LETTERS,
     UPN_LA_CODES,
-    InvalidIdentifier,
     NhsNumber,
     Upn,
     is_temporary_upn,
