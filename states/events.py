@@ -20,12 +20,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     field_validator,
 )
 
 from calendars import CalendarError, parse_instant
+from states.census import (
+    AssessmentFactor,
+    CategoryOfAbuse,
+    PrimaryNeed,
+    ReasonForClosure,
+    ReferralSource,
+)
 from states.errors import InvalidEventData, UnknownEvent
 from states.facts import (
     CHILDREN_LIMIT,
@@ -57,6 +63,7 @@ __all__ = [
     "CorrectDateData",
     "HoldConferenceData",
     "HoldReviewConferenceData",
+    "LadoStrategyMeetingData",
     "NoData",
     "NoteKind",
     "RecordFactsData",
@@ -85,11 +92,21 @@ class ReferredTo(StrEnum):
 
 
 class ReferData(_Data):
-    """`refer`: to whom (a refer with nobody named is refused by its guard)."""
+    """`refer`: to whom (a refer with nobody named is refused by its guard), and the CIN census
+    items that arise here: the referral's source and the child's primary need (N1 to N9)."""
 
     referred_to: Annotated[list[ReferredTo], Field(max_length=len(ReferredTo))] = Field(
         default_factory=list
     )
+    referral_source: ReferralSource | None = None
+    primary_need: PrimaryNeed | None = None
+
+    @field_validator("primary_need")
+    @classmethod
+    def _stated(cls, value: PrimaryNeed | None) -> PrimaryNeed | None:
+        if value is not None and not value.for_referral:
+            raise ValueError("a referral's primary need is one of N1 to N9")
+        return value
 
 
 class ConveneStrategyDiscussionData(_Data):
@@ -152,7 +169,10 @@ class ConferenceOutcome(StrEnum):
 
 
 class HoldConferenceData(_Data):
+    """`hold_conference`: the outcome and, with a plan, the category of abuse (CIN census)."""
+
     outcome: ConferenceOutcome | None = None
+    category_of_abuse: CategoryOfAbuse | None = None
 
 
 class ReviewOutcome(StrEnum):
@@ -161,18 +181,26 @@ class ReviewOutcome(StrEnum):
 
 
 class HoldReviewConferenceData(_Data):
+    """`hold_review_conference`: whether the plan continues, and its latest category of abuse."""
+
     outcome: ReviewOutcome = ReviewOutcome.PLAN_CONTINUES
+    category_of_abuse: CategoryOfAbuse | None = None
 
 
-CinFactor = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9]{1,2}[A-Z]?$"),
-]
-"""A children-in-need census factor code, such as `4A` or `21`."""
+def _factor_code(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+CinFactor = Annotated[AssessmentFactor, BeforeValidator(_factor_code)]
+"""A CIN census factor identified at assessment, such as `4A` or `21`."""
 
 
 class CompleteAssessmentData(_Data):
-    factors: Annotated[list[CinFactor], Field(max_length=60)] = Field(default_factory=list)
+    """`complete_assessment`: the factors identified (CIN census codes)."""
+
+    factors: Annotated[list[CinFactor], Field(max_length=len(AssessmentFactor))] = Field(
+        default_factory=list
+    )
 
 
 class CloseOutcome(StrEnum):
@@ -184,10 +212,12 @@ class CloseOutcome(StrEnum):
 
 
 class CloseData(_Data):
-    """`close`: an outcome and a reason, both required by the close guard."""
+    """`close`: an outcome and a reason, both required by the close guard, and the CIN census
+    reason for closure."""
 
     outcome: CloseOutcome | None = None
     reason: NonEmptyText | None = None
+    reason_for_closure: ReasonForClosure | None = None
 
 
 class AllegationOutcome(StrEnum):
@@ -202,6 +232,21 @@ class AllegationOutcome(StrEnum):
 
 class AllegationOutcomeData(_Data):
     outcome: AllegationOutcome | None = None
+
+
+class LadoStrategyMeetingData(_Data):
+    """`hold_lado_strategy_meeting` (seed 004 s2.2, the allegations procedure): who attended and
+    what was decided, including the position-of-trust questions of the LADO discussion."""
+
+    attendees: Annotated[list[NonEmptyText], Field(max_length=50)] = Field(default_factory=list)
+    contact_with_children_through_work: NonEmptyText | None = None
+    employer_action: NonEmptyText | None = None
+    decisions: NonEmptyText | None = None
+
+    @field_validator("attendees")
+    @classmethod
+    def _normalise(cls, value: list[str]) -> list[str]:
+        return [_agency_code(a) for a in value]
 
 
 def _instant(value: Any) -> Any:
@@ -298,7 +343,7 @@ EVENT_DATA: Mapping[Event, type[BaseModel]] = {
     Event.RETURN_ASSESSMENT: ReturnAssessmentData,
     Event.ADD_NOTE: AddNoteData,
     Event.REFER_TO_LADO: NoData,
-    Event.HOLD_LADO_STRATEGY_MEETING: NoData,
+    Event.HOLD_LADO_STRATEGY_MEETING: LadoStrategyMeetingData,
     Event.RECORD_ALLEGATION_OUTCOME: AllegationOutcomeData,
     Event.CLOSE_ALLEGATION: NoData,
 }

@@ -19,12 +19,16 @@ from pydantic import (
     model_validator,
 )
 
+from states.census import Disability, Ethnicity, Sex
+from states.identifiers import NhsNumber, Upn
+
 __all__ = [
     "AbuserKind",
     "AllegedAbuser",
     "CaseFacts",
     "Category",
     "Child",
+    "EmploymentSector",
     "Imagery",
     "LeaveHome",
     "LongText",
@@ -135,14 +139,23 @@ class AbuserKind(StrEnum):
 
 
 class Child(_Strict):
-    """A child subject of the case: a person (DESIGN 2.4), with what this case knows of their
-    situation. `person_id` links the person record shared across cases (set at intake, or given
-    to confirm a match); `age` is for when the date of birth is not known."""
+    """A child subject of the case: a person (DESIGN 2.4), with the CIN census items and what this
+    case knows of their situation. `person_id` links the person record shared across cases (set
+    at intake, or given to confirm a match); `age` is for when the date of birth is not known.
+    The NHS number (modulus 11 check digit) and UPN (check letter) are validated
+    (`states.identifiers`)."""
 
     name: Name
     date_of_birth: date | None = None
     expected_date_of_birth: date | None = None
     age: Annotated[int, Field(ge=0, le=25)] | None = None
+    sex: Sex | None = None
+    ethnicity: Ethnicity | None = None
+    nhs_number: NhsNumber | None = None
+    upn: Upn | None = None
+    disabilities: Annotated[list[Disability], Field(max_length=len(Disability))] = Field(
+        default_factory=list
+    )
     person_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     sen: bool = False
     lives_with_alleged_abuser: bool = False
@@ -153,7 +166,28 @@ class Child(_Strict):
     def _one_birth_date(self) -> Child:
         if self.date_of_birth is not None and self.expected_date_of_birth is not None:
             raise ValueError("give a date of birth or an expected date of birth, not both")
+        if Disability.NONE in self.disabilities and len(self.disabilities) > 1:
+            raise ValueError("disabilities: NONE cannot be recorded with a disability")
+        if len(set(self.disabilities)) != len(self.disabilities):
+            raise ValueError("disabilities: each disability once")
         return self
+
+
+class EmploymentSector(StrEnum):
+    """Where an adult in a position of trust works or volunteers (the LADO's annual figures by
+    employment sector)."""
+
+    EDUCATION = "education"
+    EARLY_YEARS = "early_years"
+    HEALTH = "health"
+    SOCIAL_CARE = "social_care"
+    FOSTER_CARE = "foster_care"
+    POLICE = "police"
+    FAITH = "faith"
+    SPORT = "sport"
+    TRANSPORT = "transport"
+    VOLUNTARY = "voluntary"
+    OTHER = "other"
 
 
 class AllegedAbuser(_Strict):
@@ -168,6 +202,7 @@ class AllegedAbuser(_Strict):
     unsupervised_contact_with_children: bool = False
     position_of_trust: bool = False
     role: Name | None = None
+    employment_sector: EmploymentSector | None = None
 
 
 class Imagery(_Strict):

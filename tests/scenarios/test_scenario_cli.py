@@ -122,6 +122,38 @@ def test_example_on_the_database_of_database_url(database_url: str) -> None:
 
 
 BAD = {
+    "nhs_number_check_digit": (
+        GOOD.replace("shown_in_images: true}]", "shown_in_images: true, nhs_number: '943 476 5918'}]"),
+        "step 1: case.children.0.nhs_number: Value error, NHS number check digit is wrong",
+    ),
+    "upn_check_letter": (
+        GOOD.replace("shown_in_images: true}]", "shown_in_images: true, upn: A801200001001}]"),
+        "step 1: case.children.0.upn: Value error, UPN check letter is wrong",
+    ),
+    "date_of_birth_not_a_date": (
+        GOOD.replace("{name: A, age: 6,", "{name: A, date_of_birth: 2019-02-30,"),
+        "step 1: case.children.0.date_of_birth",
+    ),
+    "nhs_number_in_record_facts": (
+        GOOD.replace(
+            "    sweep: true",
+            "    sweep: true\n  - at: \"2026-03-10T10:00\"\n    event: record_facts\n"
+            "    data: {children: [{name: A, nhs_number: '1234567890'}]}",
+        ),
+        "step 5 (at 2026-03-10T10:00:00+00:00): record_facts: data.children.0.nhs_number",
+    ),
+    "unknown_by": (
+        GOOD.replace("    event: refer\n", "    event: refer\n    by: nobody\n"),
+        "step 2 (at 2026-03-02T11:00:00+00:00): by: no user 'nobody'",
+    ),
+    "correct_date_of_a_sweep": (
+        GOOD.replace(
+            "    sweep: true",
+            "    sweep: true\n  - at: \"2026-03-10T10:00\"\n    event: correct_date\n"
+            "    data: {step: 4, occurred_at: \"2026-03-02T10:00\", reason: x}",
+        ),
+        "data.step: step 4 is a sweep, not an event",
+    ),
     "unknown_field": (
         GOOD.replace("name: adult", "nmae: typo\nname: adult"),
         "nmae: Extra inputs are not permitted",

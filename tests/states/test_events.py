@@ -65,7 +65,11 @@ def test_wrong_type_names_field_and_reason() -> None:
         ("hold_conference", {"outcome": "maybe"}, "data.outcome: Input should be"),
         ("close", {"outcome": "other", "reason": "   "}, "data.reason: String should have"),
         ("record_allegation_outcome", {"outcome": "proven"}, "data.outcome: Input should be"),
-        ("complete_assessment", {"factors": ["not a code"]}, "data.factors.0: String should"),
+        ("complete_assessment", {"factors": ["not a code"]}, "data.factors.0: Input should be"),
+        ("refer", {"referred_to": ["police"], "primary_need": "N0"}, "primary need is one of N1"),
+        ("refer", {"referred_to": ["police"], "referral_source": "11"}, "data.referral_source"),
+        ("close", {"reason_for_closure": "RC0"}, "data.reason_for_closure"),
+        ("hold_conference", {"category_of_abuse": "SEX"}, "data.category_of_abuse"),
         ("start_section_47", {"x": 1}, "start_section_47: data.x: Extra inputs"),
         (
             "hold_strategy_discussion",
@@ -147,7 +151,7 @@ def test_errors_are_value_errors() -> None:
 
 def test_no_data_means_empty() -> None:
     parsed = parse_event_data(Event.HOLD_REVIEW_CONFERENCE, None)
-    assert parsed.model_dump() == {"outcome": "plan_continues"}
+    assert parsed.model_dump() == {"outcome": "plan_continues", "category_of_abuse": None}
 
 
 def test_strategy_discussion_allows_missing_answers_and_normalises_attendees() -> None:
