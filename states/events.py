@@ -169,10 +169,12 @@ class ConferenceOutcome(StrEnum):
 
 
 class HoldConferenceData(_Data):
-    """`hold_conference`: the outcome and, with a plan, the category of abuse (CIN census)."""
+    """`hold_conference`: the outcome and, with a plan, the category of abuse (CIN census); the
+    reason for closure where no plan is made and the case closes."""
 
     outcome: ConferenceOutcome | None = None
     category_of_abuse: CategoryOfAbuse | None = None
+    reason_for_closure: ReasonForClosure | None = None
 
 
 class ReviewOutcome(StrEnum):
@@ -181,10 +183,12 @@ class ReviewOutcome(StrEnum):
 
 
 class HoldReviewConferenceData(_Data):
-    """`hold_review_conference`: whether the plan continues, and its latest category of abuse."""
+    """`hold_review_conference`: whether the plan continues, its latest category of abuse, and
+    the reason for closure where the plan ends and the case closes."""
 
     outcome: ReviewOutcome = ReviewOutcome.PLAN_CONTINUES
     category_of_abuse: CategoryOfAbuse | None = None
+    reason_for_closure: ReasonForClosure | None = None
 
 
 def _factor_code(value: Any) -> Any:

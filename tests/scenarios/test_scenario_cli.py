@@ -123,7 +123,9 @@ def test_example_on_the_database_of_database_url(database_url: str) -> None:
 
 BAD = {
     "nhs_number_check_digit": (
-        GOOD.replace("shown_in_images: true}]", "shown_in_images: true, nhs_number: '943 476 5918'}]"),
+        GOOD.replace(
+            "shown_in_images: true}]", "shown_in_images: true, nhs_number: '943 476 5918'}]"
+        ),
         "step 1: case.children.0.nhs_number: Value error, NHS number check digit is wrong",
     ),
     "upn_check_letter": (
@@ -137,7 +139,7 @@ BAD = {
     "nhs_number_in_record_facts": (
         GOOD.replace(
             "    sweep: true",
-            "    sweep: true\n  - at: \"2026-03-10T10:00\"\n    event: record_facts\n"
+            '    sweep: true\n  - at: "2026-03-10T10:00"\n    event: record_facts\n'
             "    data: {children: [{name: A, nhs_number: '1234567890'}]}",
         ),
         "step 5 (at 2026-03-10T10:00:00+00:00): record_facts: data.children.0.nhs_number",
@@ -149,8 +151,8 @@ BAD = {
     "correct_date_of_a_sweep": (
         GOOD.replace(
             "    sweep: true",
-            "    sweep: true\n  - at: \"2026-03-10T10:00\"\n    event: correct_date\n"
-            "    data: {step: 4, occurred_at: \"2026-03-02T10:00\", reason: x}",
+            '    sweep: true\n  - at: "2026-03-10T10:00"\n    event: correct_date\n'
+            '    data: {step: 4, occurred_at: "2026-03-02T10:00", reason: x}',
         ),
         "data.step: step 4 is a sweep, not an event",
     ),

@@ -151,7 +151,11 @@ def test_errors_are_value_errors() -> None:
 
 def test_no_data_means_empty() -> None:
     parsed = parse_event_data(Event.HOLD_REVIEW_CONFERENCE, None)
-    assert parsed.model_dump() == {"outcome": "plan_continues", "category_of_abuse": None}
+    assert parsed.model_dump() == {
+        "outcome": "plan_continues",
+        "category_of_abuse": None,
+        "reason_for_closure": None,
+    }
 
 
 def test_strategy_discussion_allows_missing_answers_and_normalises_attendees() -> None:
