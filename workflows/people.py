@@ -26,7 +26,7 @@ deletion or transposition share a key), indexed on both databases.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -36,15 +36,19 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from states import AllegedAbuser, CaseFacts, Child, InvalidEventData
-from workflows.persistence.tables import person_name_keys, persons
+from workflows.persistence.tables import cases, person_name_keys, persons, subjects
 
 __all__ = [
+    "KnownCase",
+    "KnownPerson",
     "PersonMatch",
     "fold_name",
+    "known_to_us",
     "link_people",
     "name_keys",
     "names_alike",
     "possible_matches",
+    "word_keys",
     "write_name_keys",
 ]
 
@@ -251,3 +255,65 @@ def possible_matches(
         if int(r.id) not in excluded and names_alike(name, r.name)
     ]
     return found[:limit]
+
+
+@dataclass(frozen=True)
+class KnownCase:
+    """Another case a person of this case is in."""
+
+    case_id: int
+    reference: str
+    visible: bool
+    restricted: bool
+    position_of_trust: bool
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    """One of this case's people and the other cases they are in (DESIGN 2.4: "known to us")."""
+
+    person_id: int
+    name: str
+    role: str
+    cases: tuple[KnownCase, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.cases)
+
+
+def known_to_us(
+    session: Session, case_id: int, *, may_see: Callable[[int], bool]
+) -> list[KnownPerson]:
+    """Each person of the case who is also in other cases, with those cases, newest first;
+    `may_see(case_id)` says which of them the viewer may open (only those are linked; the others
+    are counted). An alleged abuser named in an earlier case where they were in a position of
+    trust is marked, as LADOs look for repeated concerns."""
+    mine = session.execute(
+        select(subjects.c.person_id, subjects.c.role, persons.c.name)
+        .join(persons, persons.c.id == subjects.c.person_id)
+        .where(subjects.c.case_id == case_id)
+        .order_by(subjects.c.id)
+    ).all()
+    found: list[KnownPerson] = []
+    for person_id, role, name in mine:
+        rows = session.execute(
+            select(cases.c.id, cases.c.reference, cases.c.restricted, subjects.c.details)
+            .join(subjects, subjects.c.case_id == cases.c.id)
+            .where(subjects.c.person_id == person_id, cases.c.id != case_id)
+            .order_by(cases.c.id.desc())
+        ).all()
+        if not rows:
+            continue
+        others = tuple(
+            KnownCase(
+                case_id=int(r.id),
+                reference=r.reference,
+                visible=may_see(int(r.id)),
+                restricted=bool(r.restricted),
+                position_of_trust=bool((r.details or {}).get("position_of_trust")),
+            )
+            for r in rows
+        )
+        found.append(KnownPerson(int(person_id), name, role, others))
+    return found

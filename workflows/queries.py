@@ -66,6 +66,7 @@ __all__ = [
     "user_by_token_hash",
     "user_by_username",
     "user_with_grants",
+    "visible_cases",
 ]
 
 RowT = TypeVar("RowT")
@@ -362,7 +363,7 @@ def caseload_page(
     has no rows (the total says how many pages there are)."""
     if page < 1 or per_page < 1:
         raise ValueError(f"page {page} and per_page {per_page} must be at least 1")
-    visible = _visible_cases(
+    visible = visible_cases(
         sorted(set(team_ids or ())),
         restricted_all=restricted_all,
         manager_id=restricted_manager_id,
@@ -539,7 +540,7 @@ def _serial(s: Session) -> None:
         s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
-def _visible_cases(
+def visible_cases(
     team_list: Sequence[int], *, restricted_all: bool = False, manager_id: int | None = None
 ) -> ColumnElement[bool] | None:
     """The condition on `cases` for the cases visible through these grants. One grant is a plain
@@ -786,7 +787,7 @@ def alerts_of_user(
     `restricted_all`, `restricted_manager_id`). A page past the last has no rows."""
     if page < 1 or per_page < 1:
         raise ValueError(f"page {page} and per_page {per_page} must be at least 1")
-    visible = _visible_cases(
+    visible = visible_cases(
         sorted(set(team_ids or ())),
         restricted_all=restricted_all,
         manager_id=restricted_manager_id,

@@ -339,7 +339,7 @@ def _facts_rows(case: Case) -> list[dict[str, Any]]:
         imagery = ", ".join(k.replace("_", " ") for k, v in f.imagery.model_dump().items() if v)
     harm = {None: "", True: "Yes", False: "No"}[f.significant_harm_suspected]
     agreement = ""
-    if f.working_agreement is not None:
+    if f.working_agreement is not None and f.working_agreement.review_date is not None:
         agreement = f"in place, review by {f.working_agreement.review_date.isoformat()}"
     return [
         row("State", case.state.value.replace("_", " ")),

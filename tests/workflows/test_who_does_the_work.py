@@ -3,7 +3,7 @@ authorised, case notes (append-only, amended by new notes), allocation and trans
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -113,7 +113,7 @@ def test_allocation_and_transfer() -> None:
     case = new_case(LOW_LEVEL, at=london(2026, 3, 9, 9))
     case.owner_id, case.team_id = 7, 1
     step(case, Event.TRANSFER, london(2026, 3, 9, 10), {"team_id": 2, "reason": "moved area"})
-    assert (case.owner_id, case.team_id, case.unallocated_since) == (
+    assert _allocation(case) == (
         None,
         2,
         london(2026, 3, 9, 10),
@@ -121,4 +121,8 @@ def test_allocation_and_transfer() -> None:
     with pytest.raises(TransitionRefused, match="say which worker"):
         step(case, Event.ALLOCATE, london(2026, 3, 9, 11), {})
     step(case, Event.ALLOCATE, london(2026, 3, 9, 11), {"owner": "sam", "owner_id": 9})
-    assert (case.owner_id, case.unallocated_since) == (9, None)
+    assert _allocation(case) == (9, 2, None)
+
+
+def _allocation(case: Case) -> tuple[int | None, int | None, datetime | None]:
+    return case.owner_id, case.team_id, case.unallocated_since
