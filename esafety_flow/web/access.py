@@ -16,11 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workflows.permissions import Actor, may_read
 from workflows.queries import CaseAccess
 
 __all__ = [
     "Role",
     "Viewer",
+    "actor_of",
     "can_add_calendar_day",
     "can_raise_concern",
     "can_read_case",
@@ -65,15 +67,21 @@ def works_cases(viewer: Viewer) -> bool:
     return viewer.role in CASEWORK_ROLES
 
 
+def actor_of(viewer: Viewer) -> Actor:
+    """The viewer as the shared permission rules (`workflows.permissions`) see them."""
+    return Actor(
+        id=viewer.id,
+        username=viewer.username,
+        role=viewer.role.value,
+        team_id=viewer.team_id,
+        managed_team_ids=viewer.managed_team_ids,
+    )
+
+
 def can_read_case(viewer: Viewer, case: CaseAccess) -> bool:
-    """Read and change go together: whoever may read a case works it."""
-    if not works_cases(viewer):
-        return False
-    if case.restricted:
-        if viewer.role is Role.LADO:
-            return True
-        return viewer.role is Role.MANAGER and viewer.id in case.manager_ids
-    return case.team_id is not None and case.team_id in viewer.team_ids
+    """Read and change go together: whoever may read a case works it (the rules of
+    `workflows.permissions`, shared with the API and the scenario replay)."""
+    return may_read(actor_of(viewer), case)
 
 
 def can_raise_concern(viewer: Viewer) -> bool:

@@ -15,14 +15,21 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from calendars import Region, UnknownRegionError
-from esafety_flow.web.access import Viewer, can_raise_concern, can_read_case, works_cases
+from calendars import LONDON, Region, UnknownRegionError, to_utc
+from esafety_flow.web.access import (
+    Viewer,
+    actor_of,
+    can_raise_concern,
+    can_read_case,
+    works_cases,
+)
 from esafety_flow.web.common import Forbidden, ctx_of, viewer_of
 from esafety_flow.web.pages import caseload_filter
 from esafety_flow.web.security import hash_api_token
-from states import CaseFacts, Event, InvalidEventData
-from workflows import Case, StaleCase, TransitionRefused, casework, queries
+from states import CaseFacts, Event, InvalidEventData, parse_event_data
+from workflows import Case, InvalidStep, StaleCase, TransitionRefused, casework, people, queries
 from workflows.errors import CaseNotFound
+from workflows.permissions import event_refusal
 
 __all__ = ["ApiError", "router"]
 
@@ -81,6 +88,43 @@ class CaseSummary(BaseModel):
     version: int
 
 
+class KnownCaseOut(BaseModel):
+    case_id: int | None = Field(description="the other case, when you may open it")
+    reference: str | None = Field(description="its reference, when you may open it")
+    position_of_trust: bool
+
+
+class KnownPersonOut(BaseModel):
+    """A person of this case who is in other cases too (DESIGN 2.4: "known to us")."""
+
+    person_id: int
+    role: str
+    earlier_cases: int
+    cases: list[KnownCaseOut]
+
+
+class PossibleMatchOut(BaseModel):
+    """A person already known who may be this child (same date of birth and a similar name):
+    confirm by recording the child again with `person_id` (`record_facts`)."""
+
+    child: int = Field(description="the child's position in the facts, from 0")
+    person_id: int
+    name: str
+    date_of_birth: date | None
+
+
+class DiscussionOut(BaseModel):
+    at: datetime
+    started_section_47: bool
+    record: dict[str, Any]
+
+
+class AssessmentOut(BaseModel):
+    submitted_by: str
+    submitted_at: datetime
+    factors: list[str]
+
+
 class CaseOut(BaseModel):
     id: int
     reference: str
@@ -100,6 +144,14 @@ class CaseOut(BaseModel):
     version: int
     facts: dict[str, Any]
     deadlines: list[DeadlineOut]
+    unallocated_since: datetime | None = None
+    outcome: dict[str, Any] | None = Field(
+        default=None, description="the close outcome and reason, the allegation outcome"
+    )
+    strategy_discussions: list[DiscussionOut] = Field(default_factory=list)
+    assessment_awaiting_authorisation: AssessmentOut | None = None
+    known_to_us: list[KnownPersonOut] = Field(default_factory=list)
+    possible_matches: list[PossibleMatchOut] = Field(default_factory=list)
 
 
 class NewConcern(BaseModel):
@@ -109,17 +161,38 @@ class NewConcern(BaseModel):
     region: str | None = Field(
         default=None, description="england-and-wales (default), scotland, northern-ireland"
     )
+    occurred_at: datetime | None = Field(
+        default=None,
+        description=(
+            "when the concern was received (default now); without an offset, Europe/London "
+            "time; never in the future"
+        ),
+    )
 
 
 class EventIn(BaseModel):
     event: Event
     data: dict[str, Any] | None = None
+    occurred_at: datetime | None = Field(
+        default=None,
+        description=(
+            "when it happened (DESIGN 2.3; default now). Without an offset it is Europe/London "
+            "time. Deadlines start, are met and are missed by it; it may not be in the future, "
+            "before the concern, or before the previous event of the same track"
+        ),
+    )
     expected_version: int | None = Field(
         default=None, description="the case version you read; a different one gives 409"
     )
 
 
-def _case_out(case: Case, now: datetime) -> CaseOut:
+def _case_out(
+    case: Case,
+    now: datetime,
+    *,
+    known: list[KnownPersonOut] | None = None,
+    matches: list[PossibleMatchOut] | None = None,
+) -> CaseOut:
     assert case.id is not None
     return CaseOut(
         id=case.id,
@@ -149,7 +222,79 @@ def _case_out(case: Case, now: datetime) -> CaseOut:
             )
             for d in sorted(case.deadlines, key=lambda d: d.due_at)
         ],
+        unallocated_since=case.unallocated_since,
+        outcome=case.outcome,
+        strategy_discussions=[
+            DiscussionOut(
+                at=h.at,
+                started_section_47=h.started_section_47,
+                record=h.record.model_dump(mode="json"),
+            )
+            for h in case.strategy_discussions
+        ],
+        assessment_awaiting_authorisation=(
+            AssessmentOut(
+                submitted_by=case.assessment.by,
+                submitted_at=case.assessment.at,
+                factors=list(case.assessment.factors),
+            )
+            if case.assessment is not None
+            else None
+        ),
+        known_to_us=known or [],
+        possible_matches=matches or [],
     )
+
+
+def _known(request: Request, viewer: Viewer, case_id: int) -> list[KnownPersonOut]:
+    """The case's people known from other cases, with links only to cases the viewer may
+    open."""
+    ctx = ctx_of(request)
+
+    def may_see(other: int) -> bool:
+        access = queries.case_access(ctx.session_factory, other)
+        return access is not None and can_read_case(viewer, access)
+
+    with ctx.session_factory() as session:
+        found = people.known_to_us(session, case_id, may_see=may_see)
+    return [
+        KnownPersonOut(
+            person_id=k.person_id,
+            role=k.role,
+            earlier_cases=k.count,
+            cases=[
+                KnownCaseOut(
+                    case_id=c.case_id if c.visible else None,
+                    reference=c.reference if c.visible else None,
+                    position_of_trust=c.position_of_trust,
+                )
+                for c in k.cases
+            ],
+        )
+        for k in found
+    ]
+
+
+def _matches(request: Request, case: Case) -> list[PossibleMatchOut]:
+    """Other people each child of a new case may be (a likely match is offered, never linked
+    silently: DESIGN 2.4)."""
+    out: list[PossibleMatchOut] = []
+    with ctx_of(request).session_factory() as session:
+        for i, child in enumerate(case.facts.children):
+            if child.date_of_birth is None:
+                continue
+            for m in people.possible_matches(
+                session,
+                name=child.name,
+                date_of_birth=child.date_of_birth,
+                exclude=[child.person_id] if child.person_id else [],
+            ):
+                out.append(
+                    PossibleMatchOut(
+                        child=i, person_id=m.person_id, name=m.name, date_of_birth=m.date_of_birth
+                    )
+                )
+    return out
 
 
 def _readable(request: Request, viewer: Viewer, case_id: int) -> None:
@@ -199,10 +344,33 @@ def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOu
     except UnknownRegionError as exc:
         raise ApiError(422, ["body", "region"], str(exc), "value_error") from None
     now = ctx.clock.now()
-    case = casework.raise_concern(
+    received = now if body.occurred_at is None else _aware(body.occurred_at)
+    try:
+        case = _raise(request, viewer, body, region, received, now)
+    except InvalidStep as exc:
+        raise ApiError(422, ["body", "occurred_at"], str(exc), "invalid_date") from None
+    except InvalidEventData as exc:
+        raise ApiError(422, ["body", "facts"], str(exc), "value_error") from None
+    assert case.id is not None
+    return _case_out(
+        case, now, known=_known(request, viewer, case.id), matches=_matches(request, case)
+    )
+
+
+def _raise(
+    request: Request,
+    viewer: Viewer,
+    body: NewConcern,
+    region: Region,
+    received: datetime,
+    now: datetime,
+) -> Case:
+    ctx = ctx_of(request)
+    return casework.raise_concern(
         ctx.session_factory,
         facts=body.facts,
-        at=now,
+        at=received,
+        recorded_at=now,
         actor=viewer.username,
         region=region,
         policy=ctx.policy,
@@ -210,7 +378,6 @@ def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOu
         owner_id=viewer.id,
         team_id=viewer.team_id,
     )
-    return _case_out(case, now)
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
@@ -224,24 +391,34 @@ def get_case(request: Request, viewer: ViewerDep, case_id: int) -> CaseOut:
     except CaseNotFound:
         raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found") from None
     casework.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
-    return _case_out(case, now)
+    return _case_out(case, now, known=_known(request, viewer, case_id))
 
 
 @router.post("/cases/{case_id}/events", response_model=CaseOut)
 def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn) -> CaseOut:
-    """Fire an event on the case. A refused event is 422 with the reason; a stale
-    `expected_version` is 409 and nothing is written."""
+    """Fire an event on the case, dated `occurred_at` (default now). A refused event is 422 with
+    the reason (403 when your role may not do it); a date the order rule refuses is 422 naming
+    `occurred_at`; a stale `expected_version` is 409; in each case nothing is written."""
     _casework(viewer)
-    _readable(request, viewer, case_id)
+    access = queries.case_access(ctx_of(request).session_factory, case_id)
+    if access is None or not can_read_case(viewer, access):
+        raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found")
     ctx = ctx_of(request)
     now = ctx.clock.now()
+    occurred = now if body.occurred_at is None else _aware(body.occurred_at)
     try:
-        case = casework.get_case(ctx.session_factory, case_id)
+        refusal = event_refusal(
+            actor_of(viewer), access, body.event, parse_event_data(body.event, body.data)
+        )
+        if refusal is not None:
+            raise ApiError(403, ["body", "event"], refusal, "forbidden")
+        case = casework.get_case(ctx.session_factory, case_id, with_history=False)
         casework.apply_event(
             ctx.session_factory,
             case_id,
             body.event,
-            at=now,
+            at=occurred,
+            recorded_at=now,
             actor=viewer.username,
             data=body.data,
             expected_version=body.expected_version,
@@ -251,11 +428,21 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
         case = casework.get_case(ctx.session_factory, case_id)
     except InvalidEventData as exc:
         raise ApiError(422, ["body", "data"], str(exc), "value_error") from None
+    except InvalidStep as exc:
+        where = "data" if body.event is Event.CORRECT_DATE else "occurred_at"
+        raise ApiError(422, ["body", where], str(exc), "invalid_date") from None
     except TransitionRefused as exc:
         raise ApiError(422, ["body", "event"], exc.reason, "transition_refused") from None
     except StaleCase as exc:
         raise ApiError(409, ["body", "expected_version"], str(exc), "stale") from None
-    return _case_out(case, now)
+    return _case_out(case, now, known=_known(request, viewer, case_id))
+
+
+def _aware(value: datetime) -> datetime:
+    """An instant from the API: naive means Europe/London wall-clock time (DESIGN 6)."""
+    if value.tzinfo is None:
+        return to_utc(value.replace(tzinfo=LONDON, fold=1))
+    return to_utc(value)
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut])
