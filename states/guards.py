@@ -312,7 +312,9 @@ def allocation_names_owner(ctx: GuardContext) -> str | None:
 
 def transfer_complete(ctx: GuardContext) -> str | None:
     data = ctx.data
-    if not isinstance(data, TransferData) or (data.team is None and data.team_id is None):
+    if not isinstance(data, TransferData) or (
+        data.team is None and data.team_id is None and not data.lado
+    ):
         return "say which team the case is transferred to"
     if data.reason is None:
         return "give the reason for the transfer"

@@ -39,6 +39,7 @@ from workflows.calendar_days import calendar_for_version
 from workflows.domain import Case, Deadline
 from workflows.errors import CaseNotFound, InvalidRecord, StaleCase
 from workflows.lookups import PolicyFor
+from workflows.notifications import NoticeKind, notify
 from workflows.organisation import check_users
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.repository import (
@@ -55,6 +56,7 @@ from workflows.persistence.tables import (
     case_views,
     cases,
     deadlines,
+    teams,
 )
 
 __all__ = [
@@ -230,6 +232,7 @@ def apply_event(
             policy=policy,
             recorded_at=recorded,
         )
+        owner_before = case_before["owner_id"]
         if not was_restricted and permissions.passes_to_lado(
             organisation.role_of(session, case.owner_id),
             restricted=case.restricted,
@@ -247,6 +250,14 @@ def apply_event(
                 policy=policy,
                 recorded_at=recorded,
             )
+            notify(
+                session,
+                user_id=owner_before,
+                kind=NoticeKind.PASSED_ON,
+                case_id=case_id,
+                at=recorded,
+            )
+        _tell(session, case, event, prepared or {}, owner_before, recorded)
         save_case(
             session,
             case,
@@ -256,6 +267,26 @@ def apply_event(
             case_before=case_before,
         )
     return case
+
+
+def _tell(
+    session: Session,
+    case: Case,
+    event: Event,
+    data: Mapping[str, Any],
+    owner_before: int | None,
+    at: datetime,
+) -> None:
+    """DESIGN 2.5: the new owner is told that work has been allocated to them; a team's manager
+    that a case has been transferred to their unallocated list."""
+    assert case.id is not None
+    if event is Event.ALLOCATE and case.owner_id != owner_before:
+        notify(session, user_id=case.owner_id, kind=NoticeKind.ALLOCATED, case_id=case.id, at=at)
+    elif event is Event.TRANSFER and case.team_id is not None and not data.get("lado"):
+        manager = session.execute(
+            select(teams.c.manager_id).where(teams.c.id == case.team_id)
+        ).scalar_one_or_none()
+        notify(session, user_id=manager, kind=NoticeKind.TRANSFERRED, case_id=case.id, at=at)
 
 
 def get_case(sf: SessionFactory, case_id: int, *, with_history: bool = True) -> Case:

@@ -52,6 +52,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflows.persistence.engine import SessionFactory
+from workflows.persistence.tables import NOTICE_KINDS as persisted_notice_kinds
 from workflows.persistence.tables import (
     alert_deliveries,
     alerts,
@@ -535,7 +536,7 @@ def moved_deadlines(
 
 # -- the notice outbox (digests, deadline-moved notices) ----------------------------------------
 
-NOTICE_KINDS = ("digest", "deadline_moved")
+NOTICE_KINDS = persisted_notice_kinds
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from workflows.persistence.tables import (
     subjects,
     superseded_alerts,
     teams,
+    user_notices,
     users,
 )
 from workflows.persistence.types import NaiveDatetimeRefused, UTCDateTime
@@ -52,5 +53,6 @@ __all__ = [
     "superseded_alerts",
     "teams",
     "upgrade",
+    "user_notices",
     "users",
 ]

@@ -39,6 +39,7 @@ from workflows.persistence.types import UTCDateTime
 __all__ = [
     "ALERT_LEVELS",
     "DEADLINE_STATUSES",
+    "NOTICE_KINDS",
     "RECIPIENT_ROLES",
     "USER_ROLES",
     "alert_deliveries",
@@ -56,6 +57,7 @@ __all__ = [
     "subjects",
     "superseded_alerts",
     "teams",
+    "user_notices",
     "users",
 ]
 
@@ -73,8 +75,12 @@ USER_ROLES = ("practitioner", "manager", "lado", "admin", "auditor")
 DEADLINE_STATUSES = ("open", "met", "missed", "cancelled")
 ALERT_LEVELS = ("due_soon", "due_today", "overdue", "escalated")
 RECIPIENT_ROLES = ("owner", "manager", "head_of_service")
+NOTICE_KINDS = ("digest", "deadline_moved", "work")
+WORK_NOTICE_KINDS = ("allocated", "transferred", "passed_on", "unallocated")
 
 Json = JSON().with_variant(JSONB(), "postgresql")
+# a JSON column whose Python None is SQL NULL (so that `IS NULL` finds it)
+JsonOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 # 64-bit keys on PostgreSQL; SQLite's INTEGER PRIMARY KEY is already 64-bit (and autoincrements)
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -137,7 +143,7 @@ cases = Table(
     # the log number of the referral the single assessment counts from (rev 0007)
     Column("referral_seq", Integer, nullable=True),
     # a single assessment awaiting authorisation: {"by", "at", "seq", "factors"} (rev 0007)
-    Column("assessment", Json, nullable=True),
+    Column("assessment", JsonOrNull, nullable=True),
     # since when the case has had no owner (an unallocated list, DESIGN 2.5; rev 0007)
     Column("unallocated_since", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -383,13 +389,33 @@ notices = Table(
     Column("claimed_by", String(64), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
     UniqueConstraint("key", name="uq_notices_key"),
-    CheckConstraint(_in("kind", ("digest", "deadline_moved")), name="kind"),
+    CheckConstraint(_in("kind", NOTICE_KINDS), name="kind"),
     CheckConstraint(_in("status", ("pending", "delivered")), name="status"),
     Index(
         "ix_notices_pending",
         "id",
         sqlite_where=text("status = 'pending'"),
         postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+# what the service tells a person about their work (workflows.notifications; rev 0008)
+user_notices = Table(
+    "user_notices",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("emailed_at", UTCDateTime, nullable=True),
+    CheckConstraint(_in("kind", WORK_NOTICE_KINDS), name="kind"),
+    Index("ix_user_notices_user_id_created_at", "user_id", "created_at"),
+    Index(
+        "ix_user_notices_unemailed",
+        "id",
+        sqlite_where=text("emailed_at IS NULL"),
+        postgresql_where=text("emailed_at IS NULL"),
     ),
 )
 
