@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from esafety_flow.web import api, api_records, api_work, pages
+from esafety_flow.web import api, api_records, api_work, pages, work_pages
 from esafety_flow.web.common import Forbidden, NotFound, NotSignedIn, load_viewer, render
 from esafety_flow.web.context import WebContext
 
@@ -50,6 +50,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(api_work.router)
     app.include_router(pages.router)
+    app.include_router(work_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from calendars import Region, UnknownRegionError, london_date
 from esafety_flow.notify.jobs import queue_owner_notices
-from esafety_flow.web import charts
+from esafety_flow.web import charts, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
@@ -585,6 +585,7 @@ def dashboard(request: Request) -> Response:
             ],
             "timeliness": weeks,
             "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
+            "work": work_views.dashboard_work(ctx, viewer),
             "active": "dashboard",
         },
         viewer=viewer,
@@ -747,6 +748,7 @@ async def alerts_page(request: Request, page: str = "1") -> Response:
         return _past_last_page(request, viewer, number, found.pages, "your alerts have")
     nav = pagination("/alerts", {}, number, found.pages, label="Alert pages")
     first = (number - 1) * ALERTS_PAGE_SIZE + 1
+    notices, notices_total = work_views.notice_rows(ctx_of(request), viewer)
     return render(
         request,
         "alerts.html",
@@ -758,6 +760,8 @@ async def alerts_page(request: Request, page: str = "1") -> Response:
             "first": first,
             "last": first + len(found.rows) - 1,
             "pagination": nav,
+            "notices": notices,
+            "notices_total": notices_total,
         },
         viewer=viewer,
     )
