@@ -1,4 +1,4 @@
-"""Notifications: what an alert, digest or deadline-move notice says, how it is rendered
+"""Notifications: what an alert, digest, deadline-move or work notice says, how it is rendered
 (plain text and HTML, Jinja2), the channels that carry it (SMTP, JSON webhook), and one
 delivery pass over the outbox (`deliver_channel`, shared by the CLI and the flows).
 
@@ -19,10 +19,11 @@ from esafety_flow.notify.messages import (
     DigestItem,
     DigestNotice,
     DigestWorker,
+    WorkNotice,
     kind_label,
     level_label,
 )
-from esafety_flow.notify.render import alert_email, digest_email, moved_email
+from esafety_flow.notify.render import alert_email, digest_email, moved_email, work_email
 from esafety_flow.notify.senders import DeliveryError, SmtpMailer, WebhookPoster, with_retries
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "RetryPolicy",
     "SmtpMailer",
     "WebhookPoster",
+    "WorkNotice",
     "alert_email",
     "case_link",
     "deliver_channel",
@@ -45,4 +47,5 @@ __all__ = [
     "moved_email",
     "notice_for",
     "with_retries",
+    "work_email",
 ]

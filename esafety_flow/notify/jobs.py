@@ -26,10 +26,11 @@ from esafety_flow.notify.messages import (
     DigestItem,
     DigestNotice,
     DigestWorker,
+    WorkNotice,
 )
-from esafety_flow.notify.render import digest_email, moved_email
+from esafety_flow.notify.render import digest_email, moved_email, work_email
 from esafety_flow.notify.senders import SmtpMailer, WebhookPoster
-from workflows import calendar_days, deadline_alerts
+from workflows import calendar_days, deadline_alerts, notifications
 from workflows.delivery import (
     NewNotice,
     calendar_day_added_at,
@@ -51,6 +52,7 @@ __all__ = [
     "moved_notices",
     "queue",
     "queue_owner_notices",
+    "queue_work_notices",
     "retry_policy",
     "send_digests",
     "sweep",
@@ -169,10 +171,55 @@ class DigestReport(NoticeReport):
     skipped: str | None = None
 
 
+def queue_work_notices(
+    session_factory: SessionFactory, *, at: datetime, base_url: str, mail_from: str
+) -> int:
+    """Render each work notice not yet emailed (DESIGN 2.5: a case allocated, transferred, passed
+    on or left unallocated) into the notice outbox, one message per notice, and mark it emailed.
+
+    Exactly once: the outbox key is the notice's id, so a pass that stopped between queueing and
+    marking queues nothing twice when it runs again. A message carries the case reference, what
+    happened and a link, never a child's name or any fact of the case. Returns how many were
+    queued."""
+    queued = 0
+    while True:
+        batch = notifications.unemailed(session_factory, limit=500)
+        if not batch:
+            return queued
+        items: list[NewNotice] = []
+        for n in batch:
+            if not n.email:
+                continue  # nobody to write to: the notice stays in the app
+            passed_on = n.kind is notifications.NoticeKind.PASSED_ON
+            notice = WorkNotice(
+                notice_id=n.id,
+                kind=n.kind.value,
+                recipient_name=n.display_name,
+                recipient_email=n.email,
+                case_reference=n.reference,
+                # a case passed to the LADOs is no longer theirs to open: link to the caseload
+                link=f"{base_url.rstrip('/')}/caseload"
+                if passed_on
+                else case_link(base_url, n.case_id),
+                link_text="Open your caseload" if passed_on else "Open the case",
+            )
+            label = f"{n.reference} {n.kind.value} to {n.username}"
+            items.append(new_notice(f"work:{n.id}", "work", label, work_email(notice, mail_from)))
+        queued += queue_notices(session_factory, items, at=at)
+        notifications.mark_emailed(session_factory, [n.id for n in batch], at=at)
+
+
 def deliver_pending_notices(app: App, *, retry: RetryPolicy | None = None) -> NoticeDelivery:
-    """Send every pending digest and deadline-moved notice, batch after batch, while batches
-    make progress (`esafety alerts deliver` and the `deliver_alerts` flow call it, so a notice
-    that failed is retried on the next pass)."""
+    """Send every pending digest, deadline-moved and work notice, batch after batch, while
+    batches make progress (`esafety alerts deliver` and the `deliver_alerts` flow call it, so a
+    notice that failed is retried on the next pass). The work notices not yet emailed are
+    rendered into the outbox first (`queue_work_notices`)."""
+    queue_work_notices(
+        app.session_factory,
+        at=app.clock.now(),
+        base_url=app.settings.base_url,
+        mail_from=app.settings.mail_from,
+    )
     retry = retry or retry_policy(app)
     limit = app.settings.delivery_batch_size
     total = NoticeDelivery()

@@ -18,6 +18,7 @@ __all__ = [
     "DigestItem",
     "DigestNotice",
     "DigestWorker",
+    "WorkNotice",
     "kind_label",
     "level_label",
 ]
@@ -154,3 +155,56 @@ class DeadlineMovedNotice:
             f"{kind_label(self.deadline_kind)} for case {self.case_reference} moved"
             f" from {self.old_due_date.isoformat()} to {self.new_due_date.isoformat()}"
         )
+
+
+_WORK_SUBJECTS = {
+    "allocated": "Case {ref} has been allocated to you",
+    "transferred": "Case {ref} has been transferred to your team's unallocated list",
+    "passed_on": "Case {ref} has been passed to the LADOs",
+    "unallocated": "Case {ref} is on your team's unallocated list",
+}
+
+_WORK_SENTENCES = {
+    "allocated": (
+        "Case {ref} has been allocated to you. Its deadline alerts come to you from now on."
+    ),
+    "transferred": (
+        "Case {ref} has been transferred to your team's unallocated list. It is waiting for you "
+        "to allocate it."
+    ),
+    "passed_on": (
+        "Case {ref} is now an allegations (LADO) case and has been passed to the LADOs. It has "
+        "left your caseload and you can no longer open it."
+    ),
+    "unallocated": (
+        "Case {ref} is on your team's unallocated list: its owner's account was deactivated. It "
+        "is waiting for you to allocate it."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class WorkNotice:
+    """A work notice (DESIGN 2.5: allocated, transferred, passed on, unallocated) as its recipient
+    reads it by email: the case reference, what happened and a link, nothing of the case."""
+
+    notice_id: int
+    kind: str
+    recipient_name: str | None
+    recipient_email: str | None
+    case_reference: str
+    link: str
+    link_text: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in _WORK_SUBJECTS:
+            known = ", ".join(_WORK_SUBJECTS)
+            raise ValueError(f"unknown work notice kind {self.kind!r}: expected one of {known}")
+
+    @property
+    def subject(self) -> str:
+        return _WORK_SUBJECTS[self.kind].format(ref=self.case_reference)
+
+    @property
+    def sentence(self) -> str:
+        return _WORK_SENTENCES[self.kind].format(ref=self.case_reference)

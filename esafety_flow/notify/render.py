@@ -12,11 +12,12 @@ from esafety_flow.notify.messages import (
     AlertNotice,
     DeadlineMovedNotice,
     DigestNotice,
+    WorkNotice,
     kind_label,
     level_label,
 )
 
-__all__ = ["alert_email", "digest_email", "moved_email"]
+__all__ = ["alert_email", "digest_email", "moved_email", "work_email"]
 
 
 @cache
@@ -87,4 +88,12 @@ def moved_email(notice: DeadlineMovedNotice, mail_from: str) -> EmailMessage:
         n=notice,
         greeting=_greeting(notice.owner_name),
         kind=kind_label(notice.deadline_kind),
+    )
+
+
+def work_email(notice: WorkNotice, mail_from: str) -> EmailMessage:
+    """Tells a worker or manager that work has been allocated, transferred or passed on."""
+    to = _require_address(notice.recipient_email, "the recipient of this work notice")
+    return _email(
+        "work", notice.subject, to, mail_from, n=notice, greeting=_greeting(notice.recipient_name)
     )
