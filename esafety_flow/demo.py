@@ -326,6 +326,7 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple
         )
     if cases:
         _load_cases(app, user_ids, team_ids, now, seed)
+        _load_work(app, user_ids, team_ids, now)
         # one deadline sweep now, as the worker would have run: the alerts of overdue, due-today
         # and due-soon deadlines are in the outbox and on each user's alert list (not delivered:
         # the demo has no mail server)
@@ -390,6 +391,204 @@ def _load_cases(
                 raise DemoError(
                     f"demo case {n} ({facts['category']}): {event.value} refused: {exc.reason}"
                 ) from exc
+
+
+def _load_work(app: App, user_ids: dict[str, int], team_ids: dict[str, int], now: datetime) -> None:
+    """Who does the work (DESIGN 2.5): cases waiting on the unallocated lists (one transferred
+    to another team), single assessments awaiting authorisation (one returned and submitted
+    again), notes with an amendment and a note recorded late, management oversight recorded on
+    one child protection plan (the others are overdue), and chronologies with significant
+    events."""
+    sf = app.session_factory
+    calendar = app.calendar_for(app.region)
+    north = team_ids["North Safeguarding"]
+
+    def at(days_ago: float, hour: int = 10) -> datetime:
+        day = london_date(now) - timedelta(days=int(days_ago))
+        moment = datetime.combine(day, time(hour, 0), tzinfo=LONDON)
+        return min(moment, now - timedelta(minutes=5))
+
+    def concern(facts: dict[str, Any], owner: str | None, team: int, when: datetime) -> int:
+        case = casework.raise_concern(
+            sf,
+            facts=facts,
+            at=when,
+            actor=owner or "morgan",
+            region=app.region,
+            policy=app.policy,
+            calendar=calendar,
+            owner_id=user_ids[owner] if owner else None,
+            team_id=team,
+        )
+        assert case.id is not None
+        return case.id
+
+    def fire(
+        case_id: int,
+        event: Event,
+        by: str,
+        when: datetime,
+        data: dict[str, Any] | None = None,
+        recorded: datetime | None = None,
+    ) -> None:
+        casework.apply_event(
+            sf,
+            case_id,
+            event,
+            at=when,
+            recorded_at=recorded,
+            actor=by,
+            data=data,
+            calendar=calendar,
+            policy=app.policy,
+        )
+
+    refer = {"referred_to": ["childrens_social_care"]}
+    # waiting for a worker: a concern from the front door, and one transferred to South
+    concern({"category": "online_bullying", "children": [_child("P.Q.", 12)]}, None, north, at(3))
+    moved = concern(
+        {"category": "harmful_websites", "children": [_child("S.T.", 15)]}, "sam", north, at(9)
+    )
+    fire(moved, Event.REFER, "sam", at(9, 11), refer)
+    fire(
+        moved,
+        Event.TRANSFER,
+        "morgan",
+        at(2),
+        {"team": "South Safeguarding", "reason": "The family has moved to the south of the county"},
+    )
+    # single assessments awaiting a manager's authorisation, one of them returned first
+    grooming = {"category": "online_grooming", "children": [_child("M.N.", 13)]}
+    for owner, started, submitted, returned in (
+        ("pat", 30, 3, None),
+        ("sam", 52, 1, None),
+        ("pat", 20, 2, 8),
+    ):
+        case_id = concern(grooming, owner, north, at(started, 9))
+        fire(case_id, Event.REFER, owner, at(started, 11), refer)
+        fire(case_id, Event.START_ASSESSMENT, owner, at(started - 1))
+        if returned is not None:
+            fire(case_id, Event.COMPLETE_ASSESSMENT, owner, at(returned + 2), {"factors": ["4A"]})
+            fire(
+                case_id,
+                Event.RETURN_ASSESSMENT,
+                "morgan",
+                at(returned, 15),
+                {"reason": "Add the school's view and the child's own words"},
+            )
+        fire(case_id, Event.COMPLETE_ASSESSMENT, owner, at(submitted), {"factors": ["4A", "21"]})
+        if owner == "pat" and returned is None:
+            # notes: a visit written up late and then amended, a contact, a supervision
+            visit = {
+                "kind": "visit",
+                "text": "Home visit. Seen alone in their bedroom; talked about the online friend "
+                "who asked for photographs. Mother present for the rest of the visit.",
+                "significant": True,
+            }
+            fire(case_id, Event.ADD_NOTE, owner, at(started - 2, 16), visit, recorded=at(10))
+            last = casework.get_case(sf, case_id).history[-1].seq
+            fire(
+                case_id,
+                Event.ADD_NOTE,
+                owner,
+                at(started - 2, 16),
+                {
+                    **visit,
+                    "text": "Home visit. Seen alone in the living room (not the bedroom); talked "
+                    "about the online friend who asked for photographs. Mother present for the "
+                    "rest of the visit.",
+                    "amends": last,
+                },
+                recorded=at(9),
+            )
+            fire(
+                case_id,
+                Event.ADD_NOTE,
+                owner,
+                at(started - 5, 11),
+                {"kind": "contact", "text": "Phoned the school: attendance good, no concerns."},
+            )
+            fire(
+                case_id,
+                Event.ADD_NOTE,
+                "morgan",
+                at(started - 8, 14),
+                {
+                    "kind": "supervision",
+                    "text": "Supervision: agreed to complete the assessment this week.",
+                    "significant": True,
+                },
+            )
+    # two child protection plans: management oversight recorded on one, overdue on the other
+    images = {
+        "category": "adult_indecent_images",
+        "children": [
+            _child(
+                "K.L.",
+                7,
+                lives_with_alleged_abuser=True,
+                known_to_alleged_abuser=True,
+                shown_in_images=True,
+            )
+        ],
+        "alleged_abuser": {"kind": "adult", "lives_with_children": True},
+    }
+    agreement = {
+        "supervision_of_contact": "All contact supervised by the mother",
+        "intimate_care": "Mother only",
+        "entry_to_childrens_rooms": "Not at any time",
+        "sleepovers": "None at the home",
+        "review_date": (london_date(now) + timedelta(days=30)).isoformat(),
+    }
+    for owner, started, oversight_days_ago in (("pat", 75, None), ("sam", 70, 3)):
+        case_id = concern(images, owner, north, at(started, 9))
+        fire(
+            case_id,
+            Event.REFER,
+            owner,
+            at(started, 10),
+            {"referred_to": ["police", "childrens_social_care"]},
+        )
+        fire(case_id, Event.CONVENE_STRATEGY_DISCUSSION, owner, at(started, 11), {"urgent": True})
+        fire(
+            case_id,
+            Event.HOLD_STRATEGY_DISCUSSION,
+            owner,
+            at(started, 15),
+            {**DISCUSSION, "leave_home_decision": "stays", "working_agreement": agreement},
+        )
+        fire(case_id, Event.START_SECTION_47, owner, at(started, 16))
+        fire(
+            case_id,
+            Event.ADD_NOTE,
+            owner,
+            at(started - 3, 14),
+            {
+                "kind": "visit",
+                "text": "Joint visit with police. Children seen; mother understands the working "
+                "agreement and has signed it.",
+                "significant": True,
+            },
+        )
+        fire(
+            case_id,
+            Event.HOLD_CONFERENCE,
+            owner,
+            at(started - 14),
+            {"outcome": "child_protection_plan"},
+        )
+        if oversight_days_ago is not None:
+            fire(
+                case_id,
+                Event.ADD_NOTE,
+                "morgan",
+                at(oversight_days_ago, 12),
+                {
+                    "kind": "management_oversight",
+                    "text": "Oversight: plan on track, core group met, next review booked.",
+                    "significant": True,
+                },
+            )
 
 
 class DemoError(RuntimeError):
