@@ -102,6 +102,20 @@ _VALUE_WORDS: Mapping[str, str] = {
     "stays": "stays in the home",
 }
 
+_CATEGORY_WORDS: Mapping[str, str] = {
+    "youth_produced_sexual_imagery": "youth-produced sexual imagery",
+    "adult_indecent_images": "adult with indecent images of children",
+    "online_grooming": "online grooming",
+    "sexual_communication": "sexual communication with a child",
+    "exposure_to_harmful_content": "exposure to harmful content",
+    "online_bullying": "online bullying",
+    "extremism": "extremism and radicalisation",
+    "financial_exploitation": "financial exploitation (including sextortion)",
+    "harmful_websites": "harmful websites (self-harm, eating disorders)",
+    "staff_online_conduct": "online conduct of staff or volunteers",
+    "other": "other online harm",
+}
+
 _QUESTIONS: Mapping[str, str] = {
     "household_children_safety": "Safety of the children in the household",
     "image_children_safety": "Safety of the children shown in the images",
@@ -114,7 +128,21 @@ _QUESTIONS: Mapping[str, str] = {
 }
 
 _SKIPPED_KEYS = frozenset(
-    {"owner_id", "team_id", "amends", "kind", "text", "significant", "event_id", "late"}
+    {
+        "owner_id",
+        "team_id",
+        "amends",
+        "kind",
+        "text",
+        "significant",
+        "event_id",
+        "late",
+        "facts",
+        "region",
+        "policy",
+        "reference",
+        "person_id",
+    }
 )
 
 
@@ -170,6 +198,12 @@ def describe(
     """What an event was, in words, and the details of its data (one line each)."""
     what = _EVENT_WORDS.get(event, event.replace("_", " ").capitalize())
     details: list[str] = []
+    if event == "raise_concern":
+        facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+        category = str(facts.get("category") or "")
+        if category:
+            what = f"Concern recorded: {_CATEGORY_WORDS.get(category, _words(category))}"
+        return what, details
     if event == "refer" and data.get("referred_to"):
         what = f"Referred to {_words(data['referred_to'])}"
     elif event == "convene_strategy_discussion" and data.get("urgent"):

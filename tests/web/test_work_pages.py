@@ -368,7 +368,7 @@ def test_leave_cover_reassigns_a_workers_open_cases_in_one_confirmed_step(web: W
     assert _owner(web, web.north_case) == web.users["pat"]  # nothing changes before confirming
     done = _post(morgan, "/reassign", chosen)
     assert done.status_code == 303, done.text
-    assert "2 cases are now Sam Social-Worker" in morgan.get(done.headers["location"]).text
+    assert "2 cases are now allocated to Sam Social-Worker" in morgan.get(done.headers["location"]).text
     assert _owner(web, web.north_case) == _owner(web, second) == web.users["sam"]
     notices = web.client("sam").get("/alerts").text.split('id="notices"', 1)[1]
     assert notices.count("was allocated to you") == 2
@@ -429,6 +429,8 @@ def test_the_chronology_page_print_view_and_csv(web: Web) -> None:
         < rows.index("Referred to the police and children&#39;s social care")
     )
     assert "Pat Practitioner" in rows
+    assert "Concern recorded: youth-produced sexual imagery" in rows
+    assert "england-2023" not in rows  # no bookkeeping, no dump of the facts
     printed = pat.get(f"/cases/{web.north_case}/chronology/print")
     assert printed.status_code == 200
     assert "/static/print.css" in printed.text
