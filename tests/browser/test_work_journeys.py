@@ -154,7 +154,8 @@ def test_a_manager_covers_a_workers_leave_in_one_confirmed_step(pages: Pages) ->
     page.locator("#confirm-reassign").click()
     pages.check()
     assert (
-        f"{total - 1} cases are now allocated to Sam Social-Worker" in page.locator("#reassigned").inner_text()
+        f"{total - 1} cases are now allocated to Sam Social-Worker"
+        in page.locator("#reassigned").inner_text()
     )
     pages.sign_in("sam")
     pages.goto("/alerts")

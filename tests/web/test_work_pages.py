@@ -368,7 +368,10 @@ def test_leave_cover_reassigns_a_workers_open_cases_in_one_confirmed_step(web: W
     assert _owner(web, web.north_case) == web.users["pat"]  # nothing changes before confirming
     done = _post(morgan, "/reassign", chosen)
     assert done.status_code == 303, done.text
-    assert "2 cases are now allocated to Sam Social-Worker" in morgan.get(done.headers["location"]).text
+    assert (
+        "2 cases are now allocated to Sam Social-Worker"
+        in morgan.get(done.headers["location"]).text
+    )
     assert _owner(web, web.north_case) == _owner(web, second) == web.users["sam"]
     notices = web.client("sam").get("/alerts").text.split('id="notices"', 1)[1]
     assert notices.count("was allocated to you") == 2
