@@ -143,6 +143,8 @@ def search(
     )
     if visible is None:
         return query, []
+    # from the people found to their cases (each person's few subject rows by index), then the
+    # grants: the people are the selective side
     base = (
         select(
             cases.c.id,
@@ -153,9 +155,9 @@ def search(
             persons.c.date_of_birth,
             subjects.c.role,
         )
-        .select_from(cases)
-        .outerjoin(subjects, subjects.c.case_id == cases.c.id)
-        .outerjoin(persons, persons.c.id == subjects.c.person_id)
+        .select_from(persons)
+        .join(subjects, subjects.c.person_id == persons.c.id)
+        .join(cases, cases.c.id == subjects.c.case_id)
     )
     condition: ColumnElement[bool]
     if query.kind is QueryKind.REFERENCE:

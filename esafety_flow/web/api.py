@@ -104,10 +104,12 @@ class KnownPersonOut(BaseModel):
 
 
 class PossibleMatchOut(BaseModel):
-    """A person already known who may be this child (same date of birth and a similar name):
-    confirm by recording the child again with `person_id` (`record_facts`)."""
+    """A person already known who may be one of this case's people (a child: the same date of
+    birth and a similar name; the alleged abuser: the same name, and date of birth where given):
+    confirm by recording them again with `person_id` (`record_facts`)."""
 
-    child: int = Field(description="the child's position in the facts, from 0")
+    role: str = Field(description="child or alleged_abuser")
+    child: int | None = Field(description="the child's position in the facts, from 0")
     person_id: int
     name: str
     date_of_birth: date | None
@@ -276,9 +278,11 @@ def _known(request: Request, viewer: Viewer, case_id: int) -> list[KnownPersonOu
 
 
 def _matches(request: Request, case: Case) -> list[PossibleMatchOut]:
-    """Other people each child of a new case may be (a likely match is offered, never linked
-    silently: DESIGN 2.4)."""
+    """Other people each child and the named alleged abuser of a new case may be (a likely match
+    is offered, never linked silently: DESIGN 2.4; repeated concerns about one adult are what
+    LADOs look for)."""
     out: list[PossibleMatchOut] = []
+    abuser = case.facts.alleged_abuser
     with ctx_of(request).session_factory() as session:
         for i, child in enumerate(case.facts.children):
             if child.date_of_birth is None:
@@ -291,7 +295,27 @@ def _matches(request: Request, case: Case) -> list[PossibleMatchOut]:
             ):
                 out.append(
                     PossibleMatchOut(
-                        child=i, person_id=m.person_id, name=m.name, date_of_birth=m.date_of_birth
+                        role="child",
+                        child=i,
+                        person_id=m.person_id,
+                        name=m.name,
+                        date_of_birth=m.date_of_birth,
+                    )
+                )
+        if abuser is not None and abuser.name:
+            for m in people.possible_matches(
+                session,
+                name=abuser.name,
+                date_of_birth=abuser.date_of_birth,
+                exclude=[abuser.person_id] if abuser.person_id else [],
+            ):
+                out.append(
+                    PossibleMatchOut(
+                        role="alleged_abuser",
+                        child=None,
+                        person_id=m.person_id,
+                        name=m.name,
+                        date_of_birth=m.date_of_birth,
                     )
                 )
     return out

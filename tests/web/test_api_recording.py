@@ -121,6 +121,11 @@ def test_people_known_to_us_and_likely_matches(web: Web) -> None:
     )
     person = third["facts"]["children"][0]["person_id"]
     assert [(m["child"], m["person_id"]) for m in fourth["possible_matches"]] == [(0, person)]
+    adult = {"kind": "adult", "name": "Pat Smith", "position_of_trust": True, "role": "coach"}
+    bully = {"category": "online_bullying", "children": [{"name": "D"}]}
+    _post_case(web, {**bully, "alleged_abuser": adult})
+    again = _post_case(web, {**bully, "alleged_abuser": {**adult, "name": "pat smith"}})
+    assert [m["role"] for m in again["possible_matches"]] == ["alleged_abuser"]
     matches = web.client().get(
         "/api/v1/people/matches",
         params={"name": "bea lowe", "date_of_birth": "2012-01-31"},
