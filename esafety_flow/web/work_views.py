@@ -199,7 +199,8 @@ def describe(
     what = _EVENT_WORDS.get(event, event.replace("_", " ").capitalize())
     details: list[str] = []
     if event == "raise_concern":
-        facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+        raw = data.get("facts")
+        facts: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
         category = str(facts.get("category") or "")
         if category:
             what = f"Concern recorded: {_CATEGORY_WORDS.get(category, _words(category))}"
