@@ -77,7 +77,8 @@ def api_headers(token: str) -> dict[str, str]:
 def web(engine: Engine, session_factory: SessionFactory, database_url: str) -> Web:
     clock = FixedClock(NOW)
     app = App(
-        settings=Settings(database_url=database_url),
+        # one key for every app of the test (as `esafety serve` gives all its workers)
+        settings=Settings(database_url=database_url, secret_key="test secret key"),
         engine=engine,
         session_factory=session_factory,
         clock=clock,
