@@ -112,9 +112,13 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 def normalise_email(address: str) -> str:
     """The address in its normal form (email-validator's syntax check, no DNS look-up), or
-    InvalidRecord with the reason ("an email address must have an @-sign", a line break...)."""
+    InvalidRecord with the reason ("an email address must have an @-sign", a line break...).
+    Special-use domains (localhost, .invalid, .local...) are refused; `.test` (reserved for
+    testing, RFC 2606) is accepted, for test suites and demonstrations."""
     try:
-        return validate_email(address, check_deliverability=False).normalized
+        return validate_email(
+            address, check_deliverability=False, test_environment=True
+        ).normalized
     except EmailNotValidError as exc:
         raise InvalidRecord(f"email {address[:80]!r}: {exc}") from None
 
