@@ -33,6 +33,7 @@ __all__ = [
     "configure_logging",
     "logging_config",
     "redacted_traceback",
+    "service_formatter",
 ]
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -106,22 +107,21 @@ class AccessLogFilter(logging.Filter):
         return True
 
 
+def service_formatter(log_format: Literal["text", "json"] = "text") -> logging.Formatter:
+    """The formatter of every handler of the service."""
+    if log_format == "json":
+        return JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    return TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def logging_config(
     *, log_format: Literal["text", "json"] = "text", client_address: bool = False
 ) -> dict[str, Any]:
     """The dictConfig of the service (and uvicorn's loggers) for `log_format`."""
-    formatter: dict[str, Any]
-    if log_format == "json":
-        formatter = {
-            "()": f"{__name__}.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        }
-    else:
-        formatter = {
-            "()": f"{__name__}.TextFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s",
-        }
+    formatter = {"()": f"{__name__}.service_formatter", "log_format": log_format}
     handler = {
         "class": "logging.StreamHandler",
         "formatter": "service",

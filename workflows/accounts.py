@@ -116,9 +116,7 @@ def normalise_email(address: str) -> str:
     Special-use domains (localhost, .invalid, .local...) are refused; `.test` (reserved for
     testing, RFC 2606) is accepted, for test suites and demonstrations."""
     try:
-        return validate_email(
-            address, check_deliverability=False, test_environment=True
-        ).normalized
+        return validate_email(address, check_deliverability=False, test_environment=True).normalized
     except EmailNotValidError as exc:
         raise InvalidRecord(f"email {address[:80]!r}: {exc}") from None
 
