@@ -170,3 +170,11 @@ def test_an_address_is_stored_normalised(session_factory: SessionFactory) -> Non
     )
     with session_factory() as s:
         assert s.execute(select(users.c.email)).scalar_one() == "Sam@example.org"
+
+
+@pytest.mark.parametrize(
+    ("address", "stored"),
+    [("w-1@scenario.invalid", "w-1@scenario.invalid"), ("Sam@Esafety.TEST", "Sam@esafety.test")],
+)
+def test_the_rfc_2606_names_for_tests_are_accepted(address: str, stored: str) -> None:
+    assert accounts.normalise_email(address) == stored

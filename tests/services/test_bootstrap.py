@@ -82,7 +82,7 @@ def test_policy_for_other_builtin_names() -> None:
 def test_db_upgrade_command(database_url: str) -> None:
     result = runner.invoke(cli, ["db", "upgrade", "--database-url", database_url])
     assert result.exit_code == 0, result.stderr
-    assert "at revision 0006" in result.stdout
+    assert "at revision 0100" in result.stdout
     again = runner.invoke(cli, ["db", "upgrade", "--database-url", database_url])
     assert again.exit_code == 0
 
