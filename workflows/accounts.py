@@ -34,10 +34,15 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from calendars import to_utc
+from workflows.allocation import release_cases_of
 from workflows.audit import AuditKind, audit_in
 from workflows.errors import InvalidRecord
+from workflows.lookups import CalendarFor, PolicyFor
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import api_tokens, sessions, sign_in_attempts, users
+
+SYSTEM_ACTOR = "esafety-flow"
+"""The actor of what the service does itself (a departed worker's cases released)."""
 
 __all__ = [
     "API_TOKEN_PREFIX",
@@ -678,21 +683,28 @@ class Deactivation:
     user_id: int
     sessions_ended: int
     tokens_revoked: int
+    cases_released: int = 0
 
 
 def deactivate_user(
-    sf: SessionFactory, *, user_id: int, at: datetime, by_user_id: int | None
+    sf: SessionFactory,
+    *,
+    user_id: int,
+    at: datetime,
+    by_user_id: int | None,
+    calendar_for: CalendarFor | None = None,
+    policy_for: PolicyFor | None = None,
 ) -> Deactivation:
     """Deactivate a user: from this moment they can do nothing. Their account is marked inactive,
     every live session ends (`deactivated`) and every token is revoked, in one transaction, with
     an `account_change` entry in the audit trail.
 
-    Extension hook: this is THE place where a user leaves. Work that must follow a departure
-    belongs in this same transaction, after the revocations: next, the user's open cases go to
-    their team's unallocated list (DESIGN 2.5), so that alerts reach the team's managers. Add it
-    as a call on `session` below (`session` is the open transaction); keep this function the
-    only caller of such steps, so that the CLI (`esafety users deactivate`) and the admin page
-    stay the same.
+    This is THE place where a user leaves: work that must follow a departure belongs in this
+    same transaction, after the revocations. With the calendars and policies to fire events by
+    (`calendar_for`, `policy_for`), the user's open cases go to their team's unallocated list
+    (DESIGN 2.5: a `transfer` in each case's log, and each team's manager told), so that alerts
+    reach the team's managers (`workflows.allocation.release_cases_of`). The CLI
+    (`esafety users deactivate`) and the admin page both pass them.
     """
     at = to_utc(at)
     with sf.begin() as session:
@@ -710,17 +722,27 @@ def deactivate_user(
                 .values(revoked_at=at)
             ).rowcount  # type: ignore[attr-defined]
         )
-        # hook: the user's open cases to the unallocated list go here (see the docstring)
+        released = []
+        if calendar_for is not None and policy_for is not None:
+            released = release_cases_of(
+                session,
+                user_id,
+                at=at,
+                actor=SYSTEM_ACTOR,
+                calendar_for=calendar_for,
+                policy_for=policy_for,
+            )
         audit_in(
             session,
             kind=AuditKind.ACCOUNT_CHANGE,
             at=at,
             user_id=by_user_id,
             detail=(
-                f"user {user_id} deactivated; {ended} sessions ended, {revoked} tokens revoked"
+                f"user {user_id} deactivated; {ended} sessions ended, {revoked} tokens revoked, "
+                f"{len(released)} open cases to the unallocated list"
             ),
         )
-    return Deactivation(user_id, ended, revoked)
+    return Deactivation(user_id, ended, revoked, len(released))
 
 
 def active_token_counts(sf: SessionFactory, user_ids: Iterable[int]) -> dict[int, int]:

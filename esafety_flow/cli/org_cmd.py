@@ -341,7 +341,12 @@ def users_deactivate(username: str, database_url: DatabaseUrl = None) -> None:
         user_id = _account_id(app, username)
         try:
             done = accounts.deactivate_user(
-                app.session_factory, user_id=user_id, at=app.clock.now(), by_user_id=None
+                app.session_factory,
+                user_id=user_id,
+                at=app.clock.now(),
+                by_user_id=None,
+                calendar_for=app.calendar_for,
+                policy_for=app.policy_for,
             )
         except errors.InvalidRecord as exc:
             raise _fail(str(exc)) from None
@@ -349,5 +354,6 @@ def users_deactivate(username: str, database_url: DatabaseUrl = None) -> None:
         app.close()
     typer.echo(
         f"{username} deactivated: {done.sessions_ended} sessions ended, "
-        f"{done.tokens_revoked} tokens revoked"
+        f"{done.tokens_revoked} tokens revoked, {done.cases_released} open cases to the "
+        "unallocated list"
     )

@@ -224,7 +224,12 @@ async def deactivate(request: Request, user_id: int) -> Response:
         )
     try:
         accounts.deactivate_user(
-            ctx.session_factory, user_id=user_id, at=ctx.clock.now(), by_user_id=viewer.id
+            ctx.session_factory,
+            user_id=user_id,
+            at=ctx.clock.now(),
+            by_user_id=viewer.id,
+            calendar_for=ctx.calendar_for,
+            policy_for=ctx.policy_for,
         )
     except InvalidRecord as exc:
         return _account_page(

@@ -8,6 +8,7 @@ from typing import Any
 
 from states import nhs_number_check_digit
 from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web, api_headers
+from workflows import audit
 
 NHS = "943476591" + str(nhs_number_check_digit("943476591"))
 
@@ -160,6 +161,12 @@ def test_search(web: Web) -> None:
         "/api/v1/search", params={"q": "  "}, headers=api_headers(web.tokens["pat"])
     )
     assert empty.status_code == 422
+    logged = audit.search_audit(
+        web.app.session_factory, page=1, per_page=10, kinds=[audit.AuditKind.SEARCH]
+    )
+    assert [(e.user_id, "name search, 1 results" in (e.detail or "")) for e in logged.rows] == [
+        (web.users["pat"], True)
+    ]
 
 
 def test_a_practitioner_cannot_authorise(web: Web) -> None:
