@@ -19,14 +19,15 @@ from typing import Any
 from calendars import LONDON, Clock, SystemClock, london_date
 from esafety_flow.bootstrap import App, bootstrap
 from esafety_flow.settings import Settings
-from esafety_flow.web.security import hash_api_token, hash_password
+from esafety_flow.web.security import hash_password
 from states import Event
-from workflows import TransitionRefused, casework, deadline_alerts, organisation
+from workflows import TransitionRefused, accounts, casework, deadline_alerts, organisation
 
 __all__ = [
-    "DEMO_API_TOKEN",
     "DEMO_DATABASE",
     "DEMO_PASSWORD",
+    "DEMO_TOKEN_USERS",
+    "DemoAccounts",
     "DemoUser",
     "demo_settings",
     "load_demo",
@@ -35,7 +36,17 @@ __all__ = [
 
 DEMO_DATABASE = Path("esafety-demo.db")
 DEMO_PASSWORD = "demo-password"
-DEMO_API_TOKEN = "esf_demo_practitioner_token"
+DEMO_TOKEN_USERS = ("pat", "lee")
+"""Users who get an API token when the demo loads (a new random one each time, printed by
+`esafety demo`: no token is published anywhere)."""
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    """What the demo loaded: (username, role, password) per user, and the API tokens issued."""
+
+    users: list[tuple[str, str, str]]
+    tokens: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -286,8 +297,8 @@ def _reset(path: Path) -> None:
             p.unlink()
 
 
-def load_demo(path: Path = DEMO_DATABASE, clock: Clock | None = None) -> list[tuple[str, str, str]]:
-    """Reset the demo database at `path` and load it; returns (username, role, password)."""
+def load_demo(path: Path = DEMO_DATABASE, clock: Clock | None = None) -> DemoAccounts:
+    """Reset the demo database at `path` and load it; returns its accounts and tokens."""
     _reset(path)
     app = bootstrap(demo_settings(path), clock=clock or SystemClock())
     try:
@@ -296,8 +307,9 @@ def load_demo(path: Path = DEMO_DATABASE, clock: Clock | None = None) -> list[tu
         app.close()
 
 
-def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple[str, str, str]]:
-    """Load the demo users, teams and (unless `cases` is False) cases into `app`'s database."""
+def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> DemoAccounts:
+    """Load the demo users, teams and (unless `cases` is False) cases into `app`'s database;
+    issue an API token to each of DEMO_TOKEN_USERS."""
     sf = app.session_factory
     now = app.clock.now()
     password_hash = hash_password(DEMO_PASSWORD)
@@ -313,7 +325,6 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple
             at=now - timedelta(days=120),
             team_id=team_ids[u.team] if u.team else None,
             password_hash=password_hash,
-            api_token_hash=hash_api_token(DEMO_API_TOKEN) if u.username == "pat" else None,
         )
     managers = {
         "North Safeguarding": "morgan",
@@ -331,7 +342,13 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> list[tuple
         # and due-soon deadlines are in the outbox and on each user's alert list (not delivered:
         # the demo has no mail server)
         deadline_alerts.sweep(sf, now, app.calendar_for, app.policy_for)
-    return [(u.username, u.role, DEMO_PASSWORD) for u in USERS]
+    tokens = {
+        name: accounts.issue_token(
+            sf, user_id=user_ids[name], name="demo", at=now, by_user_id=None
+        )[0]
+        for name in DEMO_TOKEN_USERS
+    }
+    return DemoAccounts([(u.username, u.role, DEMO_PASSWORD) for u in USERS], tokens)
 
 
 def _load_cases(

@@ -6,6 +6,7 @@ Built only by `esafety_flow.bootstrap` (never at import time, STYLE.md rule 8).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,7 +32,38 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default="", description="signs session cookies; generated per process when empty"
     )
-    secure_cookies: bool = Field(default=False, description="set Secure on cookies (HTTPS)")
+    secure_cookies: bool = Field(
+        default=False, description="set Secure on cookies and send HSTS (behind HTTPS)"
+    )
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="largest request body accepted (413 above)"
+    )
+
+    # sessions, sign-in and passwords (DESIGN 9)
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=1440, description="a session ends after this long unused"
+    )
+    session_absolute_hours: float = Field(
+        default=10, gt=0, le=168, description="a session ends this long after sign-in, whatever"
+    )
+    sign_in_window_minutes: int = Field(
+        default=15, ge=1, le=1440, description="the window the sign-in throttle counts over"
+    )
+    sign_in_max_failures_per_account: int = Field(
+        default=5, ge=1, description="failures of one username in the window before a pause"
+    )
+    sign_in_max_failures_per_address: int = Field(
+        default=20, ge=1, description="failures from one client address in the window"
+    )
+    password_min_length: int = Field(default=12, ge=8, le=128, description="shortest password")
+
+    # logs
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for people, json (one object a line) for a collector"
+    )
+    log_client_address: bool = Field(
+        default=False, description="put the client address in access log lines"
+    )
 
     # alerts
     smtp_host: str = "127.0.0.1"
@@ -50,6 +82,12 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="first back-off between tries; doubles each time"
     )
     delivery_batch_size: int = Field(default=500, ge=1, description="alerts per delivery run")
+    sweep_max_ahead_minutes: int = Field(
+        default=15,
+        ge=0,
+        description="how far ahead of now `esafety sweep --as-of` may judge (a later moment "
+        "would send alerts early and mark them done)",
+    )
 
     # schedules (cron, Europe/London)
     sweep_cron: str = "*/15 * * * *"

@@ -28,10 +28,9 @@ from sqlalchemy.orm import Session
 from calendars import Region, to_utc
 from states import Event
 from workflows import engine as domain
-from workflows.errors import InvalidRecord
+from workflows.errors import InvalidRecord, TransitionRefused
 from workflows.lookups import CalendarFor, PolicyFor
 from workflows.notifications import NoticeKind, notify
-from workflows.organisation import user_id_of
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.repository import (
     load_case,
@@ -39,7 +38,7 @@ from workflows.persistence.repository import (
     snapshot_case,
     snapshot_deadlines,
 )
-from workflows.persistence.tables import cases, teams
+from workflows.persistence.tables import cases, teams, users
 from workflows.queries import visible_cases
 
 __all__ = [
@@ -107,7 +106,12 @@ def reassign(
         raise InvalidRecord(f"at most {BULK_LIMIT} cases can be reassigned at once")
     moved = 0
     with sf.begin() as session:
-        owner_id = user_id_of(session, to_owner)
+        owner = session.execute(
+            select(users.c.id, users.c.active).where(users.c.username == to_owner)
+        ).first()
+        if owner is None or not owner.active:
+            raise TransitionRefused(f"there is no active user called {to_owner!r}")
+        owner_id = int(owner.id)
         owners = dict(
             session.execute(select(cases.c.id, cases.c.owner_id).where(cases.c.id.in_(wanted)))
             .tuples()

@@ -122,9 +122,9 @@ def raise_concern(
         )
         case.owner_id = owner_id
         case.team_id = team_id
-        if permissions.passes_to_lado(
+        if case.restricted and permissions.passes_to_lado(
             organisation.role_of(session, owner_id),
-            restricted=case.restricted,
+            restricted=True,
             lados=organisation.count_active(session, "lado"),
         ):
             case.owner_id = None
@@ -233,10 +233,15 @@ def apply_event(
             recorded_at=recorded,
         )
         owner_before = case_before["owner_id"]
-        if not was_restricted and permissions.passes_to_lado(
-            organisation.role_of(session, case.owner_id),
-            restricted=case.restricted,
-            lados=organisation.count_active(session, "lado"),
+        # only a case that has just become restricted needs the look-ups
+        if (
+            case.restricted
+            and not was_restricted
+            and permissions.passes_to_lado(
+                organisation.role_of(session, case.owner_id),
+                restricted=True,
+                lados=organisation.count_active(session, "lado"),
+            )
         ):
             # the case has become an allegations case: it leaves its owner for the LADOs'
             # unallocated list (DESIGN 2.5), logged as a transfer so that replay keeps it

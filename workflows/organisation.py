@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from calendars import (
     to_utc,
 )
+from workflows.accounts import insert_token, normalise_email
 from workflows.errors import InvalidRecord, TransitionRefused
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import (
@@ -125,11 +126,16 @@ def create_user(
     api_token_hash: str | None = None,
     active: bool = True,
 ) -> int:
+    """A user. `email` must be an address (email-validator's syntax check; stored normalised);
+    `api_token_hash`, when given, is the SHA-256 of a first API token (named `token`)."""
     if role not in USER_ROLES:
         raise InvalidRecord(f"role {role!r}: expected one of {', '.join(USER_ROLES)}")
     for field_name, value in (("username", username), ("email", email)):
         if not value.strip():
             raise InvalidRecord(f"{field_name}: must not be empty")
+    if len(username) > 100 or not username.isprintable() or username != username.strip():
+        raise InvalidRecord("username: at most 100 printable characters, no spaces at either end")
+    email = normalise_email(email)
     try:
         with sf.begin() as session:
             if (
@@ -146,12 +152,15 @@ def create_user(
                     role=role,
                     team_id=team_id,
                     password_hash=password_hash,
-                    api_token_hash=api_token_hash,
                     active=active,
                     created_at=to_utc(at),
                 )
                 .returning(users.c.id)
             ).scalar_one()
+            if api_token_hash is not None:
+                insert_token(
+                    session, user_id=user_id, name="token", token_hash=api_token_hash, at=at
+                )
     except IntegrityError:
         raise InvalidRecord(f"username {username!r} (or its API token) is already taken") from None
     return user_id

@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from workflows.persistence.tables import (
     alerts,
+    api_tokens,
     calendar_days,
     case_events,
     case_managers,
@@ -211,8 +212,13 @@ def user_by_id(sf: SessionFactory, user_id: int) -> UserRow | None:
 
 
 def user_by_token_hash(sf: SessionFactory, token_hash: str) -> UserRow | None:
+    """The user of an unrevoked API token (by its SHA-256), active or not."""
     with sf() as s:
-        row = s.execute(select(*_USER_COLS).where(users.c.api_token_hash == token_hash)).first()
+        row = s.execute(
+            select(*_USER_COLS)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
+        ).first()
     return None if row is None else _user(row)
 
 
@@ -254,11 +260,17 @@ class UserGrants:
 def user_with_grants(
     sf: SessionFactory, *, user_id: int | None = None, token_hash: str | None = None
 ) -> UserGrants | None:
-    """The user with this id (or API token hash) and the teams they manage, in ONE query (an outer
-    join to `teams`, one row per managed team): every signed-in request starts with it."""
+    """The user with this id (or unrevoked API token hash) and the teams they manage, in ONE
+    query by id (an outer join to `teams`, one row per managed team): every signed-in request
+    starts with it."""
     if (user_id is None) == (token_hash is None):
         raise ValueError("give exactly one of user_id and token_hash")
-    cond = users.c.id == user_id if user_id is not None else users.c.api_token_hash == token_hash
+    if token_hash is not None:
+        found = user_by_token_hash(sf, token_hash)
+        if found is None:
+            return None
+        user_id = found.id
+    cond = users.c.id == user_id
     stmt = (
         select(*_USER_COLS, teams.c.id.label("managed_id"))
         .select_from(users)

@@ -21,7 +21,17 @@ from datetime import date, datetime
 from difflib import SequenceMatcher
 from enum import StrEnum
 
-from sqlalchemy import CompoundSelect, Select, and_, intersect, select
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    intersect,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from states import InvalidIdentifier, normalise_nhs_number, normalise_upn
@@ -34,6 +44,8 @@ __all__ = ["QueryKind", "SearchQuery", "SearchResult", "parse_query", "search"]
 
 RESULT_LIMIT = 50
 _CANDIDATES = 500
+_PEOPLE = 5_000
+"""The most people one name search considers (a very common name; the best are ranked first)."""
 _QUERY_LIMIT = 200
 
 
@@ -114,9 +126,9 @@ def _people_of_name(folded: str) -> Select[tuple[int]] | CompoundSelect[tuple[in
     if not words:
         return None
     per_word = [
-        select(person_name_keys.c.person_id).where(
-            person_name_keys.c.key.in_(sorted(word_keys(w[:32])))
-        )
+        select(person_name_keys.c.person_id)
+        .where(person_name_keys.c.key.in_(sorted(word_keys(w[:32]))))
+        .distinct()
         for w in words
     ]
     if len(per_word) == 1:
@@ -184,7 +196,19 @@ def search(
         people = _people_of_name(query.value)
         if people is None:
             return query, []
-        condition = persons.c.id.in_(people)
+        # the people first, on their own: joined in one statement, PostgreSQL hashed every
+        # subject row against them (85 ms at 150,000 people) instead of probing the index;
+        # on PostgreSQL the ids go as one array (a list of 1,000 literals took 120 ms to plan)
+        with sf() as s:
+            ids = list(s.execute(people.limit(_PEOPLE)).scalars())
+            postgres = s.get_bind().dialect.name == "postgresql"
+        if not ids:
+            return query, []
+        condition = (
+            subjects.c.person_id == any_(bindparam("people", ids, type_=ARRAY(BigInteger)))
+            if postgres
+            else subjects.c.person_id.in_(ids)
+        )
     stmt = base.where(and_(condition, visible)).order_by(cases.c.id.desc()).limit(_CANDIDATES)
     with sf() as s:
         rows = s.execute(stmt).all()

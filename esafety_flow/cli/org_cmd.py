@@ -3,12 +3,19 @@
 
     esafety users add USERNAME --name NAME --email ADDRESS --role ROLE [--team TEAM]
     esafety users list [--team TEAM]
+    esafety users set-password USERNAME [--password-stdin]
+    esafety users issue-token USERNAME --name NAME
+    esafety users tokens USERNAME
+    esafety users revoke-token USERNAME TOKEN_ID
+    esafety users deactivate USERNAME
     esafety teams add NAME [--manager USERNAME] [--head-of-service USERNAME]
     esafety teams list
     esafety teams set-manager TEAM --manager USERNAME [--head-of-service USERNAME]
 
-Bad input (an unknown team or user, a bad role, a taken name) is an error on stderr with exit
-status 2, and nothing is written.
+Bad input (an unknown team or user, a bad role, a taken name, an email address that is not one,
+a password the policy refuses) is an error on stderr with exit status 2, and nothing is written.
+Account changes (passwords, tokens, deactivation) are `account_change` entries of the audit
+trail, made "by the command line" (no user).
 """
 
 from __future__ import annotations
@@ -74,10 +81,12 @@ def users_add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a user."""
-    from workflows import errors, organisation
+    from workflows import accounts, errors, organisation
 
-    if "@" not in email:
-        raise _fail(f"--email {email!r}: not an email address")
+    try:
+        email = accounts.normalise_email(email)
+    except errors.InvalidRecord as exc:
+        raise _fail(f"--email: {str(exc).removeprefix('email ')}") from None
     app = _app(database_url)
     try:
         team_id = _team_id(app, team) if team is not None else None
@@ -195,4 +204,156 @@ def teams_set_manager(
     typer.echo(
         f"team {team}: manager {manager}"
         + (f", head of service {head_of_service}" if head_of_service else "")
+    )
+
+
+def _account_id(app: App, username: str) -> int:
+    from workflows import accounts
+
+    user_id = accounts.user_id_of(app.session_factory, username)
+    if user_id is None:
+        raise _fail(f"{username!r}: no such user (see `esafety users list`)")
+    return user_id
+
+
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+]
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: str, password_stdin: PasswordStdin = False, database_url: DatabaseUrl = None
+) -> None:
+    """Set a user's password (asked for twice, not echoed); every session of theirs ends.
+
+    The policy: at least ESAFETY_PASSWORD_MIN_LENGTH characters (12), not one of the common
+    passwords found in data breaches, not the username or name, not easy to guess."""
+    import sys
+
+    from workflows import accounts, errors
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    app = _app(database_url)
+    try:
+        user_id = _account_id(app, username)
+        try:
+            ended = accounts.set_password(
+                app.session_factory,
+                user_id=user_id,
+                password=password,
+                at=app.clock.now(),
+                by_user_id=None,
+                policy=accounts.PasswordPolicy(min_length=app.settings.password_min_length),
+            )
+        except errors.InvalidRecord as exc:
+            raise _fail(str(exc)) from None
+    finally:
+        app.close()
+    typer.echo(f"password of {username} set; {ended} sessions ended")
+
+
+@users_app.command("issue-token")
+def users_issue_token(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="What will use it (shown in the list).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue an API token: printed once, on standard output (only its hash is stored)."""
+    from workflows import accounts, errors
+
+    app = _app(database_url)
+    try:
+        user_id = _account_id(app, username)
+        try:
+            token, record = accounts.issue_token(
+                app.session_factory, user_id=user_id, name=name, at=app.clock.now(), by_user_id=None
+            )
+        except errors.InvalidRecord as exc:
+            raise _fail(str(exc)) from None
+    finally:
+        app.close()
+    typer.echo(f"token {record.id} ({record.name}) of {username}; shown only now:", err=True)
+    typer.echo(token)
+
+
+@users_app.command("tokens")
+def users_tokens(username: str, database_url: DatabaseUrl = None) -> None:
+    """List a user's tokens: id, name, issued, last used, revoked."""
+    from workflows import accounts
+
+    app = _app(database_url)
+    try:
+        tokens = accounts.list_tokens(app.session_factory, _account_id(app, username))
+    finally:
+        app.close()
+
+    def when(value: object) -> str:
+        return value.isoformat(timespec="minutes") if value is not None else "-"  # type: ignore[attr-defined]
+
+    for t in tokens:
+        typer.echo(
+            f"{t.id}\t{t.name}\tissued={when(t.created_at)}\tlast_used={when(t.last_used_at)}"
+            f"\trevoked={when(t.revoked_at)}"
+        )
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(
+    username: str,
+    token_id: Annotated[int, typer.Argument(min=1, help="The id `esafety users tokens` shows.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke one of a user's tokens: from now on it opens nothing."""
+    from workflows import accounts, errors
+
+    app = _app(database_url)
+    try:
+        user_id = _account_id(app, username)
+        try:
+            accounts.revoke_token(
+                app.session_factory,
+                user_id=user_id,
+                token_id=token_id,
+                at=app.clock.now(),
+                by_user_id=None,
+            )
+        except errors.InvalidRecord as exc:
+            raise _fail(str(exc)) from None
+    finally:
+        app.close()
+    typer.echo(f"token {token_id} of {username} revoked")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str, database_url: DatabaseUrl = None) -> None:
+    """Deactivate a user: from now on they can do nothing (sessions end, tokens are revoked)."""
+    from workflows import accounts, errors
+
+    app = _app(database_url)
+    try:
+        user_id = _account_id(app, username)
+        try:
+            done = accounts.deactivate_user(
+                app.session_factory,
+                user_id=user_id,
+                at=app.clock.now(),
+                by_user_id=None,
+                calendar_for=app.calendar_for,
+                policy_for=app.policy_for,
+            )
+        except errors.InvalidRecord as exc:
+            raise _fail(str(exc)) from None
+    finally:
+        app.close()
+    typer.echo(
+        f"{username} deactivated: {done.sessions_ended} sessions ended, "
+        f"{done.tokens_revoked} tokens revoked, {done.cases_released} open cases to the "
+        "unallocated list"
     )

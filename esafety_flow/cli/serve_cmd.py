@@ -20,7 +20,10 @@ __all__ = ["app_from_environment", "demo", "run_server", "serve", "web_context"]
 
 def web_context(app: App) -> WebContext:
     """The web app's view of the bootstrapped service."""
+    from datetime import timedelta
+
     from esafety_flow.web import DEFAULT_FRONTEND_DIR, WebContext
+    from workflows.accounts import PasswordPolicy
 
     if not (DEFAULT_FRONTEND_DIR / "govuk-frontend").is_dir():
         typer.echo(
@@ -40,6 +43,13 @@ def web_context(app: App) -> WebContext:
         closures_enabled=app.settings.closure_days_enabled,
         base_url=app.settings.base_url,
         mail_from=app.settings.mail_from,
+        session_idle=timedelta(minutes=app.settings.session_idle_minutes),
+        session_absolute=timedelta(hours=app.settings.session_absolute_hours),
+        sign_in_window=timedelta(minutes=app.settings.sign_in_window_minutes),
+        sign_in_max_failures_per_account=app.settings.sign_in_max_failures_per_account,
+        sign_in_max_failures_per_address=app.settings.sign_in_max_failures_per_address,
+        password_policy=PasswordPolicy(min_length=app.settings.password_min_length),
+        max_request_bytes=app.settings.max_request_bytes,
     )
 
 
@@ -69,15 +79,19 @@ def run_server(
     import uvicorn
 
     from esafety_flow.bootstrap import bootstrap
+    from esafety_flow.logging import logging_config
     from esafety_flow.web.server import HTTP_PROTOCOL
 
     if database_url is not None:
         os.environ["ESAFETY_DATABASE_URL"] = database_url
-    # every worker must sign and check session cookies with the same key
+    # every worker must sign the sign-in form and key the sign-in throttle with the same key
     os.environ.setdefault("ESAFETY_SECRET_KEY", secrets.token_urlsafe(32))
-    bootstrap().close()  # migrate once, before the workers start
+    app = bootstrap()  # migrate once, before the workers start
+    settings = app.settings
+    app.close()
     typer.echo(f"esafety-flow on http://{host}:{port}/ (API docs at /api/docs)")
-    # access logs carry method, path and status only: ids, never names or form contents
+    # access logs carry method, path (no query string) and status; the client address only when
+    # ESAFETY_LOG_CLIENT_ADDRESS is set; exceptions without their messages (esafety_flow.logging)
     uvicorn.run(
         "esafety_flow.cli.serve_cmd:app_from_environment",
         factory=True,
@@ -87,7 +101,11 @@ def run_server(
         # TCP_NODELAY on every connection: without it, several workers answered in 45 ms each
         http=HTTP_PROTOCOL,
         log_level="info",
+        log_config=logging_config(
+            log_format=settings.log_format, client_address=settings.log_client_address
+        ),
         access_log=access_log,
+        server_header=False,
     )
 
 
@@ -122,7 +140,7 @@ def demo(
     ] = False,
 ) -> None:
     """Reset the demo database, load about fifty cases, print the sign-in details and serve."""
-    from esafety_flow.demo import DEMO_API_TOKEN, DEMO_DATABASE, demo_settings, load_demo
+    from esafety_flow.demo import DEMO_DATABASE, demo_settings, load_demo
 
     try:
         accounts = load_demo()
@@ -130,8 +148,10 @@ def demo(
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     typer.echo(f"Demo data loaded into {DEMO_DATABASE} (rebuilt on every run). Sign in with:")
-    for username, role, password in accounts:
+    for username, role, password in accounts.users:
         typer.echo(f"  username {username:<8} password {password}   ({role})")
-    typer.echo(f"API token of pat, for /api/v1: {DEMO_API_TOKEN}")
+    typer.echo("API tokens for /api/v1, issued now (new ones on every run):")
+    for username, token in accounts.tokens.items():
+        typer.echo(f"  {username:<8} {token}")
     if not load_only:
         run_server(host, port, database_url=demo_settings().database_url)

@@ -1,5 +1,6 @@
 """The web app and JSON API (issue 4): FastAPI, server-rendered GOV.UK Design System pages,
-sessions with CSRF tokens, API bearer tokens, role-based access and the case-view audit."""
+server-side sessions with CSRF tokens, API bearer tokens, role-based access, account management,
+the audit trail, security headers and error pages."""
 
 from esafety_flow.web.access import Role, Viewer, can_read_case
 from esafety_flow.web.app import SESSION_COOKIE, create_app

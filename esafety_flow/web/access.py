@@ -4,8 +4,9 @@
 - manager: the unrestricted cases of their own and managed teams, and the restricted cases that
   name them; the team dashboard; new concerns; reads the calendar.
 - lado: every restricted (allegations) case and the unrestricted cases of their team (if any).
-- admin: no cases; the calendar (adds one-off days).
-- auditor: no cases; the case-view audit.
+- admin: no cases; the calendar (adds one-off days); accounts (passwords, tokens, deactivation).
+- auditor: no cases; the audit trail.
+- everyone signed in: their own password.
 
 A case a user may not read is answered as if it did not exist (404), so guessing ids reveals
 nothing.
@@ -24,6 +25,7 @@ __all__ = [
     "Viewer",
     "actor_of",
     "can_add_calendar_day",
+    "can_manage_accounts",
     "can_raise_concern",
     "can_read_case",
     "can_see_audit",
@@ -102,3 +104,7 @@ def can_add_calendar_day(viewer: Viewer) -> bool:
 
 def can_see_audit(viewer: Viewer) -> bool:
     return viewer.role is Role.AUDITOR
+
+
+def can_manage_accounts(viewer: Viewer) -> bool:
+    return viewer.role is Role.ADMIN

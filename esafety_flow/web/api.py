@@ -1,39 +1,154 @@
 """The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json, docs at /api/docs).
 
-Authentication: `Authorization: Bearer <token>` (a user's API token, stored hashed). Errors:
-401 anonymous, 403 a role that may not do this, 404 an unknown id (or a case the caller may not
-see), 409 a stale `expected_version`, 422 invalid input or a refused event (with the field and
-the reason: `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`).
+Authentication: `Authorization: Bearer <token>` (one of a user's API tokens, stored hashed;
+revoked tokens and deactivated users get 401). Errors: 401 anonymous, 403 a role that may not
+do this, 404 an unknown id (or a case the caller may not see, or an id past the database's
+range), 409 a stale `expected_version`, 413 a body over ESAFETY_MAX_REQUEST_BYTES, 422 invalid
+input or a refused event (with the field and the reason: `{"detail": [{"loc": [...], "msg":
+..., "type": ...}]}`): that includes JSON that is not strict JSON (NaN or Infinity, a lone
+surrogate or NUL escape, a number of more than 30 digits, nesting deeper than 32 levels).
+
+Every answer that shows a case's facts or deadlines is a `case_view` in the audit trail, and
+every refused look-up a `refused_lookup`.
 """
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse, Response
 
 from calendars import LONDON, Region, UnknownRegionError, to_utc
-from esafety_flow.web.access import (
-    Viewer,
-    actor_of,
-    can_raise_concern,
-    can_read_case,
-    works_cases,
-)
+from esafety_flow.web.access import Viewer, actor_of, can_raise_concern, can_read_case, works_cases
 from esafety_flow.web.common import Forbidden, ctx_of, viewer_of
-from esafety_flow.web.pages import caseload_filter
-from esafety_flow.web.security import hash_api_token
+from esafety_flow.web.pages import case_lookup, caseload_filter
 from states import CaseFacts, Event, InvalidEventData, parse_event_data
-from workflows import Case, InvalidStep, StaleCase, TransitionRefused, casework, people, queries
+from workflows import (
+    Case,
+    InvalidStep,
+    StaleCase,
+    TransitionRefused,
+    accounts,
+    audit,
+    casework,
+    people,
+    queries,
+)
 from workflows.errors import CaseNotFound
 from workflows.permissions import event_refusal
 
-__all__ = ["ApiError", "router"]
+__all__ = ["MAX_JSON_DEPTH", "MAX_NUMBER_DIGITS", "ApiError", "json_problem", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+MAX_JSON_DEPTH = 32
+MAX_NUMBER_DIGITS = 30
+
+
+class _Bad:
+    """A value strict JSON parsing refused, kept in place so that its path can be named."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+def _parse_int(text: str) -> int | _Bad:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        return _Bad(f"a number of more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float | _Bad:
+    value = float(text) if len(text) <= 100 else math.inf
+    return value if math.isfinite(value) else _Bad("a number too large to be stored")
+
+
+def _parse_constant(name: str) -> _Bad:
+    return _Bad(f"{name} is not a JSON number")
+
+
+def _string_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "a string with a NUL character (\\u0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "a string with an invalid Unicode escape (a lone surrogate)"
+    return None
+
+
+def json_problem(body: bytes) -> tuple[list[str | int], str] | None:
+    """Why `body` is not strict JSON, with where: (loc, message), or None when it is. Strict:
+    UTF-8; no NaN or Infinity; no number of more than 30 digits or beyond a float's range; no
+    lone surrogate or NUL in a string or key; at most 32 levels of nesting."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return ["body"], "the body is not UTF-8 text"
+    try:
+        value = json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except RecursionError:
+        return ["body"], f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+    except json.JSONDecodeError as exc:
+        return ["body"], f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    stack: list[tuple[list[str | int], Any]] = [(["body"], value)]
+    while stack:
+        loc, item = stack.pop()
+        if len(loc) > MAX_JSON_DEPTH + 1:
+            return loc[:MAX_JSON_DEPTH], f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+        if isinstance(item, _Bad):
+            return loc, item.why
+        if isinstance(item, str):
+            problem = _string_problem(item)
+            if problem:
+                return loc, problem
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                problem = _string_problem(key)
+                if problem:
+                    return loc, f"a key is {problem}"
+                stack.append(([*loc, key[:60]], child))
+        elif isinstance(item, list):
+            stack.extend(([*loc, i], child) for i, child in enumerate(item))
+    return None
+
+
+class StrictJsonRoute(APIRoute):
+    """An API route whose JSON body is checked by `json_problem` before FastAPI reads it: a body
+    that is not strict JSON is a 422 naming where and why, and reaches no handler."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            if request.method in ("POST", "PUT", "PATCH"):
+                kind = request.headers.get("content-type", "")
+                body = await request.body()  # kept by the request: FastAPI reads it again
+                if body and (not kind or "json" in kind):
+                    found = json_problem(body)
+                    if found is not None:
+                        loc, msg = found
+                        return JSONResponse(
+                            {"detail": [{"loc": loc, "msg": msg, "type": "json_invalid"}]},
+                            status_code=422,
+                        )
+            return await handler(request)
+
+        return strict
+
+
+router = APIRouter(prefix="/api/v1", tags=["cases"], route_class=StrictJsonRoute)
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -55,8 +170,14 @@ def api_viewer(
             401, ["header", "Authorization"], "a bearer token is required", "unauthorized"
         )
     ctx = ctx_of(request)
-    found = queries.user_with_grants(
-        ctx.session_factory, token_hash=hash_api_token(credentials.credentials)
+    token = credentials.credentials
+    user_id = (
+        accounts.token_user(ctx.session_factory, token, at=ctx.clock.now())
+        if len(token) <= 200
+        else None
+    )
+    found = (
+        None if user_id is None else queries.user_with_grants(ctx.session_factory, user_id=user_id)
     )
     if found is None or not found.user.active:
         raise ApiError(401, ["header", "Authorization"], "unknown or revoked token", "unauthorized")
@@ -184,7 +305,10 @@ class EventIn(BaseModel):
         ),
     )
     expected_version: int | None = Field(
-        default=None, description="the case version you read; a different one gives 409"
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="the case version you read; a different one gives 409",
     )
 
 
@@ -321,10 +445,19 @@ def _matches(request: Request, case: Case) -> list[PossibleMatchOut]:
     return out
 
 
-def _readable(request: Request, viewer: Viewer, case_id: int) -> None:
-    access = queries.case_access(ctx_of(request).session_factory, case_id)
-    if access is None or not can_read_case(viewer, access):
-        raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found")
+def _readable(request: Request, viewer: Viewer, case_id: int, where: str = "path") -> None:
+    """404 for a case that does not exist, that the caller may not see, or whose id is out of
+    range (the same answer; the refused look-up is audited)."""
+    if case_lookup(request, viewer, case_id) is None:
+        shown = str(case_id) if len(str(case_id)) <= 20 else "with that id"
+        raise ApiError(404, [where, "case_id"], f"no case {shown}", "not_found")
+
+
+def _viewed(request: Request, viewer: Viewer, case_id: int, via: str) -> None:
+    ctx = ctx_of(request)
+    audit.record_case_view(
+        ctx.session_factory, case_id=case_id, user_id=viewer.id, at=ctx.clock.now(), via=via
+    )
 
 
 def _casework(viewer: Viewer) -> None:
@@ -376,6 +509,7 @@ def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOu
     except InvalidEventData as exc:
         raise ApiError(422, ["body", "facts"], str(exc), "value_error") from None
     assert case.id is not None
+    _viewed(request, viewer, case.id, "api: new concern")
     return _case_out(
         case, now, known=_known(request, viewer, case.id), matches=_matches(request, case)
     )
@@ -414,7 +548,7 @@ def get_case(request: Request, viewer: ViewerDep, case_id: int) -> CaseOut:
         case = casework.get_case(ctx.session_factory, case_id)
     except CaseNotFound:
         raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found") from None
-    casework.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
+    _viewed(request, viewer, case_id, "api")
     return _case_out(case, now, known=_known(request, viewer, case_id))
 
 
@@ -424,9 +558,10 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
     the reason (403 when your role may not do it); a date the order rule refuses is 422 naming
     `occurred_at`; a stale `expected_version` is 409; in each case nothing is written."""
     _casework(viewer)
-    access = queries.case_access(ctx_of(request).session_factory, case_id)
-    if access is None or not can_read_case(viewer, access):
-        raise ApiError(404, ["path", "case_id"], f"no case {case_id}", "not_found")
+    access = case_lookup(request, viewer, case_id)
+    if access is None:
+        shown = str(case_id) if len(str(case_id)) <= 20 else "with that id"
+        raise ApiError(404, ["path", "case_id"], f"no case {shown}", "not_found")
     ctx = ctx_of(request)
     now = ctx.clock.now()
     occurred = now if body.occurred_at is None else _aware(body.occurred_at)
@@ -459,6 +594,8 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
         raise ApiError(422, ["body", "event"], exc.reason, "transition_refused") from None
     except StaleCase as exc:
         raise ApiError(409, ["body", "expected_version"], str(exc), "stale") from None
+    # the answer holds the case's facts: a view like any other
+    _viewed(request, viewer, case_id, "api: event")
     return _case_out(case, now, known=_known(request, viewer, case_id))
 
 
@@ -480,8 +617,10 @@ def list_deadlines(
     ctx = ctx_of(request)
     now = ctx.clock.now()
     if case_id is not None:
-        _readable(request, viewer, case_id)
-        return _case_out(casework.get_case(ctx.session_factory, case_id), now).deadlines
+        _readable(request, viewer, case_id, where="query")
+        deadlines = _case_out(casework.get_case(ctx.session_factory, case_id), now).deadlines
+        _viewed(request, viewer, case_id, "api: deadlines")
+        return deadlines
     rows = queries.caseload(ctx.session_factory, limit=500, **caseload_filter(viewer, "team"))
     ids = [r.id for r in rows]
     return [

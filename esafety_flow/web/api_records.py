@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from esafety_flow.web.api import ApiError, ViewerDep, _casework, _readable
 from esafety_flow.web.common import ctx_of
 from esafety_flow.web.pages import caseload_filter
-from workflows import casework, people, search
+from workflows import audit, casework, people, search
 from workflows.domain import effective_history
 
 __all__ = ["router"]
@@ -109,10 +109,19 @@ def search_cases(
     _casework(viewer)
     grants = caseload_filter(viewer, "team")
     del grants["owner_id"]
+    ctx = ctx_of(request)
     try:
-        query, found = search.search(ctx_of(request).session_factory, q, **grants)
+        query, found = search.search(ctx.session_factory, q, **grants)
     except ValueError as exc:
         raise ApiError(422, ["query", "q"], str(exc), "value_error") from None
+    # who searched for what, and how many cases it showed them (the auditor's page)
+    audit.record_audit(
+        ctx.session_factory,
+        kind=audit.AuditKind.SEARCH,
+        at=ctx.clock.now(),
+        user_id=viewer.id,
+        detail=f"api {query.kind.value} search, {len(found)} results: {q}",
+    )
     return SearchAnswer(
         query_kind=query.kind.value,
         results=[

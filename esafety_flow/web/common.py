@@ -21,12 +21,13 @@ from jinja2 import (
 from starlette.responses import Response
 
 from calendars import LONDON, WorkingDayCalendar, london_date
+from esafety_flow.web import sessions
 from esafety_flow.web.access import Role, Viewer
 from esafety_flow.web.context import WebContext
-from esafety_flow.web.security import csrf_matches, new_csrf_token
 from workflows import queries
 
 __all__ = [
+    "CsrfRefused",
     "Forbidden",
     "NotFound",
     "NotSignedIn",
@@ -47,7 +48,12 @@ class NotSignedIn(Exception):
 
 
 class Forbidden(Exception):
-    """Signed in, but the role may not do this (403)."""
+    """Signed in, but the role may not do this: the API answers 403, a page shows "page not
+    found" (404), as for a case the viewer may not see."""
+
+
+class CsrfRefused(Exception):
+    """A form posted without this session's security token (403, with the reason)."""
 
 
 class NotFound(Exception):
@@ -116,17 +122,26 @@ def ctx_of(request: Request) -> WebContext:
     return ctx
 
 
+_UNSET = object()
+
+
 def load_viewer(request: Request) -> Viewer | None:
-    """The user signed in to this browser session, if any (re-read from the database on every
-    request, so that a deactivated user is signed out at once)."""
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
-        return None
-    found = queries.user_with_grants(ctx_of(request).session_factory, user_id=uid)
-    if found is None or not found.user.active:
-        request.session.clear()
-        return None
-    return viewer_of(found)
+    """The user signed in to this browser's live server-side session, if any (re-read from the
+    database on every request, so that a deactivated user is signed out at once)."""
+    cached = getattr(request.state, "viewer", _UNSET)
+    if cached is not _UNSET:
+        assert cached is None or isinstance(cached, Viewer)
+        return cached
+    viewer = None
+    session = sessions.current(request)
+    if session is not None:
+        found = queries.user_with_grants(
+            ctx_of(request).session_factory, user_id=session.record.user_id
+        )
+        if found is not None and found.user.active:
+            viewer = viewer_of(found)
+    request.state.viewer = viewer
+    return viewer
 
 
 def viewer_of(found: queries.UserGrants) -> Viewer:
@@ -139,21 +154,17 @@ def viewer_of(found: queries.UserGrants) -> Viewer:
 
 
 def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not isinstance(token, str):
-        token = new_csrf_token()
-        request.session["csrf"] = token
-    return token
+    return sessions.csrf_token(request)
 
 
 async def form_values(request: Request) -> dict[str, list[str]]:
     """The posted form, every field as a list of its values, after checking the CSRF token.
 
-    Raises `Forbidden` when the token is missing or does not match this session's."""
+    Raises `CsrfRefused` when the token is missing or does not match this session's."""
     form = await request.form()
     given = form.get("csrf_token")
-    if not csrf_matches(request.session.get("csrf"), given if isinstance(given, str) else None):
-        raise Forbidden("the form's security token is missing or out of date: reload the page")
+    if not sessions.csrf_matches_request(request, given if isinstance(given, str) else None):
+        raise CsrfRefused("the form's security token is missing or out of date: reload the page")
     values: dict[str, list[str]] = {}
     for key, value in form.multi_items():
         if isinstance(value, str):
@@ -176,12 +187,14 @@ def render(
     base: dict[str, Any] = {
         "viewer": viewer,
         "csrf_token": csrf_token(request),
+        "cspNonce": getattr(request.state, "csp_nonce", None),
         "errors": [],
         "error_for": {},
         "active": "",
     }
     base.update(context)
-    return templates.TemplateResponse(request, template, base, status_code=status_code)
+    response = templates.TemplateResponse(request, template, base, status_code=status_code)
+    return sessions.apply_cookies(request, response)
 
 
 def due_soon_limit(calendar: WorkingDayCalendar, today: date, working_days: int) -> date:

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from calendars import Clock, Region, WorkingDayCalendar
 from states import Policy
+from workflows.accounts import PasswordPolicy
 from workflows.persistence import SessionFactory
 
 __all__ = ["DEFAULT_FRONTEND_DIR", "WebContext"]
@@ -33,3 +35,12 @@ class WebContext:
     """Where links in emails point (ESAFETY_BASE_URL)."""
     mail_from: str = "esafety-flow@localhost"
     """The sender of emails the web app queues (ESAFETY_MAIL_FROM)."""
+    session_idle: timedelta = timedelta(minutes=30)
+    session_absolute: timedelta = timedelta(hours=10)
+    sign_in_window: timedelta = timedelta(minutes=15)
+    sign_in_max_failures_per_account: int = 5
+    sign_in_max_failures_per_address: int = 20
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    max_request_bytes: int = 1_048_576
+    swagger_dir: Path | None = None
+    """Where swagger-ui-dist is (default: `frontend_dir / "swagger-ui-dist"`)."""

@@ -277,7 +277,8 @@ def concern_facts_from_form(form: MultiValues) -> CaseFacts:
             continue
         child: dict[str, Any] = {"name": name}
         if age:
-            if not age.isdigit() or int(age) > 25:
+            # ASCII digits, short: "²" passes isdigit() but not int(), 5,000 digits neither
+            if not (age.isascii() and age.isdigit()) or len(age) > 2 or int(age) > 25:
                 raise FormError(
                     f"child{i}.age", f"age of child {i} must be a whole number of years"
                 )

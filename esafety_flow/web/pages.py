@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
-from calendars import Region, UnknownRegionError, london_date
+from calendars import LONDON, Region, UnknownRegionError, london_date
 from esafety_flow.notify.jobs import queue_owner_notices
-from esafety_flow.web import charts, work_views
+from esafety_flow.web import charts, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
@@ -37,6 +37,7 @@ from esafety_flow.web.common import (
     rag,
     render,
     templates,
+    viewer_of,
 )
 from esafety_flow.web.forms import (
     CONCERN_CHOICES,
@@ -46,6 +47,7 @@ from esafety_flow.web.forms import (
     event_data_from_form,
 )
 from esafety_flow.web.security import verify_password
+from esafety_flow.web.sessions import throttle_key
 from states import (
     ALLEGATION_TRANSITIONS,
     CHILD_PROTECTION_TRANSITIONS,
@@ -55,7 +57,16 @@ from states import (
     InvalidEventData,
     mermaid_diagram,
 )
-from workflows import Case, StaleCase, TransitionRefused, calendar_days, casework, queries
+from workflows import (
+    Case,
+    StaleCase,
+    TransitionRefused,
+    accounts,
+    audit,
+    calendar_days,
+    casework,
+    queries,
+)
 from workflows.errors import CaseNotFound
 
 __all__ = ["CASELOAD_PAGE_SIZE", "allowed_events", "event_fields_html", "pagination", "router"]
@@ -114,41 +125,103 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else ""
 
 
+def _sign_in_form(
+    request: Request, form: dict[str, list[str]], username: str, message: str, status: int
+) -> Response:
+    return render(
+        request,
+        "sign_in.html",
+        {
+            "title": "Sign in",
+            "next_url": _safe_next((form.get("next") or [""])[0]),
+            "username": username,
+            "errors": [{"text": message, "href": "#username"}],
+        },
+        viewer=None,
+        status_code=status,
+    )
+
+
+def _minutes_until(later: datetime, now: datetime) -> int:
+    return max(1, -(-int((later - now).total_seconds()) // 60))
+
+
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
+    """Sign in with a username and password. Throttled per typed username and per client
+    address (ESAFETY_SIGN_IN_*); every attempt is recorded, failures in the audit trail. The
+    failure text is the same whether or not the username exists."""
     form = await form_values(request)
-    username = (form.get("username") or [""])[0].strip()
-    password = (form.get("password") or [""])[0]
+    username = (form.get("username") or [""])[0].strip()[:200]
+    password = (form.get("password") or [""])[0][:1000]
     ctx = ctx_of(request)
+    now = ctx.clock.now()
+    username_key = throttle_key(ctx, "username", username.casefold())
+    address_key = throttle_key(ctx, "address", request.client.host if request.client else "-")
     user = queries.user_by_username(ctx.session_factory, username) if username else None
+    throttle = accounts.sign_in_throttle(
+        ctx.session_factory,
+        username_key=username_key,
+        address_key=address_key,
+        at=now,
+        window=ctx.sign_in_window,
+        max_per_account=ctx.sign_in_max_failures_per_account,
+        max_per_address=ctx.sign_in_max_failures_per_address,
+    )
+    if throttle.blocked:
+        assert throttle.until is not None
+        accounts.record_sign_in(
+            ctx.session_factory,
+            at=now,
+            outcome="throttled",
+            username_key=username_key,
+            address_key=address_key,
+            user_id=user.id if user else None,
+            throttled_by=throttle.reason,
+        )
+        minutes = _minutes_until(throttle.until, now)
+        message = (
+            "There have been too many failed attempts to sign in. "
+            f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again"
+        )
+        response = _sign_in_form(request, form, username, message, 429)
+        response.headers["Retry-After"] = str(minutes * 60)
+        return response
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
-        error = {"text": "Enter a correct username and password", "href": "#username"}
-        return render(
-            request,
-            "sign_in.html",
-            {
-                "title": "Sign in",
-                "next_url": _safe_next((form.get("next") or [""])[0]),
-                "username": username,
-                "errors": [error],
-            },
-            viewer=None,
-            status_code=400,
+        outcome = "unknown_user" if user is None else "wrong_password" if not ok else "inactive"
+        accounts.record_sign_in(
+            ctx.session_factory,
+            at=now,
+            outcome=outcome,
+            username_key=username_key,
+            address_key=address_key,
+            user_id=user.id if user else None,
         )
-    request.session.clear()  # a new session on sign-in (no fixation)
-    request.session["uid"] = user.id
+        return _sign_in_form(request, form, username, "Enter a correct username and password", 400)
+    accounts.record_sign_in(
+        ctx.session_factory,
+        at=now,
+        outcome="ok",
+        username_key=username_key,
+        address_key=address_key,
+        user_id=user.id,
+    )
+    found = queries.user_with_grants(ctx.session_factory, user_id=user.id)
+    assert found is not None
     target = _safe_next((form.get("next") or [""])[0])
-    viewer = load_viewer(request)
-    assert viewer is not None
-    return RedirectResponse(target or _home(viewer), status_code=303)
+    response = RedirectResponse(target or _home(viewer_of(found)), status_code=303)
+    sessions.begin(request, response, user.id)
+    return response
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
+    """End this session on the server (a copy of its cookie opens nothing afterwards)."""
     await form_values(request)
-    request.session.clear()
-    return RedirectResponse("/sign-in", status_code=303)
+    response = RedirectResponse("/sign-in", status_code=303)
+    sessions.finish(request, response)
+    return response
 
 
 def caseload_filter(viewer: Viewer, scope: str) -> dict[str, Any]:
@@ -166,9 +239,10 @@ CASELOAD_PAGE_SIZE = 25
 
 
 def _page_number(raw: str) -> int | None:
-    """The `page` query parameter as a page number from 1, or None when it is not one."""
+    """The `page` query parameter as a page number from 1, or None when it is not one (ASCII
+    digits only: `str.isdigit` also accepts "²", which `int` refuses)."""
     text = raw.strip()
-    if not text.isdigit() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
         return None
     number = int(text)
     return number if number >= 1 else None
@@ -283,11 +357,38 @@ async def caseload_page(request: Request, scope: str = "mine", page: str = "1") 
     )
 
 
+def case_lookup(request: Request, viewer: Viewer, case_id: int) -> queries.CaseAccess | None:
+    """The case's access facts when the viewer may see it; otherwise None, and the refused
+    look-up is in the audit trail (an id past the database's range names no case)."""
+    ctx = ctx_of(request)
+    if not 1 <= case_id <= audit.MAX_ID:
+        audit.record_audit(
+            ctx.session_factory,
+            kind=audit.AuditKind.REFUSED_LOOKUP,
+            at=ctx.clock.now(),
+            user_id=viewer.id,
+            detail="case id out of range",
+        )
+        return None
+    access = queries.case_access(ctx.session_factory, case_id)
+    if access is None or not can_read_case(viewer, access):
+        audit.record_audit(
+            ctx.session_factory,
+            kind=audit.AuditKind.REFUSED_LOOKUP,
+            at=ctx.clock.now(),
+            user_id=viewer.id,
+            case_id=case_id,
+            detail="no such case" if access is None else "not permitted",
+        )
+        return None
+    return access
+
+
 def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.CaseAccess:
     """The case's access facts, or NotFound when it does not exist or the viewer may not see it
-    (the same answer, so guessing ids reveals nothing)."""
-    access = queries.case_access(ctx_of(request).session_factory, case_id)
-    if access is None or not can_read_case(viewer, access):
+    (the same answer, so guessing ids reveals nothing; the refusal is audited)."""
+    access = case_lookup(request, viewer, case_id)
+    if access is None:
         raise NotFound(f"no case {case_id}")
     return access
 
@@ -376,7 +477,9 @@ def _case_page(
         case = casework.get_case(ctx.session_factory, case_id)
     except CaseNotFound:
         raise NotFound(f"no case {case_id}") from None
-    casework.record_case_view(ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now)
+    audit.record_case_view(
+        ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now, via="page"
+    )
     calendar = ctx.calendar_for(case.region)
     soon = due_soon_limit(calendar, london_date(now), ctx.policy.alerts.due_soon_working_days)
     deadlines = []
@@ -511,8 +614,22 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
     except ValueError:
         raise NotFound(f"no event {event_name}") from None
     ctx = ctx_of(request)
-    raw_version = (form.get("expected_version") or [""])[0]
-    expected = int(raw_version) if raw_version.isdigit() else None
+    raw_version = (form.get("expected_version") or [""])[0].strip()
+    expected = None
+    if raw_version:
+        if not (raw_version.isascii() and raw_version.isdigit()) or len(raw_version) > 9:
+            return render(
+                request,
+                "error.html",
+                {
+                    "title": "There is a problem with the case version",
+                    "message": "expected_version must be the whole number of the case version "
+                    "you read: go back to the case, reload it and try again. Nothing was saved.",
+                },
+                viewer=viewer,
+                status_code=400,
+            )
+        expected = int(raw_version)
     try:
         data = event_data_from_form(event, form)
         case = casework.get_case(ctx.session_factory, case_id)
@@ -700,18 +817,124 @@ async def add_calendar_day(request: Request) -> Response:
     return _calendar(request, viewer, region, day.year, moved, f"{name} ({day.isoformat()})", None)
 
 
+AUDIT_PAGE_SIZE = 50
+"""Entries per page of the audit trail."""
+
+
+def _audit_filters(
+    request: Request, params: dict[str, str]
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The `search_audit` arguments of the page's query, and the errors (each naming its field)."""
+    ctx = ctx_of(request)
+    found: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    username = params.get("user", "").strip()
+    if username:
+        user = queries.user_by_username(ctx.session_factory, username[:100])
+        if user is None:
+            errors.append({"field": "user", "text": "There is no user with that username"})
+        else:
+            found["user_id"] = user.id
+    case = params.get("case", "").strip()
+    if case:
+        case_id = audit.case_id_of(ctx.session_factory, case[:60])
+        if case_id is None:
+            errors.append(
+                {"field": "case", "text": "Enter a case number or reference, like 12 or ESF-12"}
+            )
+        else:
+            found["case_id"] = case_id
+    kind = params.get("kind", "").strip()
+    if kind:
+        try:
+            found["kinds"] = [audit.AuditKind(kind)]
+        except ValueError:
+            errors.append({"field": "kind", "text": "Choose a kind of entry from the list"})
+    for field, key, shift in (("from", "since", 0), ("to", "until", 1)):
+        raw = params.get(field, "").strip()
+        if not raw:
+            continue
+        try:
+            day = date.fromisoformat(raw[:10]) if len(raw) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            errors.append(
+                {"field": field, "text": f"Enter the '{field}' date as YYYY-MM-DD, like 2026-03-04"}
+            )
+            continue
+        # London days: from the start of `from` to the end of `to`
+        found[key] = datetime.combine(day + timedelta(days=shift), time(0), tzinfo=LONDON)
+    if "since" in found and "until" in found and found["since"] >= found["until"]:
+        errors.append({"field": "to", "text": "The 'to' date must not be before the 'from' date"})
+    return found, errors
+
+
 @router.get("/audit")
-def audit_page(request: Request) -> Response:
+def audit_page(request: Request, page: str = "1") -> Response:
+    """The audit trail for auditors: every case view, refused look-up, sign-in (and failure),
+    sign-out and account change, searched by user, case, kind and London dates, 50 a page."""
     viewer = _require(request)
     if not can_see_audit(viewer):
-        raise Forbidden("the case-view audit is for auditors")
-    views = queries.recent_case_views(ctx_of(request).session_factory)
-    return render(
-        request,
-        "audit.html",
-        {"title": "Case views", "views": views, "active": "audit"},
-        viewer=viewer,
+        raise Forbidden("the audit trail is for auditors")
+    ctx = ctx_of(request)
+    number = _page_number(page)
+    if number is None:
+        return _bad_page_number(request, viewer, page)
+    params = {
+        k: request.query_params.get(k, "")[:100] for k in ("user", "case", "kind", "from", "to")
+    }
+    filters, errors = _audit_filters(request, params)
+    context: dict[str, Any] = {
+        "title": "Audit trail",
+        "active": "audit",
+        "params": params,
+        "kinds": [k.value for k in audit.AuditKind],
+        "errors": [{"text": e["text"], "href": f"#{e['field']}"} for e in errors],
+        "error_for": defaultdict(str, {e["field"]: e["text"] for e in errors}),
+        "rows": [],
+        "total": 0,
+        "pagination": None,
+    }
+    if errors:
+        return render(request, "audit.html", context, viewer=viewer, status_code=400)
+    found = audit.search_audit(
+        ctx.session_factory, page=number, per_page=AUDIT_PAGE_SIZE, **filters
     )
+    if number > found.pages:
+        return _past_last_page(request, viewer, number, found.pages, "this search has")
+    if any(params.values()) or number > 1:
+        described = ", ".join(
+            f"{k} {v}"
+            for k, v in (
+                ("user", filters.get("user_id")),
+                ("case", filters.get("case_id")),
+                ("kind", params["kind"]),
+                ("from", params["from"]),
+                ("to", params["to"]),
+            )
+            if v
+        )
+        audit.record_audit(
+            ctx.session_factory,
+            kind=audit.AuditKind.SEARCH,
+            at=ctx.clock.now(),
+            user_id=viewer.id,
+            detail=f"audit trail page {number}" + (f": {described}" if described else ""),
+        )
+    first = (number - 1) * AUDIT_PAGE_SIZE + 1
+    shown = {k: v for k, v in params.items() if v}
+    context.update(
+        {
+            "title": "Audit trail" if number == 1 else f"Audit trail (page {number})",
+            "rows": found.rows,
+            "total": found.total,
+            "first": first,
+            "last": first + len(found.rows) - 1,
+            "pagination": pagination("/audit", shown, number, found.pages, label="Audit pages"),
+        }
+    )
+    return render(request, "audit.html", context, viewer=viewer)
 
 
 ALERTS_PAGE_SIZE = 50

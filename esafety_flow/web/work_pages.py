@@ -49,6 +49,7 @@ from workflows import (
     casework,
     queries,
 )
+from workflows.audit import AuditKind, record_audit
 from workflows.domain import Case
 from workflows.errors import CaseNotFound
 from workflows.permissions import event_refusal, may_supervise
@@ -719,6 +720,19 @@ def _chronology(request: Request, case_id: int) -> tuple[Viewer, Case, list[Any]
     return viewer, case, work_views.chronology_rows(case, work_views.person_names(ctx))
 
 
+def _record_export(request: Request, viewer: Viewer, case: Case, what: str) -> None:
+    """Printing or downloading a chronology is recorded in the audit trail."""
+    ctx = ctx_of(request)
+    record_audit(
+        ctx.session_factory,
+        kind=AuditKind.EXPORT,
+        at=ctx.clock.now(),
+        user_id=viewer.id,
+        case_id=case.id,
+        detail=what,
+    )
+
+
 @router.get("/cases/{case_id}/chronology")
 def chronology_page(request: Request, case_id: int) -> Response:
     viewer, case, rows = _chronology(request, case_id)
@@ -733,6 +747,7 @@ def chronology_page(request: Request, case_id: int) -> Response:
 @router.get("/cases/{case_id}/chronology/print")
 def chronology_print(request: Request, case_id: int) -> Response:
     viewer, case, rows = _chronology(request, case_id)
+    _record_export(request, viewer, case, "chronology printed")
     return render(
         request,
         "chronology_print.html",
@@ -751,7 +766,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 @router.get("/cases/{case_id}/chronology.csv")
 def chronology_download(request: Request, case_id: int) -> Response:
-    _, case, rows = _chronology(request, case_id)
+    viewer, case, rows = _chronology(request, case_id)
+    _record_export(request, viewer, case, "chronology downloaded as CSV")
     name = _UNSAFE.sub("-", case.reference).strip("-") or f"case-{case_id}"
     return Response(
         content="\ufeff" + work_views.chronology_csv(case.reference, rows),

@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE = DEFAULT_FRONTEND_DIR / "axe-core" / "axe.min.js"
+AXE_PATH = "/__tests__/axe.min.js"
+"""Where the browser context serves axe-core (the app does not)."""
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -113,7 +115,8 @@ class Pages:
         self.page.screenshot(
             path=str(ARTIFACTS / f"{self.name}-{self.shots:02d}.png"), full_page=True
         )
-        self.page.add_script_tag(path=str(AXE))
+        # from this origin, so that the page's Content-Security-Policy lets it run
+        self.page.add_script_tag(url=self.base + AXE_PATH)
         result = self.page.evaluate(
             "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
             ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
@@ -141,6 +144,10 @@ class Pages:
 @pytest.fixture
 def pages(browser: Browser, server: str, request: pytest.FixtureRequest) -> Iterator[Pages]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route(
+        server + AXE_PATH,
+        lambda route: route.fulfill(path=str(AXE), content_type="application/javascript"),
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield Pages(page, server, request.node.name)

@@ -145,3 +145,59 @@ def test_the_accessibility_check_fails_on_a_violation(pages: Pages) -> None:
     )
     with pytest.raises(AssertionError, match="image-alt"):
         pages.check()
+
+
+def _watch(pages: Pages) -> tuple[list[str], list[str]]:
+    """Console errors (a CSP refusal is one) and requests to any other host, which are aborted:
+    the page must work with no internet."""
+    errors: list[str] = []
+    outside: list[str] = []
+    pages.page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def route(r: object) -> None:
+        url = r.request.url  # type: ignore[attr-defined]
+        if url.startswith(pages.base) or url.startswith("data:"):
+            r.fallback()  # type: ignore[attr-defined]
+        else:
+            outside.append(url)
+            r.abort()  # type: ignore[attr-defined]
+
+    pages.page.route("**/*", route)
+    return errors, outside
+
+
+def test_pages_run_under_the_content_security_policy(pages: Pages) -> None:
+    errors, outside = _watch(pages)
+    pages.sign_in("pat")
+    pages.goto("/caseload")
+    body = pages.page.locator("body")
+    # GOV.UK Frontend's inline script ran (it carries the nonce) and its modules started
+    assert "govuk-frontend-supported" in (body.get_attribute("class") or "")
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    assert outside == []
+
+
+def test_api_docs_work_with_no_internet(pages: Pages) -> None:
+    errors, outside = _watch(pages)
+    pages.page.goto(pages.base + "/api/docs")
+    pages.page.wait_for_selector(".opblock", timeout=20_000)
+    paths = pages.page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/v1/cases/{case_id}/events" in p.replace("\u200b", "") for p in paths), paths
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    assert outside == []
+
+
+def test_the_audit_trail_and_account_pages(pages: Pages) -> None:
+    pages.sign_in("audrey")
+    pages.goto("/audit?kind=sign_in")
+    assert pages.page.get_by_role("heading", name="Audit trail").is_visible()
+    assert pages.page.locator("#entries tbody tr").count() >= 1
+    pages.goto("/account/password")
+    pages.sign_in("ada")
+    pages.goto("/admin/users")
+    pages.page.get_by_role("link", name="pat", exact=True).click()
+    pages.check()
+    pages.page.get_by_label("Name of a new token").fill("browser test")
+    pages.page.get_by_role("button", name="Issue token").click()
+    pages.check()
+    assert pages.page.locator("#new-token code").inner_text().startswith("esf_")

@@ -63,12 +63,12 @@ def test_org_commands_build_the_escalation_line(app: App) -> None:
     ("args", "message"),
     [
         (
-            ["users", "add", "x", "--name", "X", "--email", "x@t", "--role", "boss"],
+            ["users", "add", "x", "--name", "X", "--email", "x@t.test", "--role", "boss"],
             "role 'boss': expected one of practitioner, manager, lado, admin, auditor",
         ),
         (
             ["users", "add", "x", "--name", "X", "--email", "nope", "--role", "manager"],
-            "--email 'nope': not an email address",
+            "--email: 'nope': An email address must have an @-sign.",
         ),
         (
             [
@@ -78,7 +78,7 @@ def test_org_commands_build_the_escalation_line(app: App) -> None:
                 "--name",
                 "X",
                 "--email",
-                "x@t",
+                "x@t.test",
                 "--role",
                 "manager",
                 "--team",

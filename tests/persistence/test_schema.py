@@ -12,13 +12,18 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from workflows.persistence import (
     NaiveDatetimeRefused,
+    api_tokens,
+    audit_events,
     calendar_days,
     case_events,
+    case_views,
     cases,
+    deadlines,
     head_revision,
     make_engine,
     metadata,
     upgrade,
+    users,
 )
 
 BST = timezone(timedelta(hours=1))
@@ -170,3 +175,116 @@ def test_calendar_day_unique_per_region(engine: Engine) -> None:
         conn.execute(insert(calendar_days), [row])
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(insert(calendar_days), [row])
+
+
+def _user_row(username: str = "pat", token_hash: str | None = None) -> dict[str, object]:
+    return {
+        "username": username,
+        "display_name": username,
+        "email": f"{username}@example.org",
+        "role": "practitioner",
+        "api_token_hash": token_hash,
+        "created_at": datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    }
+
+
+def _audited(engine: Engine) -> None:
+    with engine.begin() as conn:
+        case_id = conn.execute(insert(cases).returning(cases.c.id), [_case_row()]).scalar_one()
+        user_id = conn.execute(insert(users).returning(users.c.id), [_user_row()]).scalar_one()
+        at = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
+        conn.execute(insert(case_views), [{"case_id": case_id, "user_id": user_id, "at": at}])
+        conn.execute(
+            insert(audit_events),
+            [{"at": at, "kind": "case_view", "user_id": user_id, "case_id": case_id}],
+        )
+
+
+@pytest.mark.parametrize("table", [audit_events, case_views])
+def test_audit_tables_refuse_update_and_delete(engine: Engine, table: object) -> None:
+    from sqlalchemy import Table
+
+    assert isinstance(table, Table)
+    _audited(engine)
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(update(table).values(at=later))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(table.delete())
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.at)).scalar_one() != later
+        assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 1
+
+
+def test_audit_tables_refuse_truncate_on_postgresql(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's")
+    _audited(engine)
+    for name in ("audit_events", "case_views"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {name} CASCADE")
+
+
+def test_migration_0100_keeps_the_log_tokens_and_calendar_versions(database_url: str) -> None:
+    """From 0006 with data: calendar versions survive the change to TEXT, the event log is still
+    append-only afterwards, and a user's token of 0001 moves to api_tokens."""
+    eng = make_engine(database_url)
+    try:
+        upgrade(eng, "0006")
+        long_version = (
+            "england-and-wales/holidays-x/extra:"
+            + ",".join(f"2027-{m:02d}-{d:02d}" for m in range(1, 13) for d in (3, 4, 5, 6))
+            + "/closures:none"
+        )
+        assert len(long_version) > 400
+        version_0006 = long_version[:400]
+        with eng.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, display_name, email, role, "
+                    "api_token_hash, active, created_at) VALUES ('pat', 'Pat', "
+                    "'pat@example.org', 'practitioner', 'abc123', true, "
+                    ":at)"
+                ),
+                {"at": datetime(2026, 3, 1, tzinfo=UTC)},
+            )
+            case_id = conn.execute(insert(cases).returning(cases.c.id), [_case_row()]).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO case_events (case_id, seq, at, actor, kind, data, "
+                    "calendar_version) VALUES (:c, 1, :at, 'pat', 'transition', '{}', :v)"
+                ),
+                {"c": case_id, "at": datetime(2026, 3, 2, tzinfo=UTC), "v": version_0006},
+            )
+        upgrade(eng)
+        with eng.begin() as conn:
+            assert conn.execute(select(case_events.c.calendar_version)).scalar_one() == (
+                version_0006
+            )
+            token = conn.execute(select(api_tokens.c.name, api_tokens.c.token_hash)).one()
+            assert tuple(token) == ("token", "abc123")
+            assert conn.execute(select(users.c.api_token_hash)).scalar_one() is None
+            conn.execute(
+                insert(deadlines),
+                [
+                    {
+                        "case_id": case_id,
+                        "kind": "referral_decision",
+                        "anchor_at": datetime(2026, 3, 2, tzinfo=UTC),
+                        "due_date": date(2026, 3, 3),
+                        "due_at": datetime(2026, 3, 3, 23, tzinfo=UTC),
+                        "status": "open",
+                        "calendar_version": long_version * 3,
+                        "policy_name": "england-2023",
+                    }
+                ],
+            )
+            assert len(conn.execute(select(deadlines.c.calendar_version)).scalar_one()) > 1200
+        with pytest.raises(DBAPIError, match="append-only"), eng.begin() as conn:
+            conn.execute(update(case_events).values(actor="someone else"))
+        with pytest.raises(DBAPIError, match="append-only"), eng.begin() as conn:
+            conn.execute(case_events.delete())
+        with eng.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        eng.dispose()

@@ -364,3 +364,28 @@ def test_the_chronology_is_in_the_order_things_happened(sf: SessionFactory, org:
     ]
     assert [e.kind for e in entries][-3:] == ["note", "note", "decision"]
     assert [e.at for e in entries] == sorted(e.at for e in entries)
+
+
+def test_deactivating_an_account_puts_its_open_cases_on_the_unallocated_list(
+    sf: SessionFactory, org: Org
+) -> None:
+    from workflows import accounts
+
+    first = new_case(sf, org)
+    done = accounts.deactivate_user(
+        sf,
+        user_id=org.pat,
+        at=at("2026-03-03T09:00"),
+        by_user_id=None,
+        calendar_for=cal_for,
+        policy_for=policy_by_name,
+    )
+    assert done.cases_released == 1
+    assert [r.case_id for r in allocation.unallocated(sf, team_ids=[org.team])] == [first]
+    entry = casework.get_case(sf, first).history[-1]
+    assert (entry.event, entry.data["reason"]) == (
+        "transfer",
+        "the owner's account was deactivated",
+    )
+    [told], _ = notifications.notices_of_user(sf, org.morgan)
+    assert told.kind is notifications.NoticeKind.UNALLOCATED

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from calendars import FixedClock, Region
 from esafety_flow.bootstrap import App
 from esafety_flow.cli.serve_cmd import web_context
-from esafety_flow.demo import DEMO_API_TOKEN, DEMO_PASSWORD, load_demo_into
+from esafety_flow.demo import DEMO_PASSWORD, load_demo_into
 from esafety_flow.settings import Settings
 from esafety_flow.web import create_app
 from states import ENGLAND_2023
@@ -44,6 +44,8 @@ class Web:
     north_case: int
     south_case: int
     lado_case: int
+    tokens: dict[str, str]
+    """API tokens the demo issued (pat, lee)."""
 
     def client(self, username: str | None = None) -> TestClient:
         client = TestClient(create_app(web_context(self.app)), follow_redirects=False)
@@ -67,7 +69,7 @@ def sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD) ->
     assert response.status_code == 303, response.text
 
 
-def api_headers(token: str = DEMO_API_TOKEN) -> dict[str, str]:
+def api_headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -75,14 +77,15 @@ def api_headers(token: str = DEMO_API_TOKEN) -> dict[str, str]:
 def web(engine: Engine, session_factory: SessionFactory, database_url: str) -> Web:
     clock = FixedClock(NOW)
     app = App(
-        settings=Settings(database_url=database_url),
+        # one key for every app of the test (as `esafety serve` gives all its workers)
+        settings=Settings(database_url=database_url, secret_key="test secret key"),
         engine=engine,
         session_factory=session_factory,
         clock=clock,
         policy=ENGLAND_2023,
         region=Region.ENGLAND_AND_WALES,
     )
-    load_demo_into(app, cases=False)
+    loaded = load_demo_into(app, cases=False)
     users = {u.username: u.id for u in queries.list_users_brief(session_factory)}
     teams = {t.name: t.id for t in queries.list_teams(session_factory)}
     calendar = app.calendar_for(app.region)
@@ -106,4 +109,4 @@ def web(engine: Engine, session_factory: SessionFactory, database_url: str) -> W
     south = new_case(UNDER_13_IMAGERY, "priya", "South Safeguarding")
     lado = new_case(TEACHER, "lee", "Online Harm Hub")
     casework.set_case_managers(session_factory, lado, [users["hannah"]])
-    return Web(app, clock, users, north, south, lado)
+    return Web(app, clock, users, north, south, lado, loaded.tokens)

@@ -13,7 +13,8 @@ USERS = ("pat", "sam", "priya", "morgan", "nina", "hannah", "lee", "ada", "audre
 
 
 def _expected_reads(web: Web) -> dict[str, dict[str, int]]:
-    """route -> user -> status. 404 (not 403) where a case exists but is not theirs."""
+    """route -> user -> status. 404 (not 403) where a case exists but is not theirs, and for a
+    page their role may not open."""
     caseload = {u: 200 for u in ("pat", "sam", "priya", "morgan", "nina", "hannah", "lee")}
     dashboard = {"morgan": 200, "nina": 200, "hannah": 200}
     calendar = {"morgan": 200, "nina": 200, "hannah": 200, "ada": 200}
@@ -32,7 +33,8 @@ def _expected_reads(web: Web) -> dict[str, dict[str, int]]:
 
 
 def _denied(route: str) -> int:
-    return 404 if route.startswith("/cases/") and route != "/cases/new" else 403
+    """A page the user may not open answers "page not found", like a case they may not see."""
+    return 404
 
 
 def test_every_role_against_every_page(web: Web) -> None:
@@ -173,10 +175,24 @@ def test_deactivated_user_is_signed_out_at_once(web: Web) -> None:
 
 def test_session_cookie_is_httponly_and_samesite(web: Web) -> None:
     client = web.client()
-    response = client.get("/sign-in")
-    cookie = response.headers["set-cookie"].lower()
-    assert "httponly" in cookie
-    assert "samesite=lax" in cookie
+    before = client.get("/sign-in").headers["set-cookie"].lower()
+    assert before.startswith("esafety_signin=")  # the sign-in form's token, no session yet
+    assert "httponly" in before
+    assert "samesite=strict" in before
+    response = client.post(
+        "/sign-in",
+        data={
+            "username": "pat",
+            "password": "demo-password",
+            "csrf_token": csrf_of(client.get("/sign-in").text),
+        },
+    )
+    cookies = [c.lower() for c in response.headers.get_list("set-cookie")]
+    session = next(c for c in cookies if c.startswith("esafety_session="))
+    assert "httponly" in session
+    assert "samesite=lax" in session
+    assert "max-age=36000" in session  # the absolute limit: 10 hours
+    assert "secure" not in session  # ESAFETY_SECURE_COOKIES is off here
 
 
 def test_sign_in_does_not_redirect_off_site(web: Web) -> None:
@@ -199,8 +215,8 @@ def test_every_case_view_is_recorded_and_shown_to_auditors(web: Web) -> None:
     web.client("pat").get(f"/cases/{web.north_case}")
     web.client("priya").get(f"/cases/{web.north_case}")  # refused: not a view
     assert _count(web, case_views) == before + 1
-    audit = web.client("audrey").get("/audit")
+    audit = web.client("audrey").get("/audit?kind=case_view")
     assert audit.status_code == 200
-    row = audit.text.split('id="views"')[1]
+    row = audit.text.split('id="entries"')[1]
     assert "pat" in row
     assert "priya" not in row

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from esafety_flow.web import hash_api_token
-from tests.web.conftest import UNDER_13_IMAGERY, Web, api_headers
-from workflows.persistence import case_events, cases, users
+from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web, api_headers
+from workflows import accounts
+from workflows.persistence import case_events, cases
 
 ROUTES = [
     ("GET", "/api/v1/cases", None),
@@ -26,17 +26,12 @@ ROUTES = [
 
 
 def _give_tokens(web: Web) -> dict[str, str]:
-    tokens = {}
-    with web.app.session_factory.begin() as s:
-        for name in ("sam", "priya", "morgan", "hannah", "lee", "ada", "audrey"):
-            token = f"esf_test_{name}"
-            s.execute(
-                update(users)
-                .where(users.c.username == name)
-                .values(api_token_hash=hash_api_token(token))
-            )
-            tokens[name] = token
-    return tokens
+    return {
+        name: accounts.issue_token(
+            web.app.session_factory, user_id=web.users[name], name="test", at=NOW, by_user_id=None
+        )[0]
+        for name in ("sam", "priya", "morgan", "hannah", "lee", "ada", "audrey")
+    }
 
 
 def _call(web: Web, method: str, route: str, body: Any, headers: dict[str, str]) -> int:
@@ -77,7 +72,7 @@ def test_every_role_against_every_api_route(web: Web, user: str, expected: list[
 
 def test_create_case_runs_triage_at_once(web: Web) -> None:
     response = web.client().post(
-        "/api/v1/cases", json={"facts": UNDER_13_IMAGERY}, headers=api_headers()
+        "/api/v1/cases", json={"facts": UNDER_13_IMAGERY}, headers=api_headers(web.tokens["pat"])
     )
     assert response.status_code == 201
     body = response.json()
@@ -94,48 +89,56 @@ def test_case_carries_the_no_tipping_off_restriction(web: Web) -> None:
         "children": [{"name": "K", "age": 8, "known_to_alleged_abuser": True}],
         "alleged_abuser": {"kind": "adult", "lives_with_children": True},
     }
-    response = web.client().post("/api/v1/cases", json={"facts": facts}, headers=api_headers())
+    response = web.client().post(
+        "/api/v1/cases", json={"facts": facts}, headers=api_headers(web.tokens["pat"])
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["do_not_inform_family"] is True
     assert body["family_may_be_informed"] is False
     assert "no strategy discussion has yet decided when" in body["family_disclosure_reason"]
-    plain = web.client().get(f"/api/v1/cases/{web.north_case}", headers=api_headers()).json()
+    plain = (
+        web.client()
+        .get(f"/api/v1/cases/{web.north_case}", headers=api_headers(web.tokens["pat"]))
+        .json()
+    )
     assert (plain["do_not_inform_family"], plain["family_may_be_informed"]) == (False, True)
 
 
 def test_validation_errors_name_the_field(web: Web) -> None:
     client = web.client()
     bad_facts = client.post(
-        "/api/v1/cases", json={"facts": {"category": "not_a_category"}}, headers=api_headers()
+        "/api/v1/cases",
+        json={"facts": {"category": "not_a_category"}},
+        headers=api_headers(web.tokens["pat"]),
     )
     assert bad_facts.status_code == 422
     assert bad_facts.json()["detail"][0]["loc"] == ["body", "facts", "category"]
     unknown_field = client.post(
         "/api/v1/cases",
         json={"facts": {"category": "other", "colour": "red"}},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert unknown_field.status_code == 422
     assert unknown_field.json()["detail"][0]["loc"] == ["body", "facts", "colour"]
     bad_region = client.post(
         "/api/v1/cases",
         json={"facts": {"category": "other"}, "region": "wales"},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert bad_region.status_code == 422
     assert bad_region.json()["detail"][0]["loc"] == ["body", "region"]
     bad_event = client.post(
         f"/api/v1/cases/{web.north_case}/events",
         json={"event": "fly"},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert bad_event.status_code == 422
     assert bad_event.json()["detail"][0]["loc"] == ["body", "event"]
     bad_data = client.post(
         f"/api/v1/cases/{web.north_case}/events",
         json={"event": "refer", "data": {"referred_to": ["the_press"]}},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert bad_data.status_code == 422
     detail = bad_data.json()["detail"][0]
@@ -153,7 +156,7 @@ def test_refused_event_is_422_with_the_reason_and_writes_nothing(web: Web) -> No
     response = web.client().post(
         f"/api/v1/cases/{web.north_case}/events",
         json={"event": "start_section_47"},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert response.status_code == 422
     detail = response.json()["detail"][0]
@@ -164,12 +167,14 @@ def test_refused_event_is_422_with_the_reason_and_writes_nothing(web: Web) -> No
 
 def test_stale_update_is_409_and_writes_nothing(web: Web) -> None:
     client = web.client()
-    case = client.get(f"/api/v1/cases/{web.north_case}", headers=api_headers()).json()
+    case = client.get(
+        f"/api/v1/cases/{web.north_case}", headers=api_headers(web.tokens["pat"])
+    ).json()
     version = case["version"]
     first = client.post(
         f"/api/v1/cases/{web.north_case}/events",
         json={"event": "refer", "data": {"referred_to": ["police"]}, "expected_version": version},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert first.status_code == 200
     assert first.json()["state"] == "referral"
@@ -177,7 +182,7 @@ def test_stale_update_is_409_and_writes_nothing(web: Web) -> None:
     second = client.post(
         f"/api/v1/cases/{web.north_case}/events",
         json={"event": "step_down", "expected_version": version},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert second.status_code == 409
     assert second.json()["detail"][0]["loc"] == ["body", "expected_version"]
@@ -186,30 +191,44 @@ def test_stale_update_is_409_and_writes_nothing(web: Web) -> None:
 
 def test_unknown_ids_are_404(web: Web) -> None:
     client = web.client()
-    assert client.get("/api/v1/cases/987654", headers=api_headers()).status_code == 404
+    assert (
+        client.get("/api/v1/cases/987654", headers=api_headers(web.tokens["pat"])).status_code
+        == 404
+    )
     missing = client.post(
-        "/api/v1/cases/987654/events", json={"event": "refer"}, headers=api_headers()
+        "/api/v1/cases/987654/events",
+        json={"event": "refer"},
+        headers=api_headers(web.tokens["pat"]),
     )
     assert missing.status_code == 404
-    assert client.get("/api/v1/deadlines?case_id=987654", headers=api_headers()).status_code == 404
+    assert (
+        client.get(
+            "/api/v1/deadlines?case_id=987654", headers=api_headers(web.tokens["pat"])
+        ).status_code
+        == 404
+    )
 
 
 def test_list_and_deadlines_only_show_visible_cases(web: Web) -> None:
     client = web.client()
-    listed = {c["id"] for c in client.get("/api/v1/cases", headers=api_headers()).json()}
+    listed = {
+        c["id"] for c in client.get("/api/v1/cases", headers=api_headers(web.tokens["pat"])).json()
+    }
     assert web.north_case in listed
     assert web.south_case not in listed
     assert web.lado_case not in listed
-    deadlines = client.get("/api/v1/deadlines", headers=api_headers()).json()
+    deadlines = client.get("/api/v1/deadlines", headers=api_headers(web.tokens["pat"])).json()
     assert {d["case_id"] for d in deadlines} == {web.north_case}
-    one = client.get(f"/api/v1/deadlines?case_id={web.north_case}", headers=api_headers()).json()
+    one = client.get(
+        f"/api/v1/deadlines?case_id={web.north_case}", headers=api_headers(web.tokens["pat"])
+    ).json()
     assert [d["kind"] for d in one] == ["immediate_referral"]
 
 
 def test_api_views_are_recorded(web: Web) -> None:
     from workflows.persistence import case_views
 
-    web.client().get(f"/api/v1/cases/{web.north_case}", headers=api_headers())
+    web.client().get(f"/api/v1/cases/{web.north_case}", headers=api_headers(web.tokens["pat"]))
     with web.app.session_factory() as s:
         rows = s.execute(select(case_views.c.case_id)).scalars().all()
     assert rows == [web.north_case]
@@ -231,6 +250,6 @@ def test_openapi_document_lists_the_api(web: Web) -> None:
 def test_no_cases_table_rows_for_refused_creation(web: Web) -> None:
     with web.app.session_factory() as s:
         before = s.execute(select(func.count()).select_from(cases)).scalar_one()
-    web.client().post("/api/v1/cases", json={"facts": {}}, headers=api_headers())
+    web.client().post("/api/v1/cases", json={"facts": {}}, headers=api_headers(web.tokens["pat"]))
     with web.app.session_factory() as s:
         assert s.execute(select(func.count()).select_from(cases)).scalar_one() == before

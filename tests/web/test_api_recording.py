@@ -8,13 +8,14 @@ from typing import Any
 
 from states import nhs_number_check_digit
 from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web, api_headers
+from workflows import audit
 
 NHS = "943476591" + str(nhs_number_check_digit("943476591"))
 
 
 def _post_case(web: Web, facts: dict[str, Any], **extra: Any) -> dict[str, Any]:
     response = web.client().post(
-        "/api/v1/cases", json={"facts": facts, **extra}, headers=api_headers()
+        "/api/v1/cases", json={"facts": facts, **extra}, headers=api_headers(web.tokens["pat"])
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -22,7 +23,9 @@ def _post_case(web: Web, facts: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 def _event(web: Web, case: dict[str, Any], **body: Any) -> Any:
-    return web.client().post(f"/api/v1/cases/{case['id']}/events", json=body, headers=api_headers())
+    return web.client().post(
+        f"/api/v1/cases/{case['id']}/events", json=body, headers=api_headers(web.tokens["pat"])
+    )
 
 
 def test_an_event_is_dated_when_it_happened(web: Web) -> None:
@@ -33,7 +36,9 @@ def test_an_event_is_dated_when_it_happened(web: Web) -> None:
     assert answer.status_code == 200, answer.text
     met = next(d for d in answer.json()["deadlines"] if d["kind"] == "immediate_referral")
     assert (met["status"], met["met_at"]) == ("met", "2026-03-04T10:30:00Z")
-    entries = web.client().get(f"/api/v1/cases/{case['id']}/timeline", headers=api_headers())
+    entries = web.client().get(
+        f"/api/v1/cases/{case['id']}/timeline", headers=api_headers(web.tokens["pat"])
+    )
     assert entries.status_code == 200
     refer_entry = next(e for e in entries.json() if e["event"] == "refer")
     assert refer_entry["at"] == "2026-03-04T10:30:00Z"
@@ -55,11 +60,15 @@ def test_a_future_or_out_of_order_date_is_refused_naming_occurred_at(web: Web) -
     future_concern = web.client().post(
         "/api/v1/cases",
         json={"facts": UNDER_13_IMAGERY, "occurred_at": "2026-03-05T09:00"},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert future_concern.status_code == 422
     assert future_concern.json()["detail"][0]["loc"] == ["body", "occurred_at"]
-    again = web.client().get(f"/api/v1/cases/{case['id']}", headers=api_headers()).json()
+    again = (
+        web.client()
+        .get(f"/api/v1/cases/{case['id']}", headers=api_headers(web.tokens["pat"]))
+        .json()
+    )
     assert (again["state"], again["version"]) == ("concern", case["version"])
 
 
@@ -67,7 +76,9 @@ def test_correct_date_names_the_event_by_its_id(web: Web) -> None:
     case = _post_case(web, UNDER_13_IMAGERY, occurred_at="2026-03-04T09:00")
     refer = {"referred_to": ["police", "childrens_social_care"]}
     assert _event(web, case, event="refer", data=refer).status_code == 200
-    entries = web.client().get(f"/api/v1/cases/{case['id']}/timeline", headers=api_headers())
+    entries = web.client().get(
+        f"/api/v1/cases/{case['id']}/timeline", headers=api_headers(web.tokens["pat"])
+    )
     refer_id = next(e["event_id"] for e in entries.json() if e["event"] == "refer")
     corrected = _event(
         web,
@@ -76,7 +87,9 @@ def test_correct_date_names_the_event_by_its_id(web: Web) -> None:
         data={"event_id": refer_id, "occurred_at": "2026-03-04T10:00", "reason": "rang at 10"},
     )
     assert corrected.status_code == 200, corrected.text
-    entries = web.client().get(f"/api/v1/cases/{case['id']}/timeline", headers=api_headers())
+    entries = web.client().get(
+        f"/api/v1/cases/{case['id']}/timeline", headers=api_headers(web.tokens["pat"])
+    )
     refer_entry = next(e for e in entries.json() if e["event_id"] == refer_id)
     assert (refer_entry["at"], refer_entry["original_at"]) == (
         "2026-03-04T10:00:00Z",
@@ -95,7 +108,9 @@ def test_correct_date_names_the_event_by_its_id(web: Web) -> None:
 def test_a_wrong_nhs_check_digit_is_refused_naming_the_field(web: Web) -> None:
     wrong = NHS[:-1] + str((int(NHS[-1]) + 1) % 10)
     facts = {"category": "online_bullying", "children": [{"name": "A", "nhs_number": wrong}]}
-    answer = web.client().post("/api/v1/cases", json={"facts": facts}, headers=api_headers())
+    answer = web.client().post(
+        "/api/v1/cases", json={"facts": facts}, headers=api_headers(web.tokens["pat"])
+    )
     assert answer.status_code == 422
     [detail] = answer.json()["detail"]
     assert detail["loc"][-3:] == ["children", 0, "nhs_number"]
@@ -129,19 +144,29 @@ def test_people_known_to_us_and_likely_matches(web: Web) -> None:
     matches = web.client().get(
         "/api/v1/people/matches",
         params={"name": "bea lowe", "date_of_birth": "2012-01-31"},
-        headers=api_headers(),
+        headers=api_headers(web.tokens["pat"]),
     )
     assert person in [m["person_id"] for m in matches.json()]
 
 
 def test_search(web: Web) -> None:
     case = _post_case(web, {"category": "online_bullying", "children": [{"name": "Ines Muñoz"}]})
-    found = web.client().get("/api/v1/search", params={"q": "ines munoz"}, headers=api_headers())
+    found = web.client().get(
+        "/api/v1/search", params={"q": "ines munoz"}, headers=api_headers(web.tokens["pat"])
+    )
     assert found.status_code == 200
     assert found.json()["query_kind"] == "name"
     assert [r["case_id"] for r in found.json()["results"]] == [case["id"]]
-    empty = web.client().get("/api/v1/search", params={"q": "  "}, headers=api_headers())
+    empty = web.client().get(
+        "/api/v1/search", params={"q": "  "}, headers=api_headers(web.tokens["pat"])
+    )
     assert empty.status_code == 422
+    logged = audit.search_audit(
+        web.app.session_factory, page=1, per_page=10, kinds=[audit.AuditKind.SEARCH]
+    )
+    assert [(e.user_id, "name search, 1 results" in (e.detail or "")) for e in logged.rows] == [
+        (web.users["pat"], True)
+    ]
 
 
 def test_a_practitioner_cannot_authorise(web: Web) -> None:

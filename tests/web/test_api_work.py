@@ -5,28 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
-
-from esafety_flow.web.security import hash_api_token
-from tests.web.conftest import UNDER_13_IMAGERY, Web, api_headers
-from workflows.persistence import users
-
-MANAGER_TOKEN = "esf_test_manager_token"
-LADO_TOKEN = "esf_test_lado_token"
+from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web, api_headers
+from workflows import accounts
 
 
-def _tokens(web: Web) -> None:
-    with web.app.session_factory.begin() as s:
-        for name, token in (("morgan", MANAGER_TOKEN), ("lee", LADO_TOKEN)):
-            s.execute(
-                update(users)
-                .where(users.c.id == web.users[name])
-                .values(api_token_hash=hash_api_token(token))
-            )
+def _tokens(web: Web) -> tuple[str, str]:
+    """An API token of morgan (a manager) and of lee (a LADO)."""
+    manager, _record = accounts.issue_token(
+        web.app.session_factory, user_id=web.users["morgan"], name="tests", at=NOW, by_user_id=None
+    )
+    return manager, web.tokens["lee"]
 
 
 def _post(web: Web, path: str, body: Any, token: str | None = None) -> Any:
-    headers = api_headers(token) if token else api_headers()
+    headers = api_headers(token or web.tokens["pat"])
     return web.client().post(path, json=body, headers=headers)
 
 
@@ -40,7 +32,7 @@ def _case(web: Web) -> dict[str, Any]:
 
 
 def test_assessment_submitted_authorised_and_judged_at_authorisation(web: Web) -> None:
-    _tokens(web)
+    manager_token, _lado = _tokens(web)
     case = _case(web)
     events = f"/api/v1/cases/{case['id']}/events"
     for body in (
@@ -58,11 +50,11 @@ def test_assessment_submitted_authorised_and_judged_at_authorisation(web: Web) -
     ):
         assert _post(web, events, body).status_code == 200
     waiting = web.client().get(
-        "/api/v1/assessments/awaiting-authorisation", headers=api_headers(MANAGER_TOKEN)
+        "/api/v1/assessments/awaiting-authorisation", headers=api_headers(manager_token)
     )
     assert [(r["case_id"], r["submitted_by"]) for r in waiting.json()] == [(case["id"], "pat")]
     assert _post(web, events, {"event": "authorise_assessment"}).status_code == 403
-    authorised = _post(web, events, {"event": "authorise_assessment"}, MANAGER_TOKEN)
+    authorised = _post(web, events, {"event": "authorise_assessment"}, manager_token)
     assert authorised.status_code == 200, authorised.text
     assessment = next(d for d in authorised.json()["deadlines"] if d["kind"] == "single_assessment")
     assert assessment["status"] == "met"
@@ -73,51 +65,65 @@ def test_notes_are_amended_not_edited(web: Web) -> None:
     events = f"/api/v1/cases/{case['id']}/events"
     note = {"kind": "visit", "text": "Seen at school.", "significant": True}
     assert _post(web, events, {"event": "add_note", "data": note}).status_code == 200
-    listed = web.client().get(f"/api/v1/cases/{case['id']}/notes", headers=api_headers()).json()
+    listed = (
+        web.client()
+        .get(f"/api/v1/cases/{case['id']}/notes", headers=api_headers(web.tokens["pat"]))
+        .json()
+    )
     first = listed[0]["event_id"]
     amendment = {"kind": "visit", "text": "Seen at home.", "amends": first}
     assert _post(web, events, {"event": "add_note", "data": amendment}).status_code == 200
-    listed = web.client().get(f"/api/v1/cases/{case['id']}/notes", headers=api_headers()).json()
+    listed = (
+        web.client()
+        .get(f"/api/v1/cases/{case['id']}/notes", headers=api_headers(web.tokens["pat"]))
+        .json()
+    )
     assert [(n["text"], n["amends"], n["amended_by"]) for n in listed] == [
         ("Seen at school.", None, [listed[1]["event_id"]]),
         ("Seen at home.", first, []),
     ]
     chronology = (
-        web.client().get(f"/api/v1/cases/{case['id']}/chronology", headers=api_headers()).json()
+        web.client()
+        .get(f"/api/v1/cases/{case['id']}/chronology", headers=api_headers(web.tokens["pat"]))
+        .json()
     )
     assert [c["kind"] for c in chronology].count("note") == 1  # the amendment is not significant
 
 
 def test_bulk_reassignment_and_allocation_notices(web: Web) -> None:
-    _tokens(web)
+    manager_token, _lado = _tokens(web)
     first, second = _case(web), _case(web)
     refused = _post(web, "/api/v1/reassignments", {"to_owner": "sam", "from_owner": "pat"})
     assert refused.status_code == 403
     moved = _post(
-        web, "/api/v1/reassignments", {"to_owner": "sam", "from_owner": "pat"}, MANAGER_TOKEN
+        web, "/api/v1/reassignments", {"to_owner": "sam", "from_owner": "pat"}, manager_token
     )
     assert moved.status_code == 200, moved.text
     assert {first["id"], second["id"]} <= set(moved.json()["case_ids"])
-    again = web.client().get(f"/api/v1/cases/{first['id']}", headers=api_headers()).json()
+    again = (
+        web.client()
+        .get(f"/api/v1/cases/{first['id']}", headers=api_headers(web.tokens["pat"]))
+        .json()
+    )
     assert again["owner_id"] == web.users["sam"]
-    neither = _post(web, "/api/v1/reassignments", {"to_owner": "sam"}, MANAGER_TOKEN)
+    neither = _post(web, "/api/v1/reassignments", {"to_owner": "sam"}, manager_token)
     assert neither.status_code == 422
 
 
 def test_named_managers_of_a_restricted_case(web: Web) -> None:
-    _tokens(web)
+    _manager, lado_token = _tokens(web)
     path = f"/api/v1/cases/{web.lado_case}/managers"
     client = web.client()
-    named = client.put(path, json={"managers": ["morgan"]}, headers=api_headers(LADO_TOKEN))
+    named = client.put(path, json={"managers": ["morgan"]}, headers=api_headers(lado_token))
     assert named.status_code == 200, named.text
     assert named.json()["managers"] == ["morgan"]
-    wrong = client.put(path, json={"managers": ["pat"]}, headers=api_headers(LADO_TOKEN))
+    wrong = client.put(path, json={"managers": ["pat"]}, headers=api_headers(lado_token))
     assert wrong.status_code == 422
     assert wrong.json()["detail"][0]["loc"] == ["body", "managers", "0"]
 
 
 def test_my_alerts(web: Web) -> None:
-    mine = web.client().get("/api/v1/me/alerts", headers=api_headers())
+    mine = web.client().get("/api/v1/me/alerts", headers=api_headers(web.tokens["pat"]))
     assert mine.status_code == 200
     assert set(mine.json()) == {"alerts", "total_alerts", "notices"}
 

@@ -50,7 +50,8 @@ def test_demo_covers_every_pathway_status_and_role_and_resets(tmp_path: Path) ->
     assert set(roles) == {"practitioner", "manager", "lado", "admin", "auditor"}
     assert {"open", "overdue", "met", "missed", "cancelled"} <= set(statuses)
     assert restricted >= 1
-    assert {role for _, role, _ in accounts} == set(roles)
+    assert {role for _, role, _ in accounts.users} == set(roles)
+    assert set(accounts.tokens) == {"pat", "lee"}
     load_demo(path, clock=FixedClock(NOW))
     again = _summary(path)
     assert sum(again[0].values()) == sum(states.values())

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.web.conftest import Web, csrf_of
+from tests.web.conftest import Web, csrf_of, sign_in
 from workflows.persistence import cases, notices
 
 ADULT_OWN_CHILD = {
@@ -179,6 +179,7 @@ def test_caseload_is_sorted_by_urgency_with_rag(web: Web) -> None:
     client = web.client("pat")
     _new_case(client, {"category": "online_bullying", "child1.name": "Q"})
     web.clock.advance(timedelta(days=1))  # the 4 March same-day referral is now overdue
+    sign_in(client, "pat")  # the session ended after 30 idle minutes
     page = client.get("/caseload").text
     rows = page.split("<tbody")[1].split("</tbody>")[0].split("<tr")[1:]
     assert "Overdue" in rows[0]
@@ -187,8 +188,8 @@ def test_caseload_is_sorted_by_urgency_with_rag(web: Web) -> None:
 
 
 def test_manager_sees_an_overdue_item_on_the_dashboard(web: Web) -> None:
-    manager = web.client("morgan")
     web.clock.advance(timedelta(days=1))
+    manager = web.client("morgan")
     page = manager.get("/dashboard")
     assert page.status_code == 200
     overdue = page.text.split('id="overdue"')[1].split("</table>")[0]

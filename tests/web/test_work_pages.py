@@ -12,10 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from calendars import Region
 from tests.web.conftest import NOW, TEACHER, Web, csrf_of
 from workflows import casework, queries
+from workflows.persistence.tables import audit_events
 
 WHEN = {
     "occurred-day": "4",
@@ -460,6 +462,16 @@ def test_the_chronology_page_print_view_and_csv(web: Web) -> None:
     assert visit[6].startswith("'=HYPERLINK")
     assert all("_" not in r[5] for r in table[1:])  # words, not codes
     assert web.client("priya").get(f"/cases/{web.north_case}/chronology.csv").status_code == 404
+    with web.app.session_factory() as s:
+        exports = s.execute(
+            select(audit_events.c.detail, audit_events.c.case_id, audit_events.c.user_id).where(
+                audit_events.c.kind == "export"
+            )
+        ).all()
+    assert sorted(tuple(r) for r in exports) == [
+        ("chronology downloaded as CSV", web.north_case, web.users["pat"]),
+        ("chronology printed", web.north_case, web.users["pat"]),
+    ]
 
 
 def test_a_lado_names_the_managers_of_an_allegations_case(web: Web) -> None:

@@ -23,12 +23,16 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
     connect listener); `sqlite:///:memory:` (or an empty path) shares one connection (StaticPool)
     so that every session sees the same database. PostgreSQL: `postgresql+psycopg://...`, with
     `pool_size` connections kept open when given (a web server sizes it for its concurrency).
+
+    Every engine hides SQL parameters (`hide_parameters=True`): a database error's message and
+    SQLAlchemy's own log lines name the statement but never the values bound to it (a child's
+    name, an email address).
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if memory:
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         engine = create_engine(url, **kwargs)
@@ -53,7 +57,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
         pool: dict[str, Any] = (
             {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 10}
         )
-        return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
+        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True, **pool)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
 
 

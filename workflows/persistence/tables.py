@@ -11,6 +11,11 @@ sweep) and `alert_deliveries` (one row per alert and channel, written by the del
 People (DESIGN 2.4): `persons`, one row per child or adult shared across cases, with the census
 items; `person_name_keys`, the spelling keys that find a name despite a small typo; `subjects`
 links a case to its people.
+
+Accounts and audit (rev 0100): `sessions` (server-side browser sessions, the cookie's random id
+stored as SHA-256), `api_tokens` (several per user, stored as SHA-256), `sign_in_attempts` (what
+the sign-in throttle counts) and `audit_events` (append-only, like `case_views` and
+`case_events`: a trigger refuses UPDATE and DELETE).
 """
 
 from __future__ import annotations
@@ -41,9 +46,13 @@ __all__ = [
     "DEADLINE_STATUSES",
     "NOTICE_KINDS",
     "RECIPIENT_ROLES",
+    "SESSION_END_REASONS",
+    "SIGN_IN_OUTCOMES",
     "USER_ROLES",
     "alert_deliveries",
     "alerts",
+    "api_tokens",
+    "audit_events",
     "calendar_days",
     "case_events",
     "case_managers",
@@ -54,6 +63,8 @@ __all__ = [
     "notices",
     "person_name_keys",
     "persons",
+    "sessions",
+    "sign_in_attempts",
     "subjects",
     "superseded_alerts",
     "teams",
@@ -77,6 +88,8 @@ ALERT_LEVELS = ("due_soon", "due_today", "overdue", "escalated")
 RECIPIENT_ROLES = ("owner", "manager", "head_of_service")
 NOTICE_KINDS = ("digest", "deadline_moved", "work")
 WORK_NOTICE_KINDS = ("allocated", "transferred", "passed_on", "unallocated")
+SESSION_END_REASONS = ("signed_out", "expired", "password_changed", "deactivated")
+SIGN_IN_OUTCOMES = ("ok", "wrong_password", "unknown_user", "inactive", "throttled")
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 # a JSON column whose Python None is SQL NULL (so that `IS NULL` finds it)
@@ -109,9 +122,13 @@ users = Table(
     Column("role", String(20), nullable=False),
     Column("team_id", Id, ForeignKey("teams.id"), nullable=True),
     Column("password_hash", Text, nullable=True),
+    # unused since rev 0100 (tokens live in `api_tokens`); kept because SQLite cannot drop a
+    # UNIQUE column without rebuilding this table
     Column("api_token_hash", String(200), nullable=True, unique=True),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("password_changed_at", UTCDateTime, nullable=True),
+    Column("deactivated_at", UTCDateTime, nullable=True),
     CheckConstraint(_in("role", USER_ROLES), name="role"),
 )
 
@@ -235,7 +252,8 @@ case_events = Table(
     Column("from_state", String(40), nullable=True),
     Column("to_state", String(40), nullable=True),
     Column("data", Json, nullable=False),
-    Column("calendar_version", String(400), nullable=True),
+    # unbounded (rev 0100): the version names every one-off day of the region
+    Column("calendar_version", Text, nullable=True),
     # when it was written down; `at` is when it happened (DESIGN 2.3; rev 0007)
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("late", Boolean, nullable=False, server_default=text("false")),
@@ -257,7 +275,7 @@ deadlines = Table(
     Column("due_at", UTCDateTime, nullable=False),
     Column("status", String(20), nullable=False),
     Column("met_at", UTCDateTime, nullable=True),
-    Column("calendar_version", String(400), nullable=False),
+    Column("calendar_version", Text, nullable=False),
     Column("policy_name", String(100), nullable=False),
     # produced by the rule's urgent duration (a recalculation uses the same one)
     Column("urgent", Boolean, nullable=False, server_default=text("false")),
@@ -441,4 +459,68 @@ case_views = Table(
     Column("user_id", Id, ForeignKey("users.id"), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_case_views_case_id", "case_id"),
+)
+
+# -- accounts, sessions and the audit trail (rev 0100) -------------------------------------------
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # SHA-256 (hex) of the random id the cookie holds: a copy of the table opens no session
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    # the absolute limit, fixed when the session starts (use never moves it)
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("end_reason", String(20), nullable=True),
+    CheckConstraint(_in("end_reason", SESSION_END_REASONS), name="end_reason"),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    # keyed hashes of the typed username and of the client address (never the values)
+    Column("username_key", String(64), nullable=False),
+    Column("address_key", String(64), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    CheckConstraint(_in("outcome", SIGN_IN_OUTCOMES), name="outcome"),
+    Index("ix_sign_in_attempts_username_key_at", "username_key", "at"),
+    Index("ix_sign_in_attempts_address_key_at", "address_key", "at"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    # `workflows.audit.AuditKind` (checked there, so that a new kind needs no migration)
+    Column("kind", String(40), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    # no foreign key: a refused look-up names a case that may not exist
+    Column("case_id", Id, nullable=True),
+    Column("detail", String(200), nullable=True),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_user_id_at", "user_id", "at"),
+    Index("ix_audit_events_case_id_at", "case_id", "at"),
 )
