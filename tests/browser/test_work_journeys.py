@@ -54,7 +54,7 @@ def test_a_practitioner_adds_and_amends_a_note(pages: Pages) -> None:
         "Seen at school with the designated safeguarding lead."
     )
     page.get_by_label(re.compile("significant event")).check()
-    page.get_by_label("Time").fill("09:15")
+    page.get_by_label("Time").fill("00:00")  # today, never in the future
     page.locator("#submit-add_note").click()
     pages.check()
     notes = page.locator("#notes")
