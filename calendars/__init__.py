@@ -2,7 +2,8 @@
 
 The clock (the only code that reads the system time), Europe/London date helpers, the UK
 bank-holiday regions, versioned working-day calendars with O(1) arithmetic, and durations.
-No I/O; nothing here reads the clock except `SystemClock.now`.
+No I/O; nothing here reads the clock except `SystemClock.now`. numpy is imported only by the
+batch functions of `WorkingDayCalendar`, `holidays` only when a calendar is built.
 """
 
 from calendars.clock import Clock, FixedClock, SystemClock
