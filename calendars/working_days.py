@@ -75,9 +75,10 @@ class WorkingDayCalendar:
     """A frozen working-day calendar for one spec; build it once with `build_calendar`.
 
     The table is held twice: as lists (`_cum`, `_workdays`: the single-date calls index them,
-    two look-ups a call) and as 32-bit arrays (`_cum_table`, `_workday_ordinals`). numpy is
-    imported, and the batch functions' arrays made from the table, only when a batch function
-    is first called, so that a single call never pays for numpy.
+    two look-ups a call) and as 32-bit arrays (`_cum_table`, `_workday_ordinals`: what
+    `calendars.table_cache` writes and reads back). numpy is imported, and the batch functions'
+    arrays made from the table, only when a batch function is first called, so that a single
+    call never pays for numpy.
     """
 
     __slots__ = (
@@ -109,6 +110,27 @@ class WorkingDayCalendar:
         ndays = (date(spec.last_year, 12, 31) - first).days + 1
         cum, workdays = _table(first, ndays, days_off)
         self._set_table(spec, days_off, cum, workdays)
+
+    @classmethod
+    def _from_table(
+        cls,
+        spec: CalendarSpec,
+        statutory: list[BankHoliday],
+        cum: array[int],
+        workday_ordinals: array[int],
+    ) -> WorkingDayCalendar:
+        """A calendar of `spec` from a table built before (`calendars.table_cache`).
+
+        `statutory` are the region's days off from `holidays`, by date; the spec's one-off and
+        closure days are added to them here, as `__init__` does. The caller has checked that the
+        table was built for this spec.
+        """
+        days_off = {day.date: day for day in statutory}
+        for day in (*spec.extra_days, *spec.closure_days):
+            days_off.setdefault(day.date, day)
+        self = cls.__new__(cls)
+        self._set_table(spec, days_off, cum, workday_ordinals)
+        return self
 
     def _set_table(
         self,
