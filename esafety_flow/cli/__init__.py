@@ -8,17 +8,26 @@ registering it on the root app at import time made (tests/cli/test_lazy_commands
 help of every command against that). Modules import their heavy dependencies (SQLAlchemy,
 Prefect, the web stack) inside the command functions, too.
 
+A plain `esafety calendar ...` call (arguments, `--region`, its flag) is run without Typer at
+all (`calendar_cmd.run`): importing Typer, and the pydantic models it builds for each
+parameter, takes longer than the whole call. Everything else goes to Typer (`app`, made on
+first use).
+
 Exit status: 0 success, 1 a refused or failed operation, 2 bad input (usage, unparseable values).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator, MutableMapping
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import typer
-from typer.core import TyperGroup
+if TYPE_CHECKING:
+    import typer
+
+    app: typer.Typer  # made on first use, by `__getattr__`
 
 __all__ = ["COMMANDS", "SETTINGS", "app", "load_command", "main"]
 
@@ -53,6 +62,9 @@ def _no_options() -> None:
 
 def load_command(name: str) -> Any:
     """The Click command `name` of `COMMANDS`, as a root app holding only it would make it."""
+    import typer
+    from typer.core import TyperGroup
+
     module_name, attribute = COMMANDS[name]
     target = getattr(importlib.import_module(module_name), attribute)
     holder = typer.Typer(**SETTINGS)
@@ -101,18 +113,35 @@ class _LazyCommands(MutableMapping[str, Any]):
         return len(self._names)
 
 
-class _LazyGroup(TyperGroup):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        lazy = _LazyCommands()
-        for name, command in self.commands.items():
-            lazy[name] = command
-        self.commands = lazy
+@cache
+def _root() -> typer.Typer:
+    import typer
+    from typer.core import TyperGroup
+
+    class LazyGroup(TyperGroup):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            lazy = _LazyCommands()
+            for name, command in self.commands.items():
+                lazy[name] = command
+            self.commands = lazy
+
+    root = typer.Typer(cls=LazyGroup, **SETTINGS)
+    root.callback()(_no_options)
+    return root
 
 
-app = typer.Typer(cls=_LazyGroup, **SETTINGS)
-app.callback()(_no_options)
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _root()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app()
+    if sys.argv[1:2] == ["calendar"]:
+        from esafety_flow.cli import calendar_cmd
+
+        status = calendar_cmd.run(sys.argv[1:])
+        if status is not None:
+            sys.exit(status)
+    _root()()
