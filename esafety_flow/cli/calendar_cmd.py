@@ -16,12 +16,18 @@ SQLAlchemy, FastAPI or uvicorn (tests/cli/test_calendar_cli.py checks it). The c
 is read from the per-user cache (`cache_directory`, `calendars.table_cache`) instead of being
 built from the `holidays` package at every start.
 
---batch reads stdin at once, checks and splits it line by line, computes vectorised and
-writes once.
+--batch reads stdin at once. Plain ASCII input (spaces or tabs between the two fields, LF or
+CRLF line ends) is parsed without a Python object per line: the fields are found in the bytes
+with numpy, the dates parsed by numpy as one column, the numbers from their digits, and the
+answers written as one block of bytes. Anything else, and any input with an error, goes the
+line-by-line way (`_add_lines`, `_between_lines`), which gives the message naming the line;
+the fast way answers only inputs the line-by-line way answers, and answers them the same
+(tests/cli/test_calendar_batch.py checks both).
 """
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import re
@@ -60,6 +66,8 @@ DEFAULT_REGION = Region.ENGLAND_AND_WALES.value
 _PAIR = re.compile(r"\s*(\S+)\s+(\S+)\s*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"[+-]?\d+")
+_ASCII_COMPATIBLE = frozenset({"utf-8", "ascii", "iso8859-1", "cp1252"})
+_EPOCH = date(1970, 1, 1)
 
 
 class _BadInput(Exception):
@@ -130,14 +138,34 @@ def _text(data: str | bytes) -> str:
     return data.decode(sys.stdin.encoding or "utf-8", sys.stdin.errors or "strict")
 
 
-def _write_output(out: str) -> None:
+def _ascii(data: str | bytes) -> bytes | None:
+    """`data` as ASCII bytes when it is plain ASCII text, else None."""
+    if isinstance(data, str):
+        return data.encode("ascii") if data.isascii() else None
+    encoding = codecs.lookup(sys.stdin.encoding or "utf-8").name
+    return data if data.isascii() and encoding in _ASCII_COMPATIBLE else None
+
+
+def _write_output(out: str | bytes) -> None:
     """Write the whole answer at once."""
-    sys.stdout.write(out)
+    stream = sys.stdout
+    if isinstance(out, bytes):
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None and os.linesep == "\n":
+            stream.flush()
+            buffer.write(out)
+            buffer.flush()
+            return
+        out = out.decode("ascii")
+    stream.write(out)
 
 
 def _range_error(exc: CalendarRangeError) -> _BadInput:
     where = f"line {exc.index + 1}: " if exc.index is not None else ""
     return _BadInput(f"{where}{exc}")
+
+
+# The line-by-line way: every input, exact messages naming the line.
 
 
 def _pairs(text: str, names: tuple[str, str]) -> tuple[list[str], list[str]]:
@@ -199,12 +227,193 @@ def _between_lines(text: str, cal: WorkingDayCalendar) -> str:
     return "".join(f"{v}\n" for v in result.tolist())
 
 
-def _add_batch(data: str | bytes, cal: WorkingDayCalendar) -> str:
-    return _add_lines(_text(data), cal)
+# The fast way: plain ASCII input without errors, no Python object per line. None means "not
+# answered here": the caller goes the line-by-line way.
 
 
-def _between_batch(data: str | bytes, cal: WorkingDayCalendar) -> str:
-    return _between_lines(_text(data), cal)
+_FIELD_OR_BLANK = bytes(range(33, 127)) + b" \t\n\r"
+
+
+def _fields(data: bytes) -> tuple[Bytes, Ints, Ints, Ints, Ints] | None:
+    """The bytes, and where each line's two fields start and end, if every line has two.
+
+    Fields are runs of printable ASCII; blanks are spaces and tabs, and a CR before a LF.
+    """
+    import numpy as np
+
+    if data.translate(None, _FIELD_OR_BLANK):
+        return None  # a control character (str.split and the line-by-line way differ on them)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if not buf.size:
+        empty = np.zeros(0, dtype=np.int64)
+        return buf, empty, empty, empty, empty
+    if b"\r" in data:
+        cr = np.flatnonzero(buf == 13)
+        if cr[-1] + 1 == buf.size or (buf[cr + 1] != 10).any():
+            return None  # a CR not followed by LF ends a line for str.splitlines
+    field = buf > 32
+    edges = np.flatnonzero(field[1:] != field[:-1]) + 1  # where each field starts or ends
+    if field[0]:
+        edges = np.concatenate(([0], edges))
+    if field[-1]:
+        edges = np.concatenate((edges, [buf.size]))
+    starts, ends = edges[0::2], edges[1::2]
+    newlines = np.flatnonzero(buf == 10)
+    lines = newlines.size + int(buf[-1] != 10)
+    if starts.size != 2 * lines:
+        return None
+    line_of_field = np.searchsorted(newlines, starts)
+    if (line_of_field != np.arange(starts.size) // 2).any():
+        return None
+    return buf, starts[0::2], ends[0::2], starts[1::2], ends[1::2]
+
+
+def _dates(buf: Bytes, starts: Ints, ends: Ints) -> Dates | None:
+    """The YYYY-MM-DD fields parsed by numpy as one column, or None if one is not a date."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    if not starts.size:
+        return np.zeros(0, dtype="datetime64[D]")
+    if (ends - starts != 10).any():
+        return None
+    chars = sliding_window_view(buf, 10)[starts]  # one row of 10 bytes per field
+    low = np.frombuffer(b"0000-00-00", dtype=np.uint8)
+    high = np.frombuffer(b"9999-99-99", dtype=np.uint8)
+    if ((chars < low) | (chars > high)).any():
+        return None
+    try:
+        parsed: Dates = chars.view("S10").reshape(-1).astype("datetime64[D]")
+    except ValueError:  # e.g. 2022-02-30
+        return None
+    return parsed
+
+
+def _integers(buf: Bytes, starts: Ints, ends: Ints) -> Ints | None:
+    """The [+-]digits fields (at most 18 characters) as integers, or None."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    if not starts.size:
+        return np.zeros(0, dtype=np.int64)
+    length = ends - starts
+    width = int(length.max())
+    if width > 18:
+        return None
+    first = buf[starts]
+    signed = (first == 43) | (first == 45)
+    ndigits = length - signed
+    if (ndigits < 1).any():
+        return None
+    # Each field's last `width` bytes, right-aligned (the buffer padded in front for the first).
+    padded = np.concatenate((np.zeros(width, dtype=np.uint8), buf))
+    chars = sliding_window_view(padded, width)[ends]
+    is_digit = np.arange(width) >= (width - ndigits)[:, None]
+    digit = np.where(is_digit, chars - np.uint8(48), np.uint8(0))  # uint8: a non-digit is > 9
+    if (digit > 9).any():
+        return None
+    value: Ints = digit.astype(np.int64) @ (10 ** np.arange(width - 1, -1, -1, dtype=np.int64))
+    return np.where(first == 45, -value, value)
+
+
+def _iso_days(days: Ints) -> Bytes:
+    """YYYY-MM-DD (10 ASCII bytes a row) of days since 1970-01-01, years 1000 to 9999."""
+    import numpy as np
+
+    # Days to civil dates: H. Hinnant, "chrono-Compatible Low-Level Date Algorithms".
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    out = np.full((days.size, 10), 45, dtype=np.uint8)  # the dashes stay
+    parts = (year, year, year, year, month, month, day, day)
+    scales = (1000, 100, 10, 1, 10, 1, 10, 1)
+    for column, value, scale in zip((0, 1, 2, 3, 5, 6, 8, 9), parts, scales, strict=True):
+        out[:, column] = value // scale % 10 + 48
+    return out
+
+
+def _date_lines(cal: WorkingDayCalendar, result: Dates) -> bytes:
+    """One YYYY-MM-DD line per date, each in the calendar's range."""
+    import numpy as np
+
+    first = (cal.first - _EPOCH).days
+    ndays = (cal.last - cal.first).days + 1
+    table = np.empty((ndays, 11), dtype=np.uint8)  # every day's line
+    table[:, :10] = _iso_days(np.arange(first, first + ndays, dtype=np.int64))
+    table[:, 10] = 10
+    lines: Bytes = table[result.astype(np.int64) - first]
+    return lines.tobytes()
+
+
+def _integer_lines(values: Ints) -> bytes:
+    """One decimal integer per line, as str() writes it (|values| below 2 ** 31)."""
+    import numpy as np
+
+    if not values.size:
+        return b""
+    magnitude = np.abs(values).astype(np.int32)
+    width = len(str(int(magnitude.max())))
+    out = np.empty((values.size, width + 2), dtype=np.uint8)  # sign, digits, LF
+    keep = np.empty(out.shape, dtype=bool)
+    out[:, 0] = 45
+    keep[:, 0] = values < 0
+    for column in range(width):
+        power = 10 ** (width - 1 - column)
+        out[:, column + 1] = magnitude // power % 10 + 48
+        keep[:, column + 1] = magnitude >= power if power > 1 else True
+    out[:, -1] = 10
+    keep[:, -1] = True
+    return out[keep].tobytes()
+
+
+def _add_fast(data: bytes, cal: WorkingDayCalendar) -> bytes | None:
+    fields = _fields(data)
+    if fields is None:
+        return None
+    buf, date_start, date_end, n_start, n_end = fields
+    dates = _dates(buf, date_start, date_end)
+    counts = _integers(buf, n_start, n_end)
+    if dates is None or counts is None:
+        return None
+    try:
+        result = cal.add_working_days_batch(dates, counts)
+    except CalendarError:
+        return None
+    return _date_lines(cal, result)
+
+
+def _between_fast(data: bytes, cal: WorkingDayCalendar) -> bytes | None:
+    fields = _fields(data)
+    if fields is None:
+        return None
+    buf, start_start, start_end, end_start, end_end = fields
+    starts = _dates(buf, start_start, start_end)
+    ends = _dates(buf, end_start, end_end)
+    if starts is None or ends is None:
+        return None
+    try:
+        result = cal.working_days_between_batch(starts, ends)
+    except CalendarError:
+        return None
+    return _integer_lines(result)
+
+
+def _add_batch(data: str | bytes, cal: WorkingDayCalendar) -> str | bytes:
+    plain = _ascii(data)
+    answer = _add_fast(plain, cal) if plain is not None else None
+    return _add_lines(_text(data), cal) if answer is None else answer
+
+
+def _between_batch(data: str | bytes, cal: WorkingDayCalendar) -> str | bytes:
+    plain = _ascii(data)
+    answer = _between_fast(plain, cal) if plain is not None else None
+    return _between_lines(_text(data), cal) if answer is None else answer
 
 
 # -- commands: one function each, run by Typer (`app`) or by `run` -------------------------------
