@@ -23,6 +23,9 @@ temporary name in the same directory and renamed into place, so a reader sees a 
 none. A cache that cannot be read or written (a missing or read-only directory, a full disk)
 never fails the caller: the calendar is built in memory as without a cache.
 
+The checksum finds damage, not tampering: the directory should be the user's own (the command
+line's default is). A file owned by another user is never read.
+
 The format is plain data, never pickle (little-endian)::
 
     8 bytes   magic b"ESFCAL1\\n"
@@ -160,6 +163,8 @@ def _encode(calendar: WorkingDayCalendar, key: str) -> bytes:
 def _read(path: Path, spec: CalendarSpec, key: str) -> WorkingDayCalendar | None:
     try:
         with path.open("rb") as source:
+            if hasattr(os, "getuid") and os.fstat(source.fileno()).st_uid != os.getuid():
+                return None  # only a file of our own is trusted
             blob = source.read(_MAX_BYTES + 1)
     except OSError:
         return None

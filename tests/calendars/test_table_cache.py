@@ -256,6 +256,15 @@ def test_a_read_only_directory_is_read_and_never_fails(tmp_path: Path, builds: B
         tmp_path.chmod(0o700)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_file_of_another_user_is_not_read(tmp_path: Path, builds: Builds) -> None:
+    cached_calendar(SPECS[0], tmp_path)
+    os.chown(cache_path(SPECS[0], tmp_path), 65534, 65534)  # nobody
+    assert_same_calendar(cached_calendar(SPECS[0], tmp_path), BUILT[Region.ENGLAND_AND_WALES])
+    assert builds.count == 2
+    assert cache_path(SPECS[0], tmp_path).stat().st_uid == os.getuid()  # replaced by our own
+
+
 def test_a_leftover_temporary_file_is_ignored(tmp_path: Path, builds: Builds) -> None:
     (tmp_path / f".{cache_path(SPECS[0], tmp_path).name}.x.tmp").write_bytes(b"half a file")
     cached_calendar(SPECS[0], tmp_path)
