@@ -11,7 +11,9 @@ write. It is given the holidays ready-made in an .npy file, so it pays nothing f
 `holidays` package: that is the strongest baseline, not the usual script.
 
 The two run in turn (A B A B ...) and the ratio is taken pair by pair. Outputs are checked to
-be byte for byte identical first. Our calendar table cache is warm (the first run fills it).
+be byte for byte identical first. Our calendar table cache is warm (the first run fills it), and
+Python's bytecode cache too (PYTHONDONTWRITEBYTECODE is dropped from the commands' environment,
+unless `--no-bytecode-cache`).
 
 Rows: `add-working-days --batch` on DATE N lines (start dates 2012-2028, n in 1..60; target of
 issue 14, item 2: no slower than the baseline, a ratio of at most 1.0x) and
@@ -83,6 +85,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="esafety calendar --batch against numpy.")
     parser.add_argument("--lines", type=int, default=200_000, help="lines of input (200,000)")
     parser.add_argument("--runs", type=int, default=10, help="runs of each command (10)")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE as the caller has it",
+    )
     args = parser.parse_args()
 
     cal = calendar_for(Region.ENGLAND_AND_WALES)
@@ -109,6 +116,8 @@ def main() -> None:
             "".join(f"{a} {b}\n" for a, b in zip(starts.tolist(), ends.tolist(), strict=True))
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith("ESAFETY_")}
+        if not args.no_bytecode_cache:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["XDG_CACHE_HOME"] = str(work / "xdg")
         env["ESAFETY_CALENDAR_CACHE_DIR"] = str(work / "cache")
 
@@ -118,6 +127,7 @@ def main() -> None:
         ]
         print(f"{args.lines:,} lines, {args.runs} runs of each command in turn with the baseline")
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+        print(f"PYTHONDONTWRITEBYTECODE={env.get('PYTHONDONTWRITEBYTECODE', '(unset)')}")
         print(
             f"{'command':30} {'ours wall ms':>18} {'numpy wall ms':>18} {'wall ratio':>20} "
             f"{'cpu ratio':>20}"

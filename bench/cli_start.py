@@ -15,7 +15,10 @@ Rows:
   after the `holidays` package changed): the table is built from `holidays` and written;
 - ``working-days-between`` and ``holidays 2026`` (warm), and ``python -c pass`` (the floor).
 
-Answers are checked before anything is timed.
+Answers are checked before anything is timed. The commands run with Python's bytecode cache
+as an installed package has it (PYTHONDONTWRITEBYTECODE is dropped from their environment, so
+the first, uncounted run of each writes it); `--no-bytecode-cache` keeps the variable as the
+caller's environment has it instead.
 """
 
 from __future__ import annotations
@@ -78,6 +81,11 @@ def spread(values: list[float], scale: float = 1.0, fmt: str = "{:.0f}") -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Start-up of single esafety calendar calls.")
     parser.add_argument("--runs", type=int, default=20, help="runs of each command (default 20)")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE as the caller has it",
+    )
     args = parser.parse_args()
 
     cal = calendar_for(Region.ENGLAND_AND_WALES)
@@ -90,6 +98,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="esafety-bench-start-"))
     warm_dir = work / "warm"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("ESAFETY_")}
+    if not args.no_bytecode_cache:
+        base_env.pop("PYTHONDONTWRITEBYTECODE", None)
     base_env["XDG_CACHE_HOME"] = str(work / "xdg")  # never the user's own cache
 
     def warm() -> dict[str, str]:
@@ -125,6 +135,7 @@ def main() -> None:
 
         print(f"{args.runs} runs of each command, in turn with `python -c 'import numpy'`")
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+        print(f"PYTHONDONTWRITEBYTECODE={base_env.get('PYTHONDONTWRITEBYTECODE', '(unset)')}")
         header = f"{'command':52} {'wall ms':>17} {'baseline ms':>17} {'wall ratio':>20}"
         print(header + f" {'cpu ratio':>20}")
         for row in rows:
