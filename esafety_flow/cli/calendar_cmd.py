@@ -480,7 +480,7 @@ _FLAGS = {"add-working-days": "--batch", "working-days-between": "--batch", "hol
 
 
 def _plain_call(args: Sequence[str]) -> Callable[[], None] | None:
-    """The command `args` (after `esafety`) call, if they are a plain calendar call.
+    """The call that `args` (after `esafety`) ask for, if they are a plain calendar call.
 
     Plain: `calendar`, a command, its arguments, `--region R` or `--region=R` and its flag, in
     any order, as Typer would read them. Anything else (help, `--`, an unknown option, a value
