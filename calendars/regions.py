@@ -4,18 +4,20 @@ Bank holidays come from the `holidays` package with the region's subdivision (EN
 the bare country "GB", which drops Easter Monday and the August holiday). The package lists a
 holiday on its real date even when that is a Saturday or Sunday, and lists the substitute weekday
 as "... (observed)": only weekdays are days off, so weekend dates are dropped here.
+
+`holidays` is imported only when a calendar is built from it (`statutory_holidays`): a command
+served from the table cache (`calendars.table_cache`) never pays for it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import os
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from importlib.metadata import version
 from typing import Literal
-
-import holidays
 
 from calendars.errors import CalendarError, UnknownRegionError
 
@@ -26,10 +28,47 @@ __all__ = [
     "Counting",
     "HolidayKind",
     "Region",
+    "installed_version",
     "statutory_holidays",
 ]
 
-HOLIDAYS_VERSION: str = version("holidays")
+
+def installed_version(distribution: str) -> str:
+    """The installed version of `distribution`, whose top-level package has the same name.
+
+    Read from the ``NAME-VERSION.dist-info/METADATA`` file beside the package, the file that
+    `importlib.metadata.version` reads, without importing `importlib.metadata` (a sizeable share
+    of a command's start-up). Anything else (no package, no such directory beside it, or more
+    than one) is left to `importlib.metadata.version`, which raises `PackageNotFoundError` for a
+    distribution that is not installed.
+    """
+    spec = importlib.util.find_spec(distribution)
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if len(locations) == 1:
+        parent = os.path.dirname(os.path.abspath(locations[0]))
+        prefix = f"{distribution}-"
+        try:
+            found = [
+                entry
+                for entry in os.listdir(parent)
+                if entry.startswith(prefix) and entry.endswith(".dist-info")
+            ]
+            if len(found) == 1:
+                with open(os.path.join(parent, found[0], "METADATA"), encoding="utf-8") as meta:
+                    for line in meta:
+                        if not line.strip():
+                            break  # end of the headers
+                        field, _, value = line.partition(":")
+                        if field == "Version" and value.strip():
+                            return value.strip()
+        except (OSError, UnicodeDecodeError):
+            pass
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
+HOLIDAYS_VERSION: str = installed_version("holidays")
 
 HolidayKind = Literal["statutory", "one_off", "closure"]
 
@@ -160,6 +199,8 @@ def statutory_holidays(region: Region, first_year: int, last_year: int) -> list[
     day needed correcting with holidays 0.109. Should a later release disagree with GOV.UK, add the
     day to the default spec's `extra_days` (or remove it here) with its source.
     """
+    import holidays
+
     source = holidays.country_holidays(
         "GB", subdiv=region.subdivision, years=range(first_year, last_year + 1)
     )

@@ -31,38 +31,67 @@ A negative n is refused (ValueError naming it): deadlines only count forwards.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from array import array
+from datetime import date
 from functools import cache
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from calendars.errors import CalendarError, CalendarRangeError
 from calendars.regions import BankHoliday, CalendarSpec, Counting, Region, statutory_holidays
 
-__all__ = ["WorkingDayCalendar", "build_calendar", "calendar_for"]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-DateArray = npt.NDArray[np.datetime64]
-IntArray = npt.NDArray[np.int64]
+    DateArray = npt.NDArray[np.datetime64]
+    IntArray = npt.NDArray[np.int64]
+
+__all__ = ["WorkingDayCalendar", "build_calendar", "calendar_for"]
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAY_0 = Counting.DAY_0
+_INT = "i"  # array typecode of the table: C int, numpy's intc
+
+
+def _table(
+    first: date, ndays: int, days_off: dict[date, BankHoliday]
+) -> tuple[array[int], array[int]]:
+    """The prefix sums `cum` and the working days (as ordinals) of `ndays` days from `first`."""
+    cum: array[int] = array(_INT, [0]) * ndays
+    workdays: array[int] = array(_INT)
+    first_ordinal = first.toordinal()
+    weekday = first.weekday()
+    count = 0
+    for i in range(ndays):
+        if weekday < 5 and date.fromordinal(first_ordinal + i) not in days_off:
+            count += 1
+            workdays.append(first_ordinal + i)
+        cum[i] = count
+        weekday = weekday + 1 if weekday < 6 else 0
+    return cum, workdays
 
 
 class WorkingDayCalendar:
-    """A frozen working-day calendar for one spec; build it once with `build_calendar`."""
+    """A frozen working-day calendar for one spec; build it once with `build_calendar`.
+
+    The table is held twice: as lists (`_cum`, `_workdays`: the single-date calls index them,
+    two look-ups a call) and as 32-bit arrays (`_cum_table`, `_workday_ordinals`: what
+    `calendars.table_cache` writes and reads back). numpy is imported, and the batch functions'
+    arrays made from the table, only when a batch function is first called, so that a single
+    call never pays for numpy.
+    """
 
     __slots__ = (
         "_by_date",
         "_cum",
-        "_cum_np",
+        "_cum_table",
         "_first_epoch",
         "_first_ord",
         "_ndays",
+        "_numpy",
         "_nwork",
+        "_workday_ordinals",
         "_workdays",
-        "_workdays_np",
-        "_working_np",
         "first",
         "last",
         "region",
@@ -71,43 +100,62 @@ class WorkingDayCalendar:
     )
 
     def __init__(self, spec: CalendarSpec) -> None:
-        days_off: dict[date, BankHoliday] = {}
-        for day in statutory_holidays(spec.region, spec.first_year, spec.last_year):
-            days_off[day.date] = day
+        days_off = {
+            day.date: day
+            for day in statutory_holidays(spec.region, spec.first_year, spec.last_year)
+        }
         for day in (*spec.extra_days, *spec.closure_days):
             days_off.setdefault(day.date, day)
         first = date(spec.first_year, 1, 1)
-        last = date(spec.last_year, 12, 31)
-        ndays = (last - first).days + 1
-        cum: list[int] = []
-        workdays: list[date] = []
-        count = 0
-        for i in range(ndays):
-            d = first + timedelta(days=i)
-            if d.weekday() < 5 and d not in days_off:
-                count += 1
-                workdays.append(d)
-            cum.append(count)
+        ndays = (date(spec.last_year, 12, 31) - first).days + 1
+        cum, workdays = _table(first, ndays, days_off)
+        self._set_table(spec, days_off, cum, workdays)
+
+    @classmethod
+    def _from_table(
+        cls,
+        spec: CalendarSpec,
+        statutory: list[BankHoliday],
+        cum: array[int],
+        workday_ordinals: array[int],
+    ) -> WorkingDayCalendar:
+        """A calendar of `spec` from a table built before (`calendars.table_cache`).
+
+        `statutory` are the region's days off from `holidays`, by date; the spec's one-off and
+        closure days are added to them here, as `__init__` does. The caller has checked that the
+        table was built for this spec.
+        """
+        days_off = {day.date: day for day in statutory}
+        for day in (*spec.extra_days, *spec.closure_days):
+            days_off.setdefault(day.date, day)
+        self = cls.__new__(cls)
+        self._set_table(spec, days_off, cum, workday_ordinals)
+        return self
+
+    def _set_table(
+        self,
+        spec: CalendarSpec,
+        days_off: dict[date, BankHoliday],
+        cum: array[int],
+        workday_ordinals: array[int],
+    ) -> None:
+        first = date(spec.first_year, 1, 1)
         set_ = object.__setattr__
         set_(self, "spec", spec)
         set_(self, "region", spec.region)
         set_(self, "version", spec.version)
         set_(self, "first", first)
-        set_(self, "last", last)
+        set_(self, "last", date(spec.last_year, 12, 31))
         set_(self, "_by_date", days_off)
         set_(self, "_first_ord", first.toordinal())
         set_(self, "_first_epoch", first.toordinal() - _EPOCH_ORDINAL)
-        set_(self, "_ndays", ndays)
-        set_(self, "_nwork", len(workdays))
-        set_(self, "_cum", cum)
-        set_(self, "_workdays", workdays)
-        set_(self, "_cum_np", np.asarray(cum, dtype=np.int64))
-        set_(self, "_workdays_np", np.asarray(workdays, dtype="datetime64[D]"))
-        working = np.zeros(ndays, dtype=np.int64)
-        working[
-            np.asarray([w.toordinal() for w in workdays], dtype=np.int64) - first.toordinal()
-        ] = 1
-        set_(self, "_working_np", working)
+        set_(self, "_ndays", len(cum))
+        set_(self, "_nwork", len(workday_ordinals))
+        set_(self, "_cum_table", cum)
+        set_(self, "_workday_ordinals", workday_ordinals)
+        set_(self, "_cum", cum.tolist())
+        set_(self, "_workdays", list(map(date.fromordinal, workday_ordinals)))
+        set_(self, "_numpy", None)
 
     region: Region
     spec: CalendarSpec
@@ -121,12 +169,26 @@ class WorkingDayCalendar:
     _nwork: int
     _cum: list[int]
     _workdays: list[date]
-    _cum_np: IntArray
-    _workdays_np: DateArray
-    _working_np: IntArray
+    _cum_table: array[int]
+    _workday_ordinals: array[int]
+    _numpy: tuple[IntArray, DateArray, IntArray] | None
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"WorkingDayCalendar is frozen: cannot set {name}")
+
+    def _arrays(self) -> tuple[IntArray, DateArray, IntArray]:
+        """numpy views of the table, made on first use: cum, the working days, 1 per working day."""
+        arrays = self._numpy
+        if arrays is None:
+            import numpy as np
+
+            cum = np.frombuffer(self._cum_table, dtype=np.intc).astype(np.int64)
+            ordinals = np.frombuffer(self._workday_ordinals, dtype=np.intc).astype(np.int64)
+            workdays = (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
+            working = np.diff(cum, prepend=0)
+            arrays = (cum, workdays, working)
+            object.__setattr__(self, "_numpy", arrays)  # the same values in any thread
+        return arrays
 
     def __repr__(self) -> str:
         return f"WorkingDayCalendar({self.version!r}, {self.first}..{self.last})"
@@ -208,6 +270,8 @@ class WorkingDayCalendar:
     # -- numpy batches --------------------------------------------------------------------------
 
     def _indices(self, dates: DateArray, what: str) -> IntArray:
+        import numpy as np
+
         arr = np.asarray(dates)
         if arr.dtype != np.dtype("datetime64[D]"):
             raise CalendarError(f"{what}: expected a datetime64[D] array, got {arr.dtype}")
@@ -229,6 +293,9 @@ class WorkingDayCalendar:
         counting: Counting = Counting.DAY_0,
     ) -> DateArray:
         """`add_working_days` over an array of dates (and an array of n, or one n for all)."""
+        import numpy as np
+
+        cum, workdays, working = self._arrays()
         idx = self._indices(dates, "dates")
         nn = np.broadcast_to(np.asarray(n, dtype=np.int64), idx.shape)
         minimum = 0 if counting is Counting.DAY_0 else 1
@@ -238,10 +305,10 @@ class WorkingDayCalendar:
             raise CalendarRangeError(
                 f"n[{pos}] = {int(nn[pos])}: must be >= {minimum} working days", index=pos
             )
-        c = self._cum_np[idx]
+        c = cum[idx]
         k = c + nn - 1
         if counting is Counting.DAY_1:
-            k = k - self._working_np[idx]
+            k = k - working[idx]
         high = k >= self._nwork
         if high.any():
             pos = int(np.argmax(high))
@@ -251,7 +318,7 @@ class WorkingDayCalendar:
                 index=pos,
             )
         zero = nn == 0
-        out = self._workdays_np[np.where(zero, 0, k)]
+        out = workdays[np.where(zero, 0, k)]
         if zero.any():
             out = np.where(zero, np.asarray(dates), out)
         return out
@@ -260,15 +327,16 @@ class WorkingDayCalendar:
         self, starts: DateArray, ends: DateArray, counting: Counting = Counting.DAY_0
     ) -> IntArray:
         """`working_days_between` over two arrays of dates of the same shape."""
+        import numpy as np
+
+        cum, _, working = self._arrays()
         a = self._indices(starts, "starts")
         b = self._indices(ends, "ends")
         if a.shape != b.shape:
             raise CalendarError(f"starts and ends differ in shape: {a.shape} and {b.shape}")
-        cum = self._cum_np
         result: IntArray = cum[b] - cum[a]
         if counting is Counting.DAY_1:
-            w = self._working_np
-            result = result + np.where(b >= a, w[a], -w[b])
+            result = result + np.where(b >= a, working[a], -working[b])
         return result
 
 
