@@ -200,6 +200,10 @@ def _to_dates(texts: list[str], what: str) -> Dates:
     raise AssertionError("unreachable: a bad date was not found")  # pragma: no cover
 
 
+_COUNT_DIGITS = 9
+"""A count of working days with more digits than this is past every calendar."""
+
+
 def _add_lines(text: str, cal: WorkingDayCalendar) -> str:
     import numpy as np
 
@@ -208,6 +212,12 @@ def _add_lines(text: str, cal: WorkingDayCalendar) -> str:
     for number, value in enumerate(seconds, start=1):
         if not _INTEGER.fullmatch(value):
             raise _BadInput(f"line {number}: N: not a whole number: {value!r}")
+        if len(value.lstrip("+-")) > _COUNT_DIGITS:
+            # past any calendar (and past a 64-bit integer): say so as the single call does
+            raise _BadInput(
+                f"line {number}: {value} working days from {firsts[number - 1]} is outside the "
+                f"calendar {cal.version} ({cal.first.isoformat()} to {cal.last.isoformat()})"
+            )
     counts = np.array(seconds, dtype=np.int64) if seconds else np.zeros(0, np.int64)
     try:
         result = cal.add_working_days_batch(dates, counts)

@@ -180,6 +180,11 @@ def test_batch_agrees_with_single_calls_for_many_lines() -> None:
             "line 2: ends[1]",
         ),
         ("working-days-between", "2022-09-16 2022-9-20\n", "line 1: END: not a date"),
+        (
+            "add-working-days",
+            "2022-09-16 1\n2022-09-16 99999999999999999999\n",
+            "line 2: 99999999999999999999 working days from 2022-09-16 is outside the calendar",
+        ),
     ],
 )
 def test_batch_bad_line_exit_2_names_line_and_prints_nothing(
