@@ -7,6 +7,7 @@ scenario replay, so that a refusal reads the same wherever it is met.
   allocates and transfers cases and records management oversight on those cases.
 - lado: every restricted (allegations) case and the unrestricted cases of their team (if any);
   allocates, transfers and authorises on restricted cases.
+- performance (the data team): runs and downloads the statutory returns (DESIGN 8); no cases.
 - admin, auditor: no cases.
 
 Pure functions over an `Actor` and a case's `CaseAccess` (no personal data). A case the actor may
@@ -23,14 +24,19 @@ from workflows.queries import CaseAccess
 
 __all__ = [
     "CASEWORK_ROLES",
+    "RETURNS_ROLES",
     "Actor",
     "event_refusal",
     "may_read",
+    "may_run_returns",
     "may_supervise",
     "passes_to_lado",
 ]
 
 CASEWORK_ROLES = frozenset({"practitioner", "manager", "lado"})
+# Who may run and download the statutory returns: the data team and managers (heads of service
+# among them). A return holds every child's record, so practitioners, admins and auditors may not.
+RETURNS_ROLES = frozenset({"performance", "manager"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,11 @@ def may_read(actor: Actor, case: CaseAccess) -> bool:
             return True
         return actor.role == "manager" and actor.id in case.manager_ids
     return case.team_id is not None and case.team_id in actor.team_ids
+
+
+def may_run_returns(role: str) -> bool:
+    """Run, view and download the statutory returns (CIN census, Annex A, the LADO's figures)."""
+    return role in RETURNS_ROLES
 
 
 def may_supervise(actor: Actor, case: CaseAccess) -> bool:

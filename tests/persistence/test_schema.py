@@ -288,3 +288,37 @@ def test_migration_0100_keeps_the_log_tokens_and_calendar_versions(database_url:
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         eng.dispose()
+
+
+def test_migration_0110_admits_the_performance_role_and_keeps_every_user(database_url: str) -> None:
+    """From 0100 with users and a case that references one: the role check admits `performance`
+    afterwards, still refuses an unknown role, and every row is kept (SQLite rewrites the check
+    in place; the references to `users` still hold)."""
+    eng = make_engine(database_url)
+    row = {
+        "display_name": "Pat",
+        "email": "pat@example.org",
+        "active": True,
+        "created_at": datetime(2026, 3, 1, tzinfo=UTC),
+    }
+    try:
+        upgrade(eng, "0100")
+        with eng.begin() as conn:
+            pat = conn.execute(
+                insert(users).returning(users.c.id),
+                [{**row, "username": "pat", "role": "practitioner"}],
+            ).scalar_one()
+            conn.execute(insert(cases), [{**_case_row(), "owner_id": pat}])
+        with pytest.raises(IntegrityError), eng.begin() as conn:
+            conn.execute(insert(users), [{**row, "username": "dee", "role": "performance"}])
+        upgrade(eng)
+        with eng.begin() as conn:
+            conn.execute(insert(users), [{**row, "username": "dee", "role": "performance"}])
+            assert conn.execute(select(func.count()).select_from(users)).scalar_one() == 2
+            assert conn.execute(select(cases.c.owner_id)).scalar_one() == pat
+        with pytest.raises(IntegrityError), eng.begin() as conn:
+            conn.execute(insert(users), [{**row, "username": "eve", "role": "superuser"}])
+        with pytest.raises(IntegrityError), eng.begin() as conn:
+            conn.execute(insert(cases), [{**_case_row("ESF-T2"), "owner_id": pat + 1000}])
+    finally:
+        eng.dispose()

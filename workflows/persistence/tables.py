@@ -82,7 +82,7 @@ metadata = MetaData(
     }
 )
 
-USER_ROLES = ("practitioner", "manager", "lado", "admin", "auditor")
+USER_ROLES = ("practitioner", "manager", "lado", "admin", "auditor", "performance")
 DEADLINE_STATUSES = ("open", "met", "missed", "cancelled")
 ALERT_LEVELS = ("due_soon", "due_today", "overdue", "escalated")
 RECIPIENT_ROLES = ("owner", "manager", "head_of_service")
