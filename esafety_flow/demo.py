@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,44 @@ Step = tuple[float, Event, dict[str, Any] | None]  # (days after the concern, ev
 
 def _child(name: str, age: int, **flags: bool) -> dict[str, Any]:
     return {"name": name, "age": age, **flags}
+
+
+_SEXES = ("F", "M")
+_ETHNICITIES = ("WBRI", "WBRI", "WBRI", "MWBC", "APKN", "BAFR", "WOTH", "AIND", "BCRB", "CHNE")
+_SOURCES = ("5A", "3A", "1A", "2A", "4", "5B", "6")
+_NEEDS = ("N1", "N1", "N2", "N4")
+_CATEGORIES = ("SAB", "EMO", "NEG")
+
+
+def _census_facts(facts: dict[str, Any], today: date, n: int) -> dict[str, Any]:
+    """The facts with each child's CIN census items (DESIGN 2.4): a date of birth in place of the
+    age, sex and ethnicity, as a practitioner records them."""
+    children = []
+    for i, child in enumerate(facts.get("children", [])):
+        child = dict(child)
+        age = child.pop("age", None)
+        if age is not None and "date_of_birth" not in child:
+            born = today - timedelta(days=365 * age + 30 + (7 * n + 3 * i) % 300)
+            child["date_of_birth"] = born.isoformat()
+        child.setdefault("sex", _SEXES[(n + i) % 2])
+        child.setdefault("ethnicity", _ETHNICITIES[(3 * n + i) % len(_ETHNICITIES)])
+        children.append(child)
+    return {**facts, "children": children}
+
+
+def _census_data(event: Event, data: dict[str, Any] | None, n: int) -> dict[str, Any] | None:
+    """The event's data with the CIN census items captured where they arise (DESIGN 6.1)."""
+    if event is Event.REFER:
+        return {
+            "referral_source": _SOURCES[n % len(_SOURCES)],
+            "primary_need": _NEEDS[n % len(_NEEDS)],
+            **(data or {}),
+        }
+    if event is Event.CLOSE:
+        return {"reason_for_closure": "RC8", **(data or {})}
+    if event is Event.HOLD_CONFERENCE and (data or {}).get("outcome") == "child_protection_plan":
+        return {"category_of_abuse": _CATEGORIES[n % len(_CATEGORIES)], **(data or {})}
+    return data
 
 
 def _pathways(
@@ -377,7 +415,7 @@ def _load_cases(
             owner, team = owners[n % len(owners)]
         case = casework.raise_concern(
             sf,
-            facts=facts,
+            facts=_census_facts(facts, today, n),
             at=t0,
             actor=owner,
             region=app.region,
@@ -400,7 +438,7 @@ def _load_cases(
                     event,
                     at=at,
                     actor=owner,
-                    data=data,
+                    data=_census_data(event, data, n),
                     calendar=calendar,
                     policy=app.policy,
                 )
@@ -428,7 +466,7 @@ def _load_work(app: App, user_ids: dict[str, int], team_ids: dict[str, int], now
     def concern(facts: dict[str, Any], owner: str | None, team: int, when: datetime) -> int:
         case = casework.raise_concern(
             sf,
-            facts=facts,
+            facts=_census_facts(facts, london_date(now), when.day),
             at=when,
             actor=owner or "morgan",
             region=app.region,
@@ -455,7 +493,7 @@ def _load_work(app: App, user_ids: dict[str, int], team_ids: dict[str, int], now
             at=when,
             recorded_at=recorded,
             actor=by,
-            data=data,
+            data=_census_data(event, data, case_id),
             calendar=calendar,
             policy=app.policy,
         )

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     region: str = Field(default="england-and-wales", description="default region of new cases")
     policy: str = Field(default="england-2023", description="name of a built-in policy")
     policy_file: Path | None = Field(default=None, description="a local variant policy (TOML)")
+    la_code: str = Field(
+        default="", description="the authority's three-digit LA code, for the statutory returns"
+    )
     closure_days_enabled: bool = Field(
         default=False, description="count the authority's local closure days as non-working"
     )

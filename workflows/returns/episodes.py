@@ -7,7 +7,7 @@ case with what followed it, in the terms of the CIN census (DESIGN 8) and Ofsted
 - a `Referral` starts at `refer` (and again at `escalate`, a fresh referral from early help); its
   source and primary need are the `refer` data's census items. It ends when the case closes
   (`close`: its reason for closure) or steps down to early help (`step_down`: after an
-  assessment, RC9 "referred to early help"; before any, a referral with no further action);
+  assessment, RC9 "referred to early help"; before any, a referral with no further action, RC8);
 - an `Assessment` starts at `start_assessment`, or at `convene_strategy_discussion` where that
   starts the single assessment; `complete_assessment` submits it with its factors,
   `return_assessment` sends it back, `authorise_assessment` authorises it (the date the census
@@ -202,9 +202,11 @@ def _step(walk: _Walk, ev: Event, day: date, data: dict[str, Any], actor: str) -
         _review(walk, day, data)
     elif ev is Event.STEP_DOWN:
         after_assessment = bool(current.assessments)
+        # the census's reasons: RC9 after an assessment; a referral that goes no further than
+        # early help is a referral with no further action, closed as RC8
         walk.end(
             day,
-            "RC9" if after_assessment else None,
+            "RC9" if after_assessment else "RC8",
             nfa=not after_assessment,
             outcome="step_down",
         )

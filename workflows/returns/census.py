@@ -1,0 +1,511 @@
+"""The Children in Need census return (DESIGN 8): the DfE's CIN census XML for a reporting year.
+
+The reporting year ending 31 March YYYY runs from 1 April YYYY-1 to 31 March YYYY (the header's
+`ReferenceDate`; the collection `Year` is YYYY). The return holds the modules the service records:
+
+- child identifiers (`LAchildID`, `UPN`, date of birth or expected date of birth, `Sex` from the
+  2024 to 2025 return on, `GenderCurrent` before it) and characteristics (ethnicity,
+  disabilities), from the person record (`persons`; DESIGN 2.4);
+- one `CINdetails` per referral episode (`workflows.returns.episodes`) open at any time in the
+  year: referral date, source and primary need (the `refer` data), closure date and reason
+  (`close`, or a step down to early help), `ReferralNFA` (a referral closed with no assessment and
+  no Section 47 enquiry);
+- its assessments (start, authorisation date, factors), Section 47 enquiries (start, the ICPC's
+  target date as the deadline engine set it, the ICPC date, ICPC not required) and child
+  protection plans (start, end, initial and latest category of abuse, review conference dates).
+
+Which records go in (the DfE's rules for a year's return, checked by `csc-validator-be-cin`):
+everything dated after the reference date is left out (the log is read as it stood at the end of
+31 March, so a case closed later is open in the return); an episode goes in when it started on or
+before the reference date and had not closed before the year began; within it, an assessment
+authorised, a Section 47 enquiry whose conference was held, a plan or review that ended before the
+year began belong to an earlier return and are left out.
+
+The same person in several cases is one `Child` with a `CINdetails` per episode of every case,
+oldest first. The LA child ID is `ESF` and the person's id (a child not linked to a person record:
+`ESFS` and the subject's id), at most 20 letters and digits as the census rules require
+(`la_child_id`).
+
+Streaming: `write_census` writes the XML element by element to a text file object
+(`xml.sax.saxutils.XMLGenerator`); `census_children` reads the children in batches of
+`batch_size` people (their subjects, the transition events and ICPC deadlines of their cases: one
+query each per batch), so memory holds one batch, never the whole return.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import IO, Any, cast
+from xml.sax.saxutils import XMLGenerator
+
+from sqlalchemy import select
+
+from calendars import end_of_london_day
+from states import DeadlineKind
+from workflows.domain import CaseEvent, CaseEventKind, Deadline
+from workflows.persistence import SessionFactory
+from workflows.persistence.repository import deadline_from_row, event_from_row
+from workflows.persistence.tables import case_events, cases, deadlines, persons, subjects
+from workflows.returns.episodes import Assessment, Plan, Referral, Section47, episodes_of
+
+__all__ = [
+    "FIRST_SEX_YEAR",
+    "MAX_LA_CHILD_ID",
+    "CaseEpisodes",
+    "CensusChild",
+    "CensusHeader",
+    "CensusYear",
+    "census_children",
+    "census_year",
+    "child_record",
+    "export_census",
+    "la_child_id",
+    "write_census",
+]
+
+FIRST_SEX_YEAR = 2025
+"""The first collection year (reporting year 2024 to 2025) whose return has `Sex`, not
+`GenderCurrent`."""
+MAX_LA_CHILD_ID = 20
+_LA_CHILD_ID = re.compile(r"[A-Za-z0-9]{1,20}")
+_GENDER_CURRENT = {"M": "1", "F": "2", "U": "0"}
+_FIRST_YEAR, _LAST_YEAR = 2014, 2099
+
+
+class CensusError(ValueError):
+    """A census return that cannot be made as asked (a year or LA code out of range)."""
+
+
+@dataclass(frozen=True)
+class CensusYear:
+    """The reporting year ending on 31 March `year`."""
+
+    year: int
+
+    @property
+    def start(self) -> date:
+        return date(self.year - 1, 4, 1)
+
+    @property
+    def reference_date(self) -> date:
+        return date(self.year, 3, 31)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.reference_date
+
+
+def census_year(year: int) -> CensusYear:
+    """The reporting year ending 31 March `year`; `CensusError` outside 2014 to 2099 (the CIN
+    census in its present form, and the service's calendars)."""
+    if not _FIRST_YEAR <= year <= _LAST_YEAR:
+        raise CensusError(
+            f"year {year}: the CIN census years run from {_FIRST_YEAR} to {_LAST_YEAR}"
+        )
+    return CensusYear(year)
+
+
+@dataclass(frozen=True)
+class CensusHeader:
+    """The return's header: LA code (3 digits), the year, and the software that made it."""
+
+    la_code: str
+    year: CensusYear
+    made_at: datetime
+    software: str = "esafety-flow"
+    release: str = "1"
+    serial: str = "001"
+
+
+def la_child_id(person_id: int | None, subject_id: int) -> str:
+    """The LA child ID of a person (or of a child subject with no person record)."""
+    text = f"ESF{person_id}" if person_id is not None else f"ESFS{subject_id}"
+    if not _LA_CHILD_ID.fullmatch(text):
+        raise CensusError(f"LA child ID {text!r}: more than {MAX_LA_CHILD_ID} characters")
+    return text
+
+
+@dataclass(frozen=True)
+class CaseEpisodes:
+    """One case of a child: its reference, owner, the child's place among its children (1-based)
+    and the case's episodes as they stood at the end of the reference date."""
+
+    case_id: int
+    reference: str
+    owner_id: int | None
+    child_number: int
+    referrals: tuple[Referral, ...]
+    plan_starts: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class CensusChild:
+    """One child of the return: identifiers, characteristics and episodes in the year."""
+
+    la_child_id: str
+    upn: str | None = None
+    date_of_birth: date | None = None
+    expected_date_of_birth: date | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    disabilities: tuple[str, ...] = ()
+    referrals: tuple[Referral, ...] = ()
+    plan_starts: tuple[date, ...] = ()
+    cases: tuple[CaseEpisodes, ...] = field(default=(), compare=False)
+
+    def previous_plans(self, plan: Plan) -> int:
+        """How many child protection plans the child had before this one (NumberOfPreviousCPP):
+        the plans recorded by the service, in any case and any year."""
+        return sum(1 for start in self.plan_starts if start < plan.start)
+
+
+def _before_end(events: Sequence[CaseEvent], year: CensusYear) -> list[CaseEvent]:
+    """The log as it stood at the end of the reference date (corrections made by then included,
+    events dated after it left out)."""
+    end = end_of_london_day(year.reference_date)
+    return [e for e in events if e.at < end and (e.corrects is None or e.recorded_at < end)]
+
+
+def _in_year(referral: Referral, year: CensusYear) -> Referral | None:
+    """The referral as it goes in the year's return, or None if it belongs to another year."""
+    if referral.referral_date > year.reference_date:
+        return None
+    if referral.closure_date is not None and referral.closure_date < year.start:
+        return None
+    assessments = tuple(
+        a for a in referral.assessments if a.authorised is None or a.authorised >= year.start
+    )
+    s47s = tuple(s for s in referral.section_47s if s.icpc is None or s.icpc >= year.start)
+    plans = tuple(
+        replace(p, reviews=tuple(r for r in p.reviews if r >= year.start))
+        for p in referral.plans
+        if p.end is None or p.end >= year.start
+    )
+    return replace(referral, assessments=assessments, section_47s=s47s, plans=plans)
+
+
+def year_referrals(
+    history: Sequence[CaseEvent], icpc_deadlines: Sequence[Deadline], year: CensusYear
+) -> tuple[tuple[Referral, ...], tuple[date, ...]]:
+    """A case's referral episodes in the year's return, and the start dates of every child
+    protection plan of the case up to the reference date (to count a child's previous plans)
+    (pure)."""
+    kept = [d for d in icpc_deadlines if d.anchor_at < end_of_london_day(year.reference_date)]
+    episodes = episodes_of(_before_end(history, year), kept)
+    starts = tuple(p.start for e in episodes for p in e.plans)
+    return tuple(r for r in (_in_year(e, year) for e in episodes) if r is not None), starts
+
+
+def child_record(
+    child_id: str, person: Mapping[str, Any], cases_of_child: Sequence[CaseEpisodes]
+) -> CensusChild | None:
+    """The child's record from their person row (or subject details) and their cases' episodes
+    in the year; None when no episode of theirs falls in the year."""
+    ordered = sorted(cases_of_child, key=lambda c: (c.referrals[0].referral_date, c.case_id))
+    referrals = sorted((r for c in ordered for r in c.referrals), key=lambda r: r.referral_date)
+    if not referrals:
+        return None
+    disabilities = tuple(str(d) for d in person.get("disabilities") or ())
+    return CensusChild(
+        la_child_id=child_id,
+        upn=person.get("upn"),
+        date_of_birth=_as_date(person.get("date_of_birth")),
+        expected_date_of_birth=_as_date(person.get("expected_date_of_birth")),
+        sex=person.get("sex"),
+        ethnicity=person.get("ethnicity"),
+        disabilities=disabilities,
+        referrals=tuple(referrals),
+        plan_starts=tuple(sorted(d for c in cases_of_child for d in c.plan_starts)),
+        cases=tuple(c for c in ordered if c.referrals),
+    )
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+# -- reading the database, in batches -------------------------------------------------------------
+
+_TRANSITION = CaseEventKind.TRANSITION.value
+_ICPC = DeadlineKind.INITIAL_CHILD_PROTECTION_CONFERENCE.value
+_PERSON_COLUMNS = (
+    persons.c.upn,
+    persons.c.date_of_birth,
+    persons.c.expected_date_of_birth,
+    persons.c.sex,
+    persons.c.ethnicity,
+    persons.c.disabilities,
+)
+
+
+def census_children(
+    sf: SessionFactory, year: CensusYear, *, batch_size: int = 500
+) -> Iterator[CensusChild]:
+    """Every child with an episode in the year, in order of LA child ID's person id (children
+    with a person record first, then any child subject without one), read `batch_size` people
+    at a time."""
+    last = 0
+    while True:
+        with sf() as session:
+            ids = list(
+                session.execute(
+                    select(subjects.c.person_id)
+                    .where(
+                        subjects.c.role == "child",
+                        subjects.c.person_id.is_not(None),
+                        subjects.c.person_id > last,
+                    )
+                    .distinct()
+                    .order_by(subjects.c.person_id)
+                    .limit(batch_size)
+                ).scalars()
+            )
+            if not ids:
+                break
+            last = ids[-1]
+            rows = session.execute(
+                select(subjects.c.id, subjects.c.case_id, subjects.c.person_id, *_PERSON_COLUMNS)
+                .join(persons, persons.c.id == subjects.c.person_id)
+                .where(subjects.c.role == "child", subjects.c.person_id.in_(ids))
+            ).all()
+            yield from _children_of(session, year, [dict(r._mapping) for r in rows])
+    last = 0
+    while True:
+        with sf() as session:
+            rows = session.execute(
+                select(subjects.c.id, subjects.c.case_id, subjects.c.person_id, subjects.c.details)
+                .where(
+                    subjects.c.role == "child",
+                    subjects.c.person_id.is_(None),
+                    subjects.c.id > last,
+                )
+                .order_by(subjects.c.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            last = rows[-1].id
+            unlinked = [{**dict(r.details), **dict(r._mapping)} for r in rows]
+            yield from _children_of(session, year, unlinked)
+
+
+def _children_of(
+    session: Any, year: CensusYear, rows: list[dict[str, Any]]
+) -> Iterator[CensusChild]:
+    case_ids = sorted({r["case_id"] for r in rows})
+    case_rows = {
+        r.id: r
+        for r in session.execute(
+            select(cases.c.id, cases.c.reference, cases.c.owner_id).where(cases.c.id.in_(case_ids))
+        )
+    }
+    numbers = _child_numbers(session, case_ids)
+    history: dict[int, list[CaseEvent]] = defaultdict(list)
+    for r in session.execute(
+        select(case_events)
+        .where(case_events.c.case_id.in_(case_ids), case_events.c.kind == _TRANSITION)
+        .order_by(case_events.c.case_id, case_events.c.seq)
+    ):
+        history[r.case_id].append(event_from_row(r))
+    icpcs: dict[int, list[Deadline]] = defaultdict(list)
+    for r in session.execute(
+        select(deadlines).where(deadlines.c.case_id.in_(case_ids), deadlines.c.kind == _ICPC)
+    ):
+        icpcs[r.case_id].append(deadline_from_row(r))
+    referrals = {cid: year_referrals(history[cid], icpcs[cid], year) for cid in case_ids}
+    by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_child[la_child_id(r["person_id"], r["id"])].append(r)
+    for child_id, child_rows in by_child.items():
+        episodes = [
+            CaseEpisodes(
+                case_id=r["case_id"],
+                reference=case_rows[r["case_id"]].reference,
+                owner_id=case_rows[r["case_id"]].owner_id,
+                child_number=numbers.get(r["id"], 1),
+                referrals=referrals[r["case_id"]][0],
+                plan_starts=referrals[r["case_id"]][1],
+            )
+            for r in child_rows
+            if referrals[r["case_id"]][0]
+        ]
+        record = child_record(child_id, child_rows[0], episodes)
+        if record is not None:
+            yield record
+
+
+def _child_numbers(session: Any, case_ids: Sequence[int]) -> dict[int, int]:
+    """Each child subject's place among its case's children (1-based, in the order recorded)."""
+    numbers: dict[int, int] = {}
+    seen: dict[int, int] = defaultdict(int)
+    for r in session.execute(
+        select(subjects.c.id, subjects.c.case_id)
+        .where(subjects.c.case_id.in_(case_ids), subjects.c.role == "child")
+        .order_by(subjects.c.case_id, subjects.c.id)
+    ):
+        seen[r.case_id] += 1
+        numbers[r.id] = seen[r.case_id]
+    return numbers
+
+
+# -- writing the XML, element by element ----------------------------------------------------------
+
+
+class _Writer:
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.xml = XMLGenerator(cast(Any, out), encoding="utf-8", short_empty_elements=True)
+        self.depth = 0
+
+    def indent(self) -> None:
+        self.xml.ignorableWhitespace("\n" + "  " * self.depth)
+
+    def open(self, name: str) -> None:
+        self.indent()
+        self.xml.startElement(name, {})  # type: ignore[arg-type]
+        self.depth += 1
+
+    def close(self, name: str) -> None:
+        self.depth -= 1
+        self.indent()
+        self.xml.endElement(name)
+
+    def item(self, name: str, value: object) -> None:
+        if value is None:
+            return
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        self.indent()
+        self.xml.startElement(name, {})  # type: ignore[arg-type]
+        self.xml.characters(text)
+        self.xml.endElement(name)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def write_census(out: IO[str], header: CensusHeader, children: Iterable[CensusChild]) -> int:
+    """Write the return to `out` as the children come; returns how many children it holds."""
+    w = _Writer(out)
+    w.xml.startDocument()
+    w.xml.startElement("Message", {})  # type: ignore[arg-type]
+    w.depth = 1
+    w.open("Header")
+    w.open("CollectionDetails")
+    w.item("Collection", "CIN")
+    w.item("Year", header.year.year)
+    w.item("ReferenceDate", header.year.reference_date)
+    w.close("CollectionDetails")
+    w.open("Source")
+    w.item("SourceLevel", "L")
+    w.item("LEA", header.la_code)
+    w.item("SoftwareCode", header.software)
+    w.item("Release", header.release)
+    w.item("SerialNo", header.serial)
+    w.item("DateTime", header.made_at.astimezone(UTC).replace(tzinfo=None, microsecond=0))
+    w.close("Source")
+    w.close("Header")
+    w.open("Children")
+    count = 0
+    for child in children:
+        _write_child(w, child, header.year)
+        count += 1
+    w.close("Children")
+    w.depth = 0
+    w.indent()
+    w.xml.endElement("Message")
+    w.xml.ignorableWhitespace("\n")
+    w.xml.endDocument()
+    return count
+
+
+def _write_child(w: _Writer, child: CensusChild, year: CensusYear) -> None:
+    w.open("Child")
+    w.open("ChildIdentifiers")
+    w.item("LAchildID", child.la_child_id)
+    w.item("UPN", child.upn)
+    w.item("PersonBirthDate", child.date_of_birth)
+    w.item("ExpectedPersonBirthDate", child.expected_date_of_birth)
+    unborn = child.date_of_birth is None and child.expected_date_of_birth is not None
+    sex = child.sex or ("U" if unborn else None)  # an unborn child is U (rule 8750)
+    if year.year >= FIRST_SEX_YEAR:
+        w.item("Sex", sex)
+    else:
+        w.item("GenderCurrent", _GENDER_CURRENT.get(sex or ""))
+    w.close("ChildIdentifiers")
+    w.open("ChildCharacteristics")
+    w.item("Ethnicity", child.ethnicity)
+    if child.disabilities:
+        w.open("Disabilities")
+        for code in child.disabilities:
+            w.item("Disability", code)
+        w.close("Disabilities")
+    w.close("ChildCharacteristics")
+    for referral in child.referrals:
+        _write_referral(w, referral, child)
+    w.close("Child")
+
+
+def _write_referral(w: _Writer, r: Referral, child: CensusChild) -> None:
+    w.open("CINdetails")
+    w.item("CINreferralDate", r.referral_date)
+    w.item("ReferralSource", r.source)
+    w.item("PrimaryNeedCode", r.primary_need)
+    w.item("CINclosureDate", r.closure_date)
+    if r.closure_date is not None:
+        w.item("ReasonForClosure", r.reason_for_closure)
+    for a in r.assessments:
+        _write_assessment(w, a)
+    for s in r.section_47s:
+        _write_section_47(w, s)
+    w.item("ReferralNFA", _flag(r.no_further_action))
+    for p in r.plans:
+        _write_plan(w, p, child.previous_plans(p))
+    w.close("CINdetails")
+
+
+def _write_assessment(w: _Writer, a: Assessment) -> None:
+    w.open("Assessments")
+    w.item("AssessmentActualStartDate", a.start)
+    w.item("AssessmentAuthorisationDate", a.authorised)
+    if a.authorised is not None and a.factors:
+        w.open("FactorsIdentifiedAtAssessment")
+        for code in a.factors:
+            w.item("AssessmentFactors", code)
+        w.close("FactorsIdentifiedAtAssessment")
+    w.close("Assessments")
+
+
+def _write_section_47(w: _Writer, s: Section47) -> None:
+    w.open("Section47")
+    w.item("S47ActualStartDate", s.start)
+    w.item("InitialCPCtarget", s.icpc_target)
+    w.item("DateOfInitialCPC", s.icpc)
+    w.item("ICPCnotRequired", _flag(s.icpc_not_required and s.icpc is None))
+    w.close("Section47")
+
+
+def _write_plan(w: _Writer, p: Plan, previous: int) -> None:
+    w.open("ChildProtectionPlans")
+    w.item("CPPstartDate", p.start)
+    w.item("CPPendDate", p.end)
+    w.item("InitialCategoryOfAbuse", p.initial_category)
+    w.item("LatestCategoryOfAbuse", p.latest_category)
+    w.item("NumberOfPreviousCPP", previous)
+    for day in p.reviews:  # one Reviews group per review conference
+        w.open("Reviews")
+        w.item("CPPreviewDate", day)
+        w.close("Reviews")
+    w.close("ChildProtectionPlans")
+
+
+def export_census(
+    sf: SessionFactory, out: IO[str], header: CensusHeader, *, batch_size: int = 500
+) -> int:
+    """Write the year's return from the database to `out`; returns the number of children."""
+    return write_census(out, header, census_children(sf, header.year, batch_size=batch_size))
