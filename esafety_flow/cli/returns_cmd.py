@@ -2,12 +2,14 @@
 
     esafety returns cin-census --year YYYY [--la CODE] [--out FILE] [--as USERNAME]
     esafety returns check --year YYYY [--as USERNAME]
+    esafety returns sample-year --year YYYY [--children N] [--seed N]
 
 `cin-census` writes the CIN census XML of the reporting year ending 31 March YYYY
 (`workflows.returns.census`) to FILE (default: standard output), streamed. `--la` is the
 authority's three-digit LA code (default `ESAFETY_LA_CODE`). `check` lists what must be fixed
 before the census (`workflows.returns.census_check`), one task a line, by owner; exit status 1
-when there is any.
+when there is any. `sample-year` records a generated year of casework through the services
+(`esafety_flow.census_sample`), to test the return (`.ci/run` validates it).
 
 Who: `--as USERNAME` names the user running the return, who must hold a role that may run
 returns (`workflows.permissions.may_run_returns`: the performance team, managers); without it the
@@ -158,6 +160,31 @@ def check(year: Year, as_user: AsUser = None, database_url: DatabaseUrl = None) 
     typer.echo(f"{len(tasks)} records to fix before the CIN census {year}", err=True)
     if tasks:
         raise typer.Exit(1)
+
+
+@app.command("sample-year")
+def sample_year(
+    year: Year,
+    children: Annotated[
+        int, typer.Option("--children", min=1, max=1_000_000, help="How many children.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="The draw (same seed, same year).")] = 2026,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record a generated year of casework (for testing the census; never on live data)."""
+    from esafety_flow.census_sample import load_sample_year
+    from workflows.returns import census
+
+    try:
+        census.census_year(year)
+    except census.CensusError as exc:
+        raise _fail(f"--year: {exc}") from None
+    app = _app(database_url)
+    try:
+        loaded = load_sample_year(app, year=year, children=children, seed=seed)
+    finally:
+        app.close()
+    typer.echo(f"{loaded.cases} cases, {loaded.events} events recorded for {year}")
 
 
 if importlib.util.find_spec("esafety_flow.cli.returns_reports_cmd") is not None:

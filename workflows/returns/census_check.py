@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -72,6 +72,16 @@ def _task(case: CaseEpisodes, rule: str, field: str, what: str) -> CensusTask:
     )
 
 
+def working_days_before(calendar: WorkingDayCalendar, day: date, n: int) -> date:
+    """The day `n` working days before `day` (as the DfE's rules count back from the reference
+    date)."""
+    found = 0
+    while found < n:
+        day -= timedelta(days=1)
+        found += calendar.is_working_day(day)
+    return day
+
+
 def child_tasks(
     child: CensusChild, year: CensusYear, calendar: WorkingDayCalendar
 ) -> list[CensusTask]:
@@ -91,8 +101,8 @@ def child_tasks(
             normalise_upn(child.upn)
         except InvalidIdentifier as exc:
             tasks.append(_task(latest, "1510", "upn", f"UPN invalid ({exc})"))
-    assessment_limit = calendar.add_working_days(year.reference_date, -45)
-    icpc_limit = calendar.add_working_days(year.reference_date, -15)
+    assessment_limit = working_days_before(calendar, year.reference_date, 45)
+    icpc_limit = working_days_before(calendar, year.reference_date, 15)
     spans: list[tuple[date, date, CaseEpisodes]] = []
     for case in child.cases:
         for r in case.referrals:

@@ -203,10 +203,12 @@ def _step(walk: _Walk, ev: Event, day: date, data: dict[str, Any], actor: str) -
     elif ev is Event.STEP_DOWN:
         after_assessment = bool(current.assessments)
         # the census's reasons: RC9 after an assessment; a referral that goes no further than
-        # early help is a referral with no further action, closed as RC8
+        # early help is a referral with no further action, closed as RC8; after a Section 47
+        # enquiry RC8 and RC9 may not be used (rule 2990): RC7, services ceased
+        reason = "RC9" if after_assessment else "RC8"
         walk.end(
             day,
-            "RC9" if after_assessment else "RC8",
+            "RC7" if current.section_47s else reason,
             nfa=not after_assessment,
             outcome="step_down",
         )
