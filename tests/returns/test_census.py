@@ -123,7 +123,8 @@ def test_the_return_has_the_header_child_and_episode_items(org: Org) -> None:
     assert root.findtext("Header/Source/LEA") == "201"
     (child,) = root.findall("Children/Child")
     child_id = child.findtext("ChildIdentifiers/LAchildID") or ""
-    assert child_id.isalnum() and len(child_id) <= census.MAX_LA_CHILD_ID
+    assert child_id.isalnum()
+    assert len(child_id) <= census.MAX_LA_CHILD_ID
     assert child.findtext("ChildIdentifiers/PersonBirthDate") == "2014-06-01"
     assert child.findtext("ChildIdentifiers/Sex") == "F"
     assert child.find("ChildIdentifiers/GenderCurrent") is None
@@ -213,7 +214,8 @@ def test_cli_exports_and_records_the_export(org: Org, database_url: str, tmp_pat
     assert ET.parse(out).getroot().findtext("Header/Source/LEA") == "201"
     page = search_audit(org.app.session_factory, page=1, per_page=10, kinds=[AuditKind.EXPORT])
     (entry,) = page.rows
-    assert entry.detail is not None and entry.detail.startswith("cin-census 2026")
+    assert entry.detail is not None
+    assert entry.detail.startswith("cin-census 2026")
     assert entry.user_id is not None
 
 
