@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     sweep_cron: str = "*/15 * * * *"
     deliver_cron: str = "* * * * *"
     digest_cron: str = "0 8 * * 1-5"
+    census_check_cron: str = Field(
+        default="30 1 * * *", description="the nightly check of the CIN census (Europe/London)"
+    )
 
     # the worker's local Prefect server (only when PREFECT_API_URL is not set)
     prefect_home: Path = Field(

@@ -59,6 +59,7 @@ def schedules(settings: Settings) -> dict[str, str]:
         "deadline-sweep": settings.sweep_cron,
         "deliver-alerts": settings.deliver_cron,
         "manager-digest": settings.digest_cron,
+        "census-check": settings.census_check_cron,
     }
 
 
@@ -83,7 +84,7 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
     from prefect.deployments.runner import RunnerDeployment
     from prefect.schedules import Cron
 
-    from esafety_flow.flows import deadline_sweep, deliver_alerts, manager_digest
+    from esafety_flow.flows import census_check, deadline_sweep, deliver_alerts, manager_digest
 
     crons = schedules(settings)
     built: list[RunnerDeployment] = []
@@ -91,6 +92,7 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
         ("deadline-sweep", deadline_sweep),
         ("deliver-alerts", deliver_alerts),
         ("manager-digest", manager_digest),
+        ("census-check", census_check),
     ):
         deployment = flow.to_deployment(
             name,

@@ -5,7 +5,9 @@ by email, besides the deadline alerts.
 - `transferred`: a case was transferred to your team's unallocated list (to a team's manager);
 - `passed_on`: a case you owned became an allegations (LADO) case and was passed to the LADOs
   (you are told that, not what it holds);
-- `unallocated`: a deactivated worker's open case is on your team's unallocated list.
+- `unallocated`: a deactivated worker's open case is on your team's unallocated list;
+- `census`: a case of yours has records to fix before the CIN census (the nightly check,
+  `workflows.returns.census_check`).
 
 A notice is written in the same transaction as the change it reports (`notify`); the in-app list
 reads `user_notices`; the delivery pass renders each notice not yet emailed into the email outbox
@@ -42,6 +44,7 @@ class NoticeKind(StrEnum):
     TRANSFERRED = "transferred"
     PASSED_ON = "passed_on"
     UNALLOCATED = "unallocated"
+    CENSUS = "census"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ nothing to third parties.
 
 Flows (thin: find what is due, process it in a few batch tasks, notify; STYLE rule 9):
 `deadline_sweep(as_of=None)`, `deliver_alerts()`, `manager_digest(as_of=None)`,
-`recalculate_deadlines(region, day, name, kind="one_off", added_by="admin", at=None)`.
+`recalculate_deadlines(region, day, name, kind="one_off", added_by="admin", at=None)`,
+`census_check(as_of=None)` (nightly: what to fix before the CIN census, owners told).
 The app they work on comes from `use_app(app)` (tests, the worker) or, by default, `bootstrap()`.
 """
 
@@ -15,6 +16,7 @@ from esafety_flow.flows.telemetry import telemetry_off
 telemetry_off()
 
 from esafety_flow.flows.definitions import (  # noqa: E402
+    census_check,
     deadline_sweep,
     deliver_alerts,
     manager_digest,
@@ -24,6 +26,7 @@ from esafety_flow.flows.definitions import (  # noqa: E402
 from esafety_flow.flows.runtime import current_app, use_app  # noqa: E402
 
 __all__ = [
+    "census_check",
     "current_app",
     "deadline_sweep",
     "deliver_alerts",

@@ -14,6 +14,7 @@ from esafety_flow.flows.runtime import current_app
 from esafety_flow.notify import jobs
 
 __all__ = [
+    "census_check",
     "deadline_sweep",
     "deliver_alerts",
     "manager_digest",
@@ -160,3 +161,25 @@ def recalculate_deadlines(
     reason = f"{day.isoformat()} ({name}, {label}) was added to the calendar"
     told = tell_owners_task(region, recorded_at, reason)
     return {"recorded_at": recorded_at.isoformat(), "moved": moved, **told}
+
+
+@task(name="check-census", retries=2, retry_delay_seconds=[10, 60])
+def census_check_task(as_of: datetime) -> dict[str, Any]:
+    year, tasks, told = jobs.census_check(current_app(), as_of)
+    return {"year": year, "tasks": tasks, "notices": told}
+
+
+@flow(name="census-check")
+def census_check(as_of: datetime | None = None) -> dict[str, Any]:
+    """Every night: list what must be fixed before the CIN census of the current reporting year
+    and tell each owner of their cases with tasks (a work notice, emailed by the next delivery
+    run); a retried run tells nobody twice the same day."""
+    moment = run_moment(as_of)
+    summary = census_check_task(moment)
+    get_run_logger().info(
+        "census %s: %s tasks, %s owners' cases told",
+        summary["year"],
+        summary["tasks"],
+        summary["notices"],
+    )
+    return {"as_of": moment.isoformat(), **summary}

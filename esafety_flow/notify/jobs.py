@@ -285,6 +285,18 @@ def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None)
 # -- calendar changes --------------------------------------------------------------------------
 
 
+def census_check(app: App, as_of: datetime) -> tuple[int, int, int]:
+    """The nightly check of the CIN census (DESIGN 8): the tasks of the reporting year that holds
+    `as_of`, each owner told of their cases with tasks. Returns (year, tasks, notices written)."""
+    from workflows.returns import census, census_check
+
+    today = london_date(as_of)
+    year = today.year + (1 if today.month > 3 else 0)
+    tasks = census_check.census_tasks(app.session_factory, census.census_year(year))
+    told = census_check.notify_owners(app.session_factory, tasks, at=to_utc(as_of))
+    return year, len(tasks), told
+
+
 def add_calendar_day(
     app: App, *, region: Region, day: date, name: str, kind: str, added_by: str, at: datetime
 ) -> tuple[datetime, int]:

@@ -162,6 +162,7 @@ _WORK_SUBJECTS = {
     "transferred": "Case {ref} has been transferred to your team's unallocated list",
     "passed_on": "Case {ref} has been passed to the LADOs",
     "unallocated": "Case {ref} is on your team's unallocated list",
+    "census": "Case {ref} has records to fix before the CIN census",
 }
 
 _WORK_SENTENCES = {
@@ -179,6 +180,10 @@ _WORK_SENTENCES = {
     "unallocated": (
         "Case {ref} is on your team's unallocated list: its owner's account was deactivated. It "
         "is waiting for you to allocate it."
+    ),
+    "census": (
+        "Case {ref} has records that the CIN census would refuse or query. The census page lists "
+        "what to fix."
     ),
 }
 

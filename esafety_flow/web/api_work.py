@@ -358,7 +358,7 @@ class AlertOut(BaseModel):
 
 
 class WorkNoticeOut(BaseModel):
-    kind: str = Field(description="allocated, transferred, passed_on or unallocated")
+    kind: str = Field(description="allocated, transferred, passed_on, unallocated or census")
     case_id: int
     reference: str
     created_at: datetime

@@ -489,6 +489,7 @@ _NOTICE_WORDS: Mapping[NoticeKind, str] = {
     NoticeKind.UNALLOCATED: (
         "is on your team's unallocated list: its owner's account was deactivated"
     ),
+    NoticeKind.CENSUS: "has records to fix before the CIN census (see the census page)",
 }
 
 

@@ -153,6 +153,7 @@ def test_worker_show_prints_london_schedules(app: App) -> None:
         "deadline-sweep\t*/15 * * * *\tEurope/London",
         "deliver-alerts\t* * * * *\tEurope/London",
         "manager-digest\t0 8 * * 1-5\tEurope/London",
+        "census-check\t30 1 * * *\tEurope/London",
     ]
 
 

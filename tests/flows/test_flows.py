@@ -117,3 +117,25 @@ def test_recalculate_flow_moves_deadlines_and_tells_owners(
         "england-and-wales", date(2026, 6, 2), "State event", at=at + timedelta(minutes=5)
     )
     assert again["moved"] == 0
+
+
+def test_census_check_tells_each_owner_once_a_day(
+    flows_on: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    from esafety_flow.flows import census_check, deliver_alerts
+    from workflows import notifications
+
+    case_id = referred_case(flows_on, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    night = datetime(2026, 3, 10, 1, 30, tzinfo=UTC)
+    result = census_check(as_of=night)
+    assert result["year"] == 2026
+    assert result["tasks"] > 0
+    assert result["notices"] == 1
+    # a retried run the same night tells nobody again; the next night tells again
+    assert census_check(as_of=night + timedelta(hours=1))["notices"] == 0
+    notices, _ = notifications.notices_of_user(flows_on.session_factory, org.owner_id)
+    assert [(n.kind, n.case_id) for n in notices] == [(notifications.NoticeKind.CENSUS, case_id)]
+    deliver_alerts()
+    [mail] = smtp_server.to("sam@esafety.test")
+    assert "records to fix before the CIN census" in str(mail["Subject"])
+    assert census_check(as_of=night + timedelta(days=1))["notices"] == 1

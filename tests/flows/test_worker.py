@@ -25,7 +25,8 @@ def _dates(cron: str, start: datetime, n: int) -> list[datetime]:
 def test_deployments_carry_the_configured_crons_in_london_time() -> None:
     settings = Settings(digest_cron="30 7 * * 1-5")
     built = deployments(settings)
-    assert [d.name for d in built] == ["deadline-sweep", "deliver-alerts", "manager-digest"]
+    names = [d.name for d in built]
+    assert names == ["deadline-sweep", "deliver-alerts", "manager-digest", "census-check"]
     from prefect.client.schemas.schedules import CronSchedule
 
     crons = [s.schedule for d in built for s in d.schedules or []]
@@ -35,6 +36,7 @@ def test_deployments_carry_the_configured_crons_in_london_time() -> None:
         ("*/15 * * * *", "Europe/London"),
         ("* * * * *", "Europe/London"),
         ("30 7 * * 1-5", "Europe/London"),
+        ("30 1 * * *", "Europe/London"),
     ]
 
 
@@ -84,7 +86,12 @@ def test_quarter_hour_sweep_has_no_gap_through_the_spring_change() -> None:
 
 def test_only_one_delivery_run_at_a_time() -> None:
     limits = {d.name: d.concurrency_limit for d in deployments(Settings())}
-    assert limits == {"deadline-sweep": None, "deliver-alerts": 1, "manager-digest": None}
+    assert limits == {
+        "deadline-sweep": None,
+        "deliver-alerts": 1,
+        "manager-digest": None,
+        "census-check": None,
+    }
 
 
 def test_local_server_environment_is_a_server_with_its_scheduler_and_no_telemetry(

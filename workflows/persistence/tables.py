@@ -87,7 +87,7 @@ DEADLINE_STATUSES = ("open", "met", "missed", "cancelled")
 ALERT_LEVELS = ("due_soon", "due_today", "overdue", "escalated")
 RECIPIENT_ROLES = ("owner", "manager", "head_of_service")
 NOTICE_KINDS = ("digest", "deadline_moved", "work")
-WORK_NOTICE_KINDS = ("allocated", "transferred", "passed_on", "unallocated")
+WORK_NOTICE_KINDS = ("allocated", "transferred", "passed_on", "unallocated", "census")
 SESSION_END_REASONS = ("signed_out", "expired", "password_changed", "deactivated")
 SIGN_IN_OUTCOMES = ("ok", "wrong_password", "unknown_user", "inactive", "throttled")
 

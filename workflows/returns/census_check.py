@@ -4,8 +4,10 @@ of the case it comes from, naming the field ("ethnicity missing for child 2 of E
 
 `child_tasks(child, year, calendar)` is pure (the checks of one child of the return, as
 `workflows.returns.census` builds it); `census_tasks(sf, year)` runs them over the whole return,
-read in batches as the export reads it. The rules checked, with the DfE rule each stands for
-(error unless marked query, Q):
+read in batches as the export reads it; `notify_owners` tells each owner of their cases with tasks
+(a `census` work notice, in the app and by email), as the nightly `census-check` flow does.
+
+The rules checked, with the DfE rule each stands for (error unless marked query, Q):
 
 | check | rule |
 | --- | --- |
@@ -32,19 +34,28 @@ Working days are England's (the DfE's rules count them so, wherever the case is)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from calendars import Region, WorkingDayCalendar, calendar_for
+from calendars import Region, WorkingDayCalendar, calendar_for, end_of_london_day, london_date
 from states.identifiers import InvalidIdentifier, normalise_upn
+from workflows.notifications import NoticeKind, notify
 from workflows.persistence import SessionFactory
-from workflows.persistence.tables import users
+from workflows.persistence.tables import user_notices, users
 from workflows.returns.census import CaseEpisodes, CensusChild, CensusYear, census_children
 
-__all__ = ["CensusTask", "census_tasks", "child_tasks", "owner_names", "tasks_of_owner"]
+__all__ = [
+    "CensusTask",
+    "census_tasks",
+    "child_tasks",
+    "notify_owners",
+    "owner_names",
+    "tasks_of_owner",
+    "working_days_before",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -202,6 +213,33 @@ def census_tasks(
     for child in census_children(sf, year, batch_size=batch_size):
         tasks.extend(child_tasks(child, year, cal))
     return sorted(tasks)
+
+
+def notify_owners(sf: SessionFactory, tasks: Iterable[CensusTask], *, at: datetime) -> int:
+    """Tell each owner, by a `census` work notice, of each of their cases with tasks: one notice
+    per owner and case, none for a case already told on the same London date (a retried run
+    tells nobody twice), none for an unallocated case. Returns the notices written."""
+    pairs = sorted({(t.owner_id, t.case_id) for t in tasks if t.owner_id is not None})
+    if not pairs:
+        return 0
+    since = end_of_london_day(london_date(at) - timedelta(days=1))
+    written = 0
+    with sf.begin() as session:
+        told = {
+            (r.user_id, r.case_id)
+            for r in session.execute(
+                select(user_notices.c.user_id, user_notices.c.case_id).where(
+                    user_notices.c.kind == NoticeKind.CENSUS.value,
+                    user_notices.c.created_at >= since,
+                )
+            )
+        }
+        for owner_id, case_id in pairs:
+            if (owner_id, case_id) in told:
+                continue
+            notify(session, user_id=owner_id, kind=NoticeKind.CENSUS, case_id=case_id, at=at)
+            written += 1
+    return written
 
 
 def tasks_of_owner(tasks: list[CensusTask], owner_id: int) -> Iterator[CensusTask]:
