@@ -26,9 +26,9 @@ oldest first. The LA child ID is `ESF` and the person's id (a child not linked t
 `ESFS` and the subject's id), at most 20 letters and digits as the census rules require
 (`la_child_id`).
 
-Streaming: `write_census` writes the XML element by element to a text file object
-(`xml.sax.saxutils.XMLGenerator`); `census_children` reads the children in batches of
-`batch_size` people (their subjects, the transition events and ICPC deadlines of their cases: one
+Streaming: `write_census` writes the XML element by element to a text file object, a child at a
+time (text escaped with `xml.sax.saxutils.escape`); `census_children` reads the children in
+batches of `batch_size` people (their subjects, the transition events and ICPC deadlines of their cases: one
 query each per batch), so memory holds one batch, never the whole return.
 """
 
@@ -39,8 +39,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import IO, Any, cast
-from xml.sax.saxutils import XMLGenerator
+from typing import IO, Any
+from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
@@ -48,7 +48,7 @@ from calendars import end_of_london_day
 from states import DeadlineKind
 from workflows.domain import CaseEvent, CaseEventKind, Deadline
 from workflows.persistence import SessionFactory
-from workflows.persistence.repository import deadline_from_row, event_from_row
+from workflows.persistence.repository import deadline_from_row
 from workflows.persistence.tables import case_events, cases, deadlines, persons, subjects
 from workflows.returns.episodes import Assessment, Plan, Referral, Section47, episodes_of
 
@@ -307,15 +307,15 @@ def _children_of(
     numbers = _child_numbers(session, case_ids)
     history: dict[int, list[CaseEvent]] = defaultdict(list)
     for r in session.execute(
-        select(case_events)
+        select(*_EVENT_COLUMNS)
         .where(case_events.c.case_id.in_(case_ids), case_events.c.kind == _TRANSITION)
         .order_by(case_events.c.case_id, case_events.c.seq)
-    ):
-        history[r.case_id].append(event_from_row(r))
+    ).all():
+        history[r.case_id].append(_event(r))
     icpcs: dict[int, list[Deadline]] = defaultdict(list)
     for r in session.execute(
         select(deadlines).where(deadlines.c.case_id.in_(case_ids), deadlines.c.kind == _ICPC)
-    ):
+    ).all():
         icpcs[r.case_id].append(deadline_from_row(r))
     referrals = {cid: year_referrals(history[cid], icpcs[cid], year) for cid in case_ids}
     by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -339,6 +339,38 @@ def _children_of(
             yield record
 
 
+_EVENT_COLUMNS = (
+    case_events.c.case_id,
+    case_events.c.seq,
+    case_events.c.at,
+    case_events.c.recorded_at,
+    case_events.c.corrects,
+    case_events.c.actor,
+    case_events.c.event,
+    case_events.c.machine,
+    case_events.c.from_state,
+    case_events.c.to_state,
+    case_events.c.data,
+)
+
+
+def _event(r: Any) -> CaseEvent:
+    """A transition of the log with what the episodes read (not its calendar version)."""
+    return CaseEvent(
+        seq=r.seq,
+        at=r.at,
+        recorded_at=r.recorded_at,
+        corrects=r.corrects,
+        actor=r.actor,
+        kind=CaseEventKind.TRANSITION,
+        event=r.event,
+        machine=r.machine,
+        from_state=r.from_state,
+        to_state=r.to_state,
+        data=r.data,
+    )
+
+
 def _child_numbers(session: Any, case_ids: Sequence[int]) -> dict[int, int]:
     """Each child subject's place among its case's children (1-based, in the order recorded)."""
     numbers: dict[int, int] = {}
@@ -357,32 +389,32 @@ def _child_numbers(session: Any, case_ids: Sequence[int]) -> dict[int, int]:
 
 
 class _Writer:
+    """Writes elements to a text file as they come: each child's elements are gathered and
+    written in one call when the child is done (`flush`), so the file grows child by child and
+    memory holds at most one child's text."""
+
     def __init__(self, out: IO[str]) -> None:
         self.out = out
-        self.xml = XMLGenerator(cast(Any, out), encoding="utf-8", short_empty_elements=True)
+        self.parts: list[str] = []
         self.depth = 0
 
-    def indent(self) -> None:
-        self.xml.ignorableWhitespace("\n" + "  " * self.depth)
-
     def open(self, name: str) -> None:
-        self.indent()
-        self.xml.startElement(name, {})  # type: ignore[arg-type]
+        self.parts.append(f"\n{'  ' * self.depth}<{name}>")
         self.depth += 1
 
     def close(self, name: str) -> None:
         self.depth -= 1
-        self.indent()
-        self.xml.endElement(name)
+        self.parts.append(f"\n{'  ' * self.depth}</{name}>")
 
     def item(self, name: str, value: object) -> None:
         if value is None:
             return
-        text = value.isoformat() if isinstance(value, date) else str(value)
-        self.indent()
-        self.xml.startElement(name, {})  # type: ignore[arg-type]
-        self.xml.characters(text)
-        self.xml.endElement(name)
+        text = value.isoformat() if isinstance(value, date) else escape(str(value))
+        self.parts.append(f"\n{'  ' * self.depth}<{name}>{text}</{name}>")
+
+    def flush(self) -> None:
+        self.out.write("".join(self.parts))
+        self.parts.clear()
 
 
 def _flag(value: bool) -> str:
@@ -392,9 +424,8 @@ def _flag(value: bool) -> str:
 def write_census(out: IO[str], header: CensusHeader, children: Iterable[CensusChild]) -> int:
     """Write the return to `out` as the children come; returns how many children it holds."""
     w = _Writer(out)
-    w.xml.startDocument()
-    w.xml.startElement("Message", {})  # type: ignore[arg-type]
-    w.depth = 1
+    w.parts.append('<?xml version="1.0" encoding="utf-8"?>')
+    w.open("Message")
     w.open("Header")
     w.open("CollectionDetails")
     w.item("Collection", "CIN")
@@ -412,15 +443,15 @@ def write_census(out: IO[str], header: CensusHeader, children: Iterable[CensusCh
     w.close("Header")
     w.open("Children")
     count = 0
+    w.flush()
     for child in children:
         _write_child(w, child, header.year)
+        w.flush()
         count += 1
     w.close("Children")
-    w.depth = 0
-    w.indent()
-    w.xml.endElement("Message")
-    w.xml.ignorableWhitespace("\n")
-    w.xml.endDocument()
+    w.close("Message")
+    w.parts.append("\n")
+    w.flush()
     return count
 
 
