@@ -28,8 +28,8 @@ oldest first. The LA child ID is `ESF` and the person's id (a child not linked t
 
 Streaming: `write_census` writes the XML element by element to a text file object, a child at a
 time (text escaped with `xml.sax.saxutils.escape`); `census_children` reads the children in
-batches of `batch_size` people (their subjects, the transition events and ICPC deadlines of their cases: one
-query each per batch), so memory holds one batch, never the whole return.
+batches of `batch_size` people (their subjects, the transition events and ICPC deadlines of
+their cases: one query each per batch), so memory holds one batch, never the whole return.
 """
 
 from __future__ import annotations
