@@ -251,3 +251,18 @@ def test_check_names_the_field_for_the_owner(org: Org, database_url: str) -> Non
     result = _invoke(["returns", "check", "--year", "2026"], database_url)
     assert result.exit_code == 1
     assert f"pat\t{reference}\t4220\tethnicity missing for child 1 of {reference}" in result.output
+
+
+def test_sample_year_records_cases_through_the_services(database_url: str) -> None:
+    result = _invoke(["returns", "sample-year", "--year", "2026", "--children", "4"], database_url)
+    assert result.exit_code == 0, result.output
+    assert "4 cases" in result.output
+    app = bootstrap(Settings(database_url=database_url))
+    try:
+        children = list(census.census_children(app.session_factory, census.census_year(2026)))
+    finally:
+        app.close()
+    assert len(children) == 4
+    bad = _invoke(["returns", "sample-year", "--year", "3000"], database_url)
+    assert bad.exit_code == 2
+    assert "2014 to 2099" in bad.output
