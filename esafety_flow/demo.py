@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from calendars import LONDON, Clock, SystemClock, london_date
+from calendars import LONDON, Clock, SystemClock, WorkingDayCalendar, london_date
 from esafety_flow.bootstrap import App, bootstrap
 from esafety_flow.settings import Settings
 from esafety_flow.web.security import hash_password
@@ -111,6 +111,19 @@ def _census_facts(facts: dict[str, Any], today: date, n: int) -> dict[str, Any]:
         child.setdefault("ethnicity", _ETHNICITIES[(3 * n + i) % len(_ETHNICITIES)])
         children.append(child)
     return {**facts, "children": children}
+
+
+_MEETINGS = frozenset({Event.HOLD_CONFERENCE, Event.HOLD_REVIEW_CONFERENCE})
+"""Conferences are held on working days (a conference on a weekend is refused by the CIN census,
+rule 8875)."""
+
+
+def _on_a_working_day(at: datetime, calendar: WorkingDayCalendar) -> datetime:
+    """`at`, or the same time on the next working day (London dates)."""
+    local = at.astimezone(LONDON)
+    while not calendar.is_working_day(local.date()):
+        local = datetime.combine(local.date() + timedelta(days=1), local.time(), tzinfo=LONDON)
+    return local
 
 
 def _census_data(event: Event, data: dict[str, Any] | None, n: int) -> dict[str, Any] | None:
@@ -429,6 +442,8 @@ def _load_cases(
             casework.set_case_managers(sf, case.id, [user_ids["hannah"]])
         for offset, event, data in steps:
             at = t0 + timedelta(days=offset)
+            if event in _MEETINGS:
+                at = _on_a_working_day(at, calendar)
             if at >= now:
                 break
             try:
@@ -486,6 +501,8 @@ def _load_work(app: App, user_ids: dict[str, int], team_ids: dict[str, int], now
         data: dict[str, Any] | None = None,
         recorded: datetime | None = None,
     ) -> None:
+        if event in _MEETINGS and _on_a_working_day(when, calendar) < now:
+            when = _on_a_working_day(when, calendar)
         casework.apply_event(
             sf,
             case_id,

@@ -150,7 +150,8 @@ def child_tasks(
                             case,
                             "8670Q",
                             "assessment",
-                            f"assessment {start} not authorised in 45 working days",
+                            f"assessment {start} not authorised 45 working days before the "
+                            f"year's end ({assessment_limit.isoformat()})",
                         )
                     )
                 if a.authorised is not None and not a.factors:
@@ -169,7 +170,8 @@ def child_tasks(
                             case,
                             "8675Q",
                             "icpc",
-                            f"no initial conference 15 working days after Section 47 {start}",
+                            f"Section 47 {start} with no initial conference 15 working days "
+                            f"before the year's end ({icpc_limit.isoformat()})",
                         )
                     )
                 if s.icpc is not None and s.icpc.weekday() >= 5:
