@@ -1,6 +1,6 @@
 """Fixtures for the alert jobs and flows: an app on the test database (SQLite and PostgreSQL)
 sending to a real SMTP server, a small org model, and Prefect's test harness (session-wide,
-heartbeat off; started before any clock is frozen, STACK.md)."""
+heartbeat off; started before any clock is frozen, engineering.md)."""
 
 from __future__ import annotations
 
