@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=1_048_576, ge=1024, description="largest request body accepted (413 above)"
     )
+    metrics_enabled: bool = Field(
+        default=True,
+        description="serve /metrics (Prometheus text format: counts and ages, no personal data)",
+    )
 
     # sessions, sign-in and passwords (DESIGN 9)
     session_idle_minutes: int = Field(

@@ -63,6 +63,7 @@ __all__ = [
     "notices",
     "person_name_keys",
     "persons",
+    "service_runs",
     "sessions",
     "sign_in_attempts",
     "subjects",
@@ -435,6 +436,19 @@ user_notices = Table(
         sqlite_where=text("emailed_at IS NULL"),
         postgresql_where=text("emailed_at IS NULL"),
     ),
+)
+
+# the scheduled jobs' last runs, one row per job (rev 0120)
+service_runs = Table(
+    "service_runs",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("as_of", UTCDateTime, nullable=True),
+    Column("outcome", String(10), nullable=False),
+    Column("detail", String(200), nullable=True),
+    CheckConstraint(_in("outcome", ("ok", "failed")), name="outcome"),
 )
 
 calendar_days = Table(
