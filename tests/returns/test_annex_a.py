@@ -359,3 +359,25 @@ def test_an_empty_database_gives_each_list_its_headings(
     assert {name: len(rows) for name, rows in sheets.items()} == {
         spec.sheet: 1 for spec in ANNEX_A_LISTS
     }
+
+
+def test_an_assessment_left_unauthorised_by_an_old_referral_is_not_listed(
+    session_factory: SessionFactory, org: Org
+) -> None:
+    sf = session_factory
+    case = _concern(
+        sf,
+        org,
+        {"category": "online_bullying", "children": [{"name": "Eve", "age": 11}]},
+        "2025-11-03T09:00",
+    )
+    _do(sf, case, Event.REFER, "2025-11-03T10:00", {"referred_to": ["childrens_social_care"]})
+    _do(sf, case, Event.START_ASSESSMENT, "2025-11-04T10:00")
+    _do(sf, case, Event.STEP_DOWN, "2025-11-20T10:00")  # to early help, never authorised
+    _do(sf, case, Event.ESCALATE, "2026-09-14T10:00")
+    _do(sf, case, Event.START_ASSESSMENT, "2026-09-15T10:00")
+    annex = annex_a(sf, as_of=AS_OF)
+    assert [row[6] for row in annex.list(4).rows] == [date(2026, 9, 15)]
+    # the referral of September is on list 3; November 2025 is more than 12 months back
+    assert [(row[5], row[8]) for row in annex.list(3).rows] == [(date(2026, 9, 14), 1)]
+    assert annex_a(sf, as_of=date(2026, 10, 1)).list(3).rows[0][8] == 2

@@ -451,10 +451,11 @@ def _rows_of(
                     )
                 )
             for a in r.assessments:
+                still_open = a.authorised is None and r.closure_date is None
                 if not (
-                    _within(a.start, since, as_of)
+                    still_open
+                    or _within(a.start, since, as_of)
                     or _within(a.authorised, since, as_of)
-                    or a.authorised is None
                 ):
                     continue
                 end = a.authorised or as_of
