@@ -1,6 +1,6 @@
 """Typed settings, read from the environment (prefix `ESAFETY_`) or a `.env` file.
 
-Built only by `esafety_flow.bootstrap` (never at import time, STYLE.md rule 8).
+Built only by `esafety_flow.bootstrap` (never at import time, house rule 8).
 """
 
 from __future__ import annotations

@@ -288,12 +288,21 @@ def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None)
 def add_calendar_day(
     app: App, *, region: Region, day: date, name: str, kind: str, added_by: str, at: datetime
 ) -> tuple[datetime, int]:
-    """Record the day and move the open deadlines it affects (calendar_days.add_calendar_day).
-    Idempotent for a retried run: a day already recorded is left as it is. Returns when the day
-    was recorded (the instant of its `deadline_moved` entries) and how many moved now."""
+    """Record the day and move the open deadlines it affects (calendar_days.add_calendar_day,
+    in batches). A retried run resumes: a day already recorded is left as it is and whatever
+    its recalculation had not yet done is done now, dated when the day was recorded. Returns
+    that instant (of the `deadline_moved` entries) and how many deadlines moved in this run."""
     recorded = calendar_day_added_at(app.session_factory, region.value, day)
     if recorded is not None:
-        return recorded, 0
+        resumed = calendar_days.recalculate_region(
+            app.session_factory,
+            region,
+            at=recorded,
+            actor=added_by,
+            policy_for=app.policy_for,
+            closures_enabled=app.settings.closure_days_enabled,
+        )
+        return recorded, resumed.moved
     at = to_utc(at)
     moved = calendar_days.add_calendar_day(
         app.session_factory,

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 Core tables: the whole schema, created by the first migration.
 
-Persist facts, never machines (STYLE.md rule 7): a case row holds its states and facts, every
+Persist facts, never machines (house rule 7): a case row holds its states and facts, every
 deadline row the rule (`kind`, `policy_name`) and `calendar_version` that produced its due date, and
 `case_events` is the append-only log (a trigger refuses UPDATE and DELETE, see the migration).
 
@@ -286,7 +286,7 @@ deadlines = Table(
     Column("met_seq", Integer, nullable=True),
     CheckConstraint(_in("status", DEADLINE_STATUSES), name="status"),
     Index("ix_deadlines_case_id", "case_id"),
-    # the sweep's query (STACK.md: a partial index over the open rows only keeps it under 1 ms
+    # the sweep's query (engineering.md: a partial index over the open rows only keeps it under 1 ms
     # with 1,000,000 rows, and its cost grows with the number due, not the number stored)
     Index(
         "ix_deadlines_open_next_alert_at",
