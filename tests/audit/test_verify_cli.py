@@ -52,9 +52,7 @@ def test_each_break_is_printed_with_its_case_and_entry_and_exits_1(
             text("UPDATE case_events SET actor = 'mallory' WHERE case_id = :c AND seq = 3"),
             {"c": first},
         )
-        conn.execute(
-            text("DELETE FROM case_events WHERE case_id = :c AND seq = 2"), {"c": second}
-        )
+        conn.execute(text("DELETE FROM case_events WHERE case_id = :c AND seq = 2"), {"c": second})
     code, out, err = _run(url)
     assert code == 1
     assert out.splitlines() == [
