@@ -286,6 +286,8 @@ def concern_facts_from_form(form: MultiValues) -> CaseFacts:
         for flag in _CHILD_FLAGS:
             child[flag] = flag in flags
         children.append(child)
+    if not children:
+        raise FormError("child1.name", "enter the name (or initials) of at least one child")
     facts: dict[str, Any] = {"category": category, "children": children}
     kind = _first(form, "abuser.kind")
     if kind:
