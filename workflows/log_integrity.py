@@ -12,7 +12,11 @@ entry number:
 - `missing`: entry numbers skip (entries deleted from the middle), the chain ends before the
   case's last entry number (`cases.last_seq`: entries deleted from the end), or a case has no
   log at all;
-- `unrecorded`: entries past the case's last entry number (written without the service).
+- `unrecorded`: entries past the case's last entry number (written without the service);
+- `unjustified` (with `deadlines=True`): the case's stored deadlines are not the ones its log
+  gives when replayed (`casework.replay_case`: each event with the calendar it was judged with):
+  a due date, status or time met edited, a deadline deleted or added. A replay costs tens of
+  milliseconds a case, so this is asked for, not done by default.
 
 Reading only: nothing is written. The walk streams the log, so a large database costs time, not
 memory.
@@ -27,7 +31,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflows.errors import CaseNotFound
+from states import StatesError
+from workflows import casework
+from workflows.domain import Deadline
+from workflows.errors import CaseNotFound, WorkflowError
+from workflows.lookups import PolicyFor
 from workflows.persistence.chain import GENESIS, entry_hash
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import case_events, cases
@@ -42,11 +50,13 @@ class BreakKind(StrEnum):
     UNCHAINED = "unchained"
     MISSING = "missing"
     UNRECORDED = "unrecorded"
+    UNJUSTIFIED = "unjustified"
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    """One break of a case's chain; `seq` is the entry number (the first one concerned)."""
+    """One break of a case's chain; `seq` is the entry number (the first one concerned), 0 for
+    the case's deadlines (`unjustified`)."""
 
     case_id: int
     reference: str
@@ -55,7 +65,8 @@ class ChainBreak:
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.reference} entry {self.seq}: {self.kind.value}: {self.detail}"
+        where = f"entry {self.seq}" if self.seq else "deadlines"
+        return f"{self.reference} {where}: {self.kind.value}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -144,9 +155,51 @@ def _entries(sf: SessionFactory, case_id: int | None) -> Iterator[dict[str, Any]
             yield dict(row._mapping)
 
 
-def verify_log(sf: SessionFactory, *, reference: str | None = None) -> LogReport:
+def _shown(d: Deadline) -> str:
+    met = f", met {d.met_at.isoformat()}" if d.met_at is not None else ""
+    return f"due {d.due_date.isoformat()} ({d.status.value}{met})"
+
+
+def _deadline_breaks(
+    sf: SessionFactory, case_id: int, reference: str, policy_for: PolicyFor
+) -> list[ChainBreak]:
+    def found(detail: str) -> ChainBreak:
+        return ChainBreak(case_id, reference, 0, BreakKind.UNJUSTIFIED, detail)
+
+    try:
+        rebuilt = casework.replay_case(sf, case_id, policy_for).deadlines
+    except (WorkflowError, StatesError, ValueError, KeyError) as exc:
+        return [found(f"the log does not replay ({type(exc).__name__}: {exc})")]
+    stored = casework.get_case(sf, case_id, with_history=False).deadlines
+
+    def key(d: Deadline) -> tuple[object, ...]:
+        return (d.kind.value, d.due_date, d.due_at, d.status.value, d.met_at)
+
+    breaks = []
+    for kind in sorted({d.kind.value for d in (*stored, *rebuilt)}):
+        mine = sorted((d for d in stored if d.kind.value == kind), key=key)
+        logged = sorted((d for d in rebuilt if d.kind.value == kind), key=key)
+        if [key(d) for d in mine] == [key(d) for d in logged]:
+            continue
+        have = "; ".join(_shown(d) for d in mine) or "none"
+        want = "; ".join(_shown(d) for d in logged) or "none"
+        breaks.append(found(f"{kind}: stored {have}, but the log gives {want}"))
+    return breaks
+
+
+def verify_log(
+    sf: SessionFactory,
+    *,
+    reference: str | None = None,
+    deadlines: bool = False,
+    policy_for: PolicyFor | None = None,
+) -> LogReport:
     """Walk every case's chain (or the one case named by its reference, or id) and report every
-    break; `CaseNotFound` for a reference that names no case."""
+    break; `CaseNotFound` for a reference that names no case. With `deadlines` (and the
+    `policy_for` that names the cases' policies) also replay each case and compare its stored
+    deadlines with the log's."""
+    if deadlines and policy_for is None:
+        raise ValueError("checking deadlines needs policy_for")
     only = _case_id(sf, reference) if reference is not None else None
     query = select(cases.c.id, cases.c.reference, cases.c.last_seq).order_by(cases.c.id)
     if only is not None:
@@ -167,6 +220,8 @@ def verify_log(sf: SessionFactory, *, reference: str | None = None) -> LogReport
         walk = walks.get(case_id) or _Walk(case_id, reference_of, last_seq)
         walk.end()
         breaks.extend(walk.breaks)
+        if deadlines and policy_for is not None and walk.expected > 1:
+            breaks.extend(_deadline_breaks(sf, case_id, reference_of, policy_for))
     for case_id, walk in walks.items():  # entries of a case row that is gone
         if case_id not in known:
             walk.end()

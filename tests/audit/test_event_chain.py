@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from alembic import command
 from sqlalchemy import Engine, insert, inspect, select, text
 
 from calendars import Region, calendar_for, parse_instant
-from states import ENGLAND_2023
+from states import ENGLAND_2023, policy_by_name
 from workflows import casework
 from workflows.log_integrity import BreakKind, verify_log
 from workflows.persistence import (
@@ -389,3 +389,44 @@ def test_migration_0400_chains_the_entries_written_before_it(database_url: str) 
             conn.execute(text("DELETE FROM case_events"))
     finally:
         eng.dispose()
+
+
+def test_deadlines_the_log_gives_verify(session_factory: SessionFactory) -> None:
+    worked_case(session_factory)
+    worked_case(session_factory, "2026-03-02T10:30")
+    report = verify_log(session_factory, deadlines=True, policy_for=policy_by_name)
+    assert report.intact, report.breaks
+
+
+def test_a_deadline_edited_or_deleted_with_plain_sql_is_found(
+    engine: Engine, session_factory: SessionFactory
+) -> None:
+    """The service's role may update deadlines (the sweep does), so a due date edited behind the
+    service's back shows only against the log."""
+    edited = worked_case(session_factory)
+    deleted = worked_case(session_factory, "2026-03-02T10:30")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE deadlines SET due_date = :d "
+                "WHERE case_id = :c AND kind = 'single_assessment'"
+            ),
+            {"c": edited, "d": date(2026, 12, 24)},
+        )
+        conn.execute(
+            text("DELETE FROM deadlines WHERE case_id = :c AND kind = 'single_assessment'"),
+            {"c": deleted},
+        )
+    assert verify_log(session_factory).intact  # the chain itself is untouched
+    breaks = verify_log(session_factory, deadlines=True, policy_for=policy_by_name).breaks
+    assert [(b.case_id, b.seq, b.kind) for b in breaks] == [
+        (edited, 0, BreakKind.UNJUSTIFIED),
+        (deleted, 0, BreakKind.UNJUSTIFIED),
+    ]
+    assert "single_assessment: stored due 2026-12-24 (open), but the log gives due" in str(
+        breaks[0]
+    )
+    assert str(breaks[0]).startswith(f"{_reference(engine, edited)} deadlines: unjustified: ")
+    assert "single_assessment: stored none, but the log gives due" in breaks[1].detail
+    with pytest.raises(ValueError, match="policy_for"):
+        verify_log(session_factory, deadlines=True)

@@ -80,3 +80,20 @@ def test_a_bad_database_url_is_exit_2() -> None:
     code, _, err = _run("mysql://nowhere/db")
     assert code == 2
     assert err.startswith("error: database URL")
+
+
+def test_deadlines_that_the_log_does_not_give_are_printed(
+    db: tuple[str, Engine, list[int]],
+) -> None:
+    url, engine, (first, _) = db
+    assert _run(url, "--deadlines")[0] == 0
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE deadlines SET status = 'met', met_at = due_at WHERE case_id = :c"),
+            {"c": first},
+        )
+    assert _run(url)[0] == 0  # the chain alone is intact
+    code, out, err = _run(url, "--deadlines")
+    assert code == 1
+    assert out.startswith("ESF-000001 deadlines: unjustified: ")
+    assert "BROKEN" in err
