@@ -78,7 +78,6 @@ _DEADLINE_COLUMNS = (
 # Statements built once, with bound parameters, so that SQLAlchemy's compiled cache is hit at once
 # and no per-call statement building is paid (bench/events.py). They are executed on the session's
 # connection: Core execution, no ORM objects.
-# the case and its deadlines in one round trip (a case has a handful of deadlines)
 # the hash of the log's last entry (the chain's head), read with the case
 _LOG_HEAD = (
     select(case_events.c.hash)
@@ -86,6 +85,7 @@ _LOG_HEAD = (
     .scalar_subquery()
     .label("log_head_hash")
 )
+# the case, its log's head and its deadlines in one round trip (a case has a handful of deadlines)
 _SELECT_CASE_WITH_DEADLINES = (
     select(cases, _LOG_HEAD, *(c.label(f"d_{c.name}") for c in _DEADLINE_COLUMNS))
     .select_from(cases.outerjoin(deadlines, deadlines.c.case_id == cases.c.id))
