@@ -21,6 +21,12 @@ class Settings(BaseSettings):
         default="sqlite:///esafety.db",
         description="SQLAlchemy URL: SQLite file (embedded default) or postgresql+psycopg://...",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="the URL migrations connect with (`esafety db upgrade`, bootstrap): on "
+        "PostgreSQL the tables' owner, while `database_url` names the service's role, which may "
+        "only insert into and read the logs (docs/security.md); default: `database_url`",
+    )
     region: str = Field(default="england-and-wales", description="default region of new cases")
     policy: str = Field(default="england-2023", description="name of a built-in policy")
     policy_file: Path | None = Field(default=None, description="a local variant policy (TOML)")

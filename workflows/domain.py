@@ -264,6 +264,9 @@ class Case:
     unallocated_since: datetime | None = None
     history: list[CaseEvent] = field(default_factory=list)
     pending_events: list[CaseEvent] = field(default_factory=list)
+    # persistence's, never read by the domain: the number and hash of the log's last stored
+    # entry, so that new entries are chained to it without another query (DESIGN 9)
+    log_head: tuple[int, str] | None = None
 
     def open_deadlines(self) -> list[Deadline]:
         return [d for d in self.deadlines if d.is_open]

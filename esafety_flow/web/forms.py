@@ -286,6 +286,11 @@ def concern_facts_from_form(form: MultiValues) -> CaseFacts:
         for flag in _CHILD_FLAGS:
             child[flag] = flag in flags
         children.append(child)
+    if not children and not _first(form, "abuser.kind"):
+        raise FormError(
+            "child1.name",
+            "enter the name (or initials) of at least one child, or who the concern is about",
+        )
     facts: dict[str, Any] = {"category": category, "children": children}
     kind = _first(form, "abuser.kind")
     if kind:

@@ -2,7 +2,8 @@
 
 Persist facts, never machines (house rule 7): a case row holds its states and facts, every
 deadline row the rule (`kind`, `policy_name`) and `calendar_version` that produced its due date, and
-`case_events` is the append-only log (a trigger refuses UPDATE and DELETE, see the migration).
+`case_events` is the append-only log (a trigger refuses UPDATE and DELETE, see the migration),
+each entry chained to the one before by its hash (rev 0400).
 
 Org model (used by the web app and the alert flows): `teams`, `users`, `case_managers`.
 Outbox: `alerts` (one row per deadline, level and recipient role, produced exactly once by the
@@ -260,6 +261,10 @@ case_events = Table(
     Column("late", Boolean, nullable=False, server_default=text("false")),
     # a correct_date entry: the seq of the event it corrects
     Column("corrects", Integer, nullable=True),
+    # the hash chain (rev 0400, `workflows.persistence.chain`): the hash of the case's entry
+    # before this one, and the SHA-256 of that and of this entry's content
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
     UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
     # late recording per worker (the dashboard), newest first
     Index("ix_case_events_recorded_at", "recorded_at"),
