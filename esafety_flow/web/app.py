@@ -14,7 +14,16 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from esafety_flow.web import admin, api, api_records, api_work, health, pages, work_pages
+from esafety_flow.web import (
+    admin,
+    api,
+    api_records,
+    api_work,
+    calendar_pages,
+    health,
+    pages,
+    work_pages,
+)
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.errors import install_error_handlers
 from esafety_flow.web.headers import SecurityHeaders
@@ -78,6 +87,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.include_router(work_pages.router)
+    app.include_router(calendar_pages.router)
     app.include_router(health.router)
 
     @app.get(DOCS_PATH, include_in_schema=False)
