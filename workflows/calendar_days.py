@@ -23,7 +23,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import and_, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from calendars import (
@@ -32,6 +32,7 @@ from calendars import (
     Region,
     WorkingDayCalendar,
     build_calendar,
+    london_date,
     to_utc,
 )
 from workflows import engine as domain
@@ -52,13 +53,16 @@ from workflows.persistence.tables import (
 
 __all__ = [
     "CalendarDayRecord",
+    "Move",
     "Recalculation",
     "add_calendar_day",
     "calendar_for_version",
     "calendar_spec",
     "list_calendar_days",
     "load_calendar",
+    "preview_calendar_change",
     "recalculate_region",
+    "remove_calendar_day",
 ]
 
 log = logging.getLogger(__name__)
@@ -293,6 +297,185 @@ def recalculate_region(
     return Recalculation(cases=done, moved=moved, batches=batches, redone=redone, left=left)
 
 
+def _statutory_name(spec: CalendarSpec, day: date) -> str | None:
+    """The name of the statutory bank holiday on `day`, if it is one (weekdays only)."""
+    try:
+        found = _calendar(CalendarSpec(spec.region)).bank_holidays(day.year)
+    except ValueError:
+        return None
+    return next((h.name for h in found if h.date == day and h.kind == "statutory"), None)
+
+
+def _refuse_day(spec: CalendarSpec, day: date, *, today: date) -> None:
+    """A day that cannot be added: in the past (its deadlines are already judged), a weekend or a
+    statutory bank holiday (never a working day already)."""
+    if day < today:
+        raise InvalidRecord(
+            f"{day} is in the past: a day off can be added from today ({today}) onwards"
+        )
+    if day.weekday() >= 5:
+        raise InvalidRecord(f"{day} is a {day:%A}: a weekend day is never a working day")
+    statutory = _statutory_name(spec, day)
+    if statutory is not None:
+        raise InvalidRecord(f"{day} is already a bank holiday in {spec.region.value}: {statutory}")
+
+
+@dataclass(frozen=True)
+class Move:
+    """An open deadline a calendar change would move (for the check before confirming it)."""
+
+    case_id: int
+    reference: str
+    owner_id: int | None
+    deadline: str
+    old_due: date
+    new_due: date
+
+
+def _affected_cases(session: Session, region: Region, day: date) -> list[int]:
+    return list(
+        session.execute(
+            select(cases.c.id)
+            .where(
+                cases.c.region == region.value,
+                exists().where(
+                    deadlines.c.case_id == cases.c.id,
+                    deadlines.c.status == DeadlineStatus.OPEN.value,
+                    deadlines.c.due_date >= day,
+                ),
+            )
+            .order_by(cases.c.id)
+        ).scalars()
+    )
+
+
+def preview_calendar_change(
+    sf: SessionFactory,
+    *,
+    region: Region,
+    day: date,
+    name: str,
+    at: datetime,
+    policy_for: PolicyFor,
+    remove: bool = False,
+    kind: str = "one_off",
+    closures_enabled: bool = False,
+) -> list[Move]:
+    """The open deadlines that adding (or, with `remove`, removing) the day would move, with
+    their old and new due dates. Reads only; refuses what `add_calendar_day` or
+    `remove_calendar_day` would refuse."""
+    region = Region(region)
+    at = to_utc(at)
+    with sf() as session:
+        before = _spec_in(session, region, closures=closures_enabled)
+        listed = session.execute(
+            select(calendar_days.c.kind).where(
+                calendar_days.c.region == region.value, calendar_days.c.date == day
+            )
+        ).scalar_one_or_none()
+        if remove:
+            if listed is None:
+                raise InvalidRecord(f"{day} is not a day off added to {region.value}")
+            _refuse_past(day, at)
+            spec = CalendarSpec(
+                region,
+                extra_days=tuple(d for d in before.extra_days if d.date != day),
+                closure_days=tuple(d for d in before.closure_days if d.date != day),
+            )
+        else:
+            if listed is not None:
+                raise InvalidRecord(f"{day} is already a day off in {region.value}")
+            _refuse_day(before, day, today=london_date(at))
+            new_day = BankHoliday(
+                day, name or "day off", "one_off" if kind == "one_off" else "closure"
+            )
+            try:
+                spec = CalendarSpec(
+                    region,
+                    extra_days=(*before.extra_days, new_day)
+                    if kind == "one_off"
+                    else before.extra_days,
+                    closure_days=(*before.closure_days, new_day)
+                    if kind == "closure" and closures_enabled
+                    else before.closure_days,
+                )
+            except ValueError as exc:
+                raise InvalidRecord(f"{day}: {exc}") from None
+        if spec == before:
+            return []
+        calendar = _calendar(spec)
+        moves: list[Move] = []
+        for case_id in _affected_cases(session, region, day):
+            case = load_case(session, case_id)
+            events = domain.recalculate(
+                case, calendar, at=at, actor="preview", policy=policy_for(case.policy_name)
+            )
+            moves.extend(
+                Move(
+                    case_id,
+                    case.reference,
+                    case.owner_id,
+                    str(e.data["deadline"]),
+                    date.fromisoformat(e.data["old_due_date"]),
+                    date.fromisoformat(e.data["new_due_date"]),
+                )
+                for e in events
+                if e.kind is CaseEventKind.DEADLINE_MOVED
+            )
+        session.rollback()
+        return moves
+
+
+def _refuse_past(day: date, at: datetime) -> None:
+    today = london_date(at)
+    if day < today:
+        raise InvalidRecord(f"{day} is in the past: its deadlines are already judged")
+
+
+def remove_calendar_day(
+    sf: SessionFactory,
+    *,
+    region: Region,
+    day: date,
+    removed_by: str,
+    at: datetime,
+    policy_for: PolicyFor,
+    closures_enabled: bool = False,
+    batch_size: int = RECALCULATION_BATCH,
+    progress: Progress | None = None,
+) -> tuple[str, int]:
+    """Remove a day off added by mistake (today or later) and move the open deadlines back, each
+    move in its case's log. Returns the day's name and how many deadlines moved. The caller
+    records the removal in the audit trail (who, when, which day)."""
+    region = Region(region)
+    at = to_utc(at)
+    _refuse_past(day, at)
+    with sf.begin() as session:
+        name = session.execute(
+            select(calendar_days.c.name).where(
+                calendar_days.c.region == region.value, calendar_days.c.date == day
+            )
+        ).scalar_one_or_none()
+        if name is None:
+            raise InvalidRecord(f"{day} is not a day off added to {region.value}")
+        session.execute(
+            delete(calendar_days).where(
+                calendar_days.c.region == region.value, calendar_days.c.date == day
+            )
+        )
+    moved = recalculate_region(
+        sf,
+        region,
+        at=at,
+        actor=removed_by,
+        policy_for=policy_for,
+        closures_enabled=closures_enabled,
+        batch_size=batch_size,
+        progress=progress,
+    ).moved
+    return str(name), moved
+
+
 def add_calendar_day(
     sf: SessionFactory,
     *,
@@ -324,6 +507,7 @@ def add_calendar_day(
         if exists is not None:
             raise InvalidRecord(f"{day} is already a day off in {region.value}: {exists.name}")
         spec_before = _spec_in(session, region, closures=closures_enabled)
+        _refuse_day(spec_before, day, today=london_date(at))
         extra = spec_before.extra_days
         closure = spec_before.closure_days
         new_day = BankHoliday(day, name, "one_off" if kind == "one_off" else "closure")

@@ -19,6 +19,7 @@ from esafety_flow.web import (
     api,
     api_records,
     api_work,
+    calendar_pages,
     health,
     pages,
     report_pages,
@@ -87,6 +88,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.include_router(work_pages.router)
+    app.include_router(calendar_pages.router)
     app.include_router(health.router)
     app.include_router(report_pages.router)
 

@@ -13,17 +13,14 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
-from calendars import LONDON, Region, UnknownRegionError, london_date
-from esafety_flow.notify.jobs import queue_owner_notices
+from calendars import LONDON, london_date
 from esafety_flow.web import charts, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
-    can_add_calendar_day,
     can_raise_concern,
     can_read_case,
     can_see_audit,
-    can_see_calendar,
     can_see_dashboard,
 )
 from esafety_flow.web.common import (
@@ -63,7 +60,6 @@ from workflows import (
     TransitionRefused,
     accounts,
     audit,
-    calendar_days,
     casework,
     queries,
 )
@@ -709,114 +705,6 @@ def dashboard(request: Request) -> Response:
         },
         viewer=viewer,
     )
-
-
-def _region_param(raw: str | None, default: Region) -> Region:
-    if not raw:
-        return default
-    try:
-        return Region.parse(raw)
-    except UnknownRegionError:
-        raise NotFound(f"no region {raw}") from None
-
-
-@router.get("/calendar")
-def calendar_page(request: Request, region: str | None = None, year: int | None = None) -> Response:
-    viewer = _require(request)
-    if not can_see_calendar(viewer):
-        raise Forbidden("the calendar is for administrators and managers")
-    ctx = ctx_of(request)
-    return _calendar(request, viewer, _region_param(region, ctx.region), year, None, None, None)
-
-
-def _calendar(
-    request: Request,
-    viewer: Viewer,
-    region: Region,
-    year: int | None,
-    moved: int | None,
-    added: str | None,
-    error: FormError | None,
-) -> Response:
-    ctx = ctx_of(request)
-    calendar = ctx.calendar_for(region)
-    year = year or london_date(ctx.clock.now()).year
-    try:
-        holidays = calendar.bank_holidays(year)
-    except ValueError:
-        holidays = []
-    errors = []
-    error_for: dict[str, str] = {}
-    if error is not None:
-        errors = [{"text": error.message, "href": f"#day-{error.field}"}]
-        error_for = {error.field: error.message}
-    return render(
-        request,
-        "calendar.html",
-        {
-            "title": "Calendar",
-            "region": region.value,
-            "regions": [r.value for r in Region],
-            "year": year,
-            "holidays": holidays,
-            "version": calendar.version,
-            "can_add": can_add_calendar_day(viewer),
-            "moved": moved,
-            "added": added,
-            "errors": errors,
-            "error_for": defaultdict(str, error_for),
-            "active": "calendar",
-        },
-        viewer=viewer,
-        status_code=200 if error is None else 400,
-    )
-
-
-@router.post("/calendar/days")
-async def add_calendar_day(request: Request) -> Response:
-    viewer = _require(request)
-    form = await form_values(request)
-    if not can_add_calendar_day(viewer):
-        raise Forbidden("only administrators change the calendar")
-    ctx = ctx_of(request)
-    region = _region_param((form.get("region") or [""])[0], ctx.region)
-    raw_date = (form.get("date") or [""])[0].strip()
-    name = (form.get("name") or [""])[0].strip()
-    try:
-        day = date.fromisoformat(raw_date)
-    except ValueError:
-        err = FormError("date", "enter the date as YYYY-MM-DD, for example 2022-09-19")
-        return _calendar(request, viewer, region, None, None, None, err)
-    if not name:
-        return _calendar(
-            request, viewer, region, day.year, None, None, FormError("name", "enter a name")
-        )
-    at = ctx.clock.now()
-    try:
-        moved = calendar_days.add_calendar_day(
-            ctx.session_factory,
-            region=region,
-            day=day,
-            name=name,
-            kind="one_off",
-            added_by=viewer.username,
-            at=at,
-            policy_for=ctx.policy_for,
-            closures_enabled=ctx.closures_enabled,
-        )
-    except ValueError as exc:
-        return _calendar(request, viewer, region, day.year, None, None, FormError("date", str(exc)))
-    # each owner whose deadline moved is told by email: queued in the notice outbox here, sent by
-    # the next delivery pass, so the page never waits on a mail server
-    queue_owner_notices(
-        ctx.session_factory,
-        region=region,
-        at=at,
-        reason=f"{day.isoformat()} ({name}) was added as a day off",
-        base_url=ctx.base_url,
-        mail_from=ctx.mail_from,
-    )
-    return _calendar(request, viewer, region, day.year, moved, f"{name} ({day.isoformat()})", None)
 
 
 AUDIT_PAGE_SIZE = 50

@@ -12,7 +12,7 @@ from states import policy_by_name
 from tests.services.test_services import EW, REFER, at, fire, new_case
 from workflows import calendar_days, casework
 from workflows.errors import InvalidRecord
-from workflows.persistence import SessionFactory, repository
+from workflows.persistence import SessionFactory, count_rows, repository
 
 DAY = date(2026, 3, 3)
 ADDED_AT = "2026-02-20T09:00"
@@ -205,4 +205,98 @@ def test_a_batch_size_below_one_is_refused(session_factory: SessionFactory) -> N
             actor="admin",
             policy_for=policy_by_name,
             batch_size=0,
+        )
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        (date(2026, 2, 19), "is in the past"),
+        (date(2026, 2, 21), "is a Saturday"),
+        (date(2026, 4, 3), "already a bank holiday in england-and-wales: Good Friday"),
+    ],
+)
+def test_a_day_that_can_never_be_added_is_refused_and_writes_nothing(
+    session_factory: SessionFactory, day: date, reason: str
+) -> None:
+    before = count_rows(session_factory)
+    with pytest.raises(InvalidRecord, match=reason):
+        calendar_days.add_calendar_day(
+            session_factory,
+            region=EW,
+            day=day,
+            name="Extra",
+            added_by="admin",
+            at=at(ADDED_AT),
+            policy_for=policy_by_name,
+        )
+    with pytest.raises(InvalidRecord, match=reason):
+        calendar_days.preview_calendar_change(
+            session_factory,
+            region=EW,
+            day=day,
+            name="Extra",
+            at=at(ADDED_AT),
+            policy_for=policy_by_name,
+        )
+    assert count_rows(session_factory) == before
+
+
+def test_the_preview_lists_the_moves_and_writes_nothing(session_factory: SessionFactory) -> None:
+    ids = _referred_cases(session_factory, 2)
+    before = count_rows(session_factory)
+    moves = calendar_days.preview_calendar_change(
+        session_factory,
+        region=EW,
+        day=DAY,
+        name="Extra",
+        at=at(ADDED_AT),
+        policy_for=policy_by_name,
+    )
+    assert [(m.case_id, m.deadline, m.old_due, m.new_due) for m in moves] == [
+        (case_id, "referral_decision", date(2026, 3, 3), date(2026, 3, 4)) for case_id in ids
+    ]
+    assert count_rows(session_factory) == before
+
+
+def test_removing_a_day_moves_the_deadlines_back_and_keeps_both_moves_in_the_log(
+    session_factory: SessionFactory,
+) -> None:
+    [case_id] = _referred_cases(session_factory, 1)
+    _record_day(session_factory)
+    assert _decision_due(session_factory, case_id) == date(2026, 3, 4)
+    back = calendar_days.preview_calendar_change(
+        session_factory,
+        region=EW,
+        day=DAY,
+        name="",
+        at=at("2026-02-21T09:00"),
+        policy_for=policy_by_name,
+        remove=True,
+    )
+    assert [(m.old_due, m.new_due) for m in back] == [(date(2026, 3, 4), date(2026, 3, 3))]
+    name, moved = calendar_days.remove_calendar_day(
+        session_factory,
+        region=EW,
+        day=DAY,
+        removed_by="admin",
+        at=at("2026-02-21T09:00"),
+        policy_for=policy_by_name,
+    )
+    assert (name, moved) == ("A one-off bank holiday", 1)
+    assert _decision_due(session_factory, case_id) == date(2026, 3, 3)
+    assert _moves(session_factory, case_id) == ["referral_decision", "referral_decision"]
+    assert calendar_days.list_calendar_days(session_factory, EW) == []
+    # the log still replays: each move judged with the calendar it names
+    assert casework.replay_case(session_factory, case_id, policy_by_name).state == (
+        casework.get_case(session_factory, case_id).state
+    )
+    with pytest.raises(InvalidRecord, match="not a day off added"):
+        calendar_days.remove_calendar_day(
+            session_factory,
+            region=EW,
+            day=DAY,
+            removed_by="admin",
+            at=at("2026-02-21T09:00"),
+            policy_for=policy_by_name,
         )
