@@ -14,7 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from esafety_flow.web import admin, api, api_records, api_work, pages, work_pages
+from esafety_flow.web import admin, api, api_records, api_work, pages, people_pages, work_pages
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.errors import install_error_handlers
 from esafety_flow.web.headers import SecurityHeaders
@@ -76,6 +76,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(api_work.router)
     app.include_router(admin.router)
+    # before pages: /cases/new is not a case id
+    app.include_router(people_pages.router)
     app.include_router(pages.router)
     app.include_router(work_pages.router)
 

@@ -1,5 +1,5 @@
-"""The server-rendered pages (GOV.UK Design System): sign in, caseload, case, new concern,
-manager dashboard, calendar admin and the case-view audit."""
+"""The server-rendered pages (GOV.UK Design System): sign in, caseload, case, manager dashboard,
+calendar admin and the case-view audit (the new concern and search: `people_pages`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from esafety_flow.web.access import (
     Role,
     Viewer,
     can_add_calendar_day,
-    can_raise_concern,
     can_read_case,
     can_see_audit,
     can_see_calendar,
@@ -39,13 +38,7 @@ from esafety_flow.web.common import (
     templates,
     viewer_of,
 )
-from esafety_flow.web.forms import (
-    CONCERN_CHOICES,
-    EVENT_FORMS,
-    FormError,
-    concern_facts_from_form,
-    event_data_from_form,
-)
+from esafety_flow.web.forms import EVENT_FORMS, FormError, event_data_from_form
 from esafety_flow.web.security import verify_password
 from esafety_flow.web.sessions import throttle_key
 from states import (
@@ -538,64 +531,6 @@ def _case_page(
         viewer=viewer,
         status_code=status_code,
     )
-
-
-@router.get("/cases/new")
-def new_concern_page(request: Request) -> Response:
-    viewer = _require(request)
-    if not can_raise_concern(viewer):
-        raise Forbidden("only caseworkers record concerns")
-    return _concern_form(request, viewer, None)
-
-
-def _concern_form(request: Request, viewer: Viewer, error: FormError | None) -> Response:
-    from esafety_flow.web.forms import CHILD_SLOTS
-
-    errors = []
-    error_for: dict[str, str] = {}
-    if error is not None:
-        anchor = error.field.replace(".", "-").replace("_", "-")
-        errors = [{"text": error.message, "href": f"#{anchor}"}]
-        error_for = {error.field: error.message}
-    return render(
-        request,
-        "new_concern.html",
-        {
-            "title": "New concern",
-            "choices": CONCERN_CHOICES,
-            "child_slots": CHILD_SLOTS,
-            "errors": errors,
-            "error_for": defaultdict(str, error_for),
-            "active": "new",
-        },
-        viewer=viewer,
-        status_code=200 if error is None else 400,
-    )
-
-
-@router.post("/cases/new")
-async def raise_concern(request: Request) -> Response:
-    viewer = _require(request)
-    form = await form_values(request)
-    if not can_raise_concern(viewer):
-        raise Forbidden("only caseworkers record concerns")
-    try:
-        facts = concern_facts_from_form(form)
-    except FormError as exc:
-        return _concern_form(request, viewer, exc)
-    ctx = ctx_of(request)
-    case = casework.raise_concern(
-        ctx.session_factory,
-        facts=facts,
-        at=ctx.clock.now(),
-        actor=viewer.username,
-        region=ctx.region,
-        policy=ctx.policy,
-        calendar=ctx.calendar_for(ctx.region),
-        owner_id=viewer.id,
-        team_id=viewer.team_id,
-    )
-    return RedirectResponse(f"/cases/{case.id}?raised=1", status_code=303)
 
 
 @router.get("/cases/{case_id}")
