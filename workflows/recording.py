@@ -41,10 +41,10 @@ def late_recording(
     until: datetime,
     manager_id: int | None = None,
 ) -> list[WorkerRecording]:
-    """Per worker (their username), the events of the visible cases they recorded in
-    [`since`, `until`) and how many were late, most late first. Deadline entries (written by the
-    service) are not counted; a `correct_date` is counted as recorded by whoever corrected, and
-    the event it corrects counts late or not as last corrected."""
+    """Per worker (their username), the events of the visible cases they recorded from `since`
+    up to and including `until`, and how many were late, most late first. Deadline entries
+    (written by the service) are not counted; a `correct_date` is counted as recorded by whoever
+    corrected, and the event it corrects counts late or not as last corrected."""
     visible = visible_cases(sorted(set(team_ids)), manager_id=manager_id)
     if visible is None:
         return []
@@ -60,7 +60,7 @@ def late_recording(
             visible,
             case_events.c.kind == "transition",
             case_events.c.recorded_at >= since,
-            case_events.c.recorded_at < until,
+            case_events.c.recorded_at <= until,
         )
     )
     corrections = (

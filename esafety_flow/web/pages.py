@@ -59,6 +59,7 @@ from workflows import (
     calendar_days,
     casework,
     queries,
+    recording,
 )
 from workflows.errors import CaseNotFound
 
@@ -593,14 +594,41 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
     return RedirectResponse(f"/cases/{case_id}?{urlencode({'done': event.value})}", status_code=303)
 
 
+RECORDING_PERIODS = {"1": "the last week", "4": "the last 4 weeks", "13": "the last 13 weeks"}
+"""The periods the dashboard counts late recording over (weeks: words)."""
+
+
 @router.get("/dashboard")
-def dashboard(request: Request) -> Response:
+def dashboard(request: Request, recording_weeks: str = "4") -> Response:
     viewer = _require(request)
     if not can_see_dashboard(viewer):
         raise Forbidden("the dashboard is for managers")
     ctx = ctx_of(request)
     now = ctx.clock.now()
     today = london_date(now)
+    if recording_weeks not in RECORDING_PERIODS:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "There is a problem with the period",
+                "message": "Choose the period of late recording from the list: "
+                + ", ".join(RECORDING_PERIODS.values())
+                + ".",
+            },
+            viewer=viewer,
+            status_code=400,
+        )
+    # late recording (DESIGN 2.3) over whole London days, up to now
+    first_day = today - timedelta(weeks=int(recording_weeks)) + timedelta(days=1)
+    recorded = recording.late_recording(
+        ctx.session_factory,
+        team_ids=viewer.team_ids,
+        since=datetime.combine(first_day, time(0), tzinfo=LONDON),
+        until=now,
+        manager_id=viewer.id,
+    )
+    names = {u.username: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
     soon = due_soon_limit(
         ctx.calendar_for(ctx.region), today, ctx.policy.alerts.due_soon_working_days
     )
@@ -638,6 +666,10 @@ def dashboard(request: Request) -> Response:
             "timeliness": weeks,
             "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
             "work": work_views.dashboard_work(ctx, viewer),
+            "recording": [(names.get(w.actor, w.actor), w) for w in recorded],
+            "recording_weeks": recording_weeks,
+            "recording_periods": RECORDING_PERIODS,
+            "recording_since": first_day,
             "active": "dashboard",
         },
         viewer=viewer,
