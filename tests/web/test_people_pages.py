@@ -194,7 +194,9 @@ def test_a_likely_match_is_offered_before_the_case_is_created(web: Web) -> None:
     assert f'name="child1.match" type="radio" value="{person}"' in check.text
     assert f'href="/cases/{first}"' in check.text
     assert "Born 2 March 2014" in check.text
-    # every answer of the form rides along
+    # every answer of the form rides along, with this session's security token
+    assert f'name="csrf_token" value="{csrf_of(check.text)}"' in check.text
+    assert check.text.count('name="csrf_token"') == 2  # the form's and the sign-out's
     assert 'type="hidden" name="child1.name" value="Alex Smyth"' in check.text
     # no answer: asked again, nothing written
     with writes_no_case(web):
