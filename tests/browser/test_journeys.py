@@ -70,8 +70,8 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
     page.get_by_label("Kind of online harm").select_option("adult_indecent_images")
     page.locator("#child1-name").fill("R.Z.")
     page.locator("#child1-age").fill("6")
-    for n in (1, 2, 3):  # lives with, known to, shown in images
-        page.locator(f"#child1-flags-{n}").check()
+    for flag in ("", "-2", "-3"):  # lives with, known to, shown in images
+        page.locator(f"#child1-flags{flag}").check()
     page.get_by_label("Adult", exact=True).check()
     page.get_by_label("Lives with children").check()
     page.get_by_label("Images of own children").check()
