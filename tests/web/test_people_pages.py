@@ -209,6 +209,16 @@ def test_a_likely_match_is_offered_before_the_case_is_created(web: Web) -> None:
     assert _person_of(web, new) not in (None, person)
 
 
+def test_change_your_answers_goes_back_to_the_form_as_typed(web: Web) -> None:
+    client = web.client("pat")
+    _raised(client, KID)
+    with writes_no_case(web):
+        response = _post(client, {**KID, "child1.name": "Alex Smyth", "action": "change"})
+    assert response.status_code == 200
+    assert "Record a new concern" in response.text
+    assert 'value="Alex Smyth"' in response.text
+
+
 def test_an_answer_that_was_not_offered_is_asked_again(web: Web) -> None:
     client = web.client("pat")
     _raised(client, KID)
@@ -306,6 +316,7 @@ def test_search_shows_only_the_cases_the_viewer_may_open_and_is_audited(web: Web
         ("", "Enter a name, a case reference"),
         ("   ", "Enter a name, a case reference"),
         ("a", "at least 2 letters"),
+        ("\x00\x00", "at least 2 letters"),
         ("x" * 201, "at most 200 characters"),
         ("x" * 5000, "at most 200 characters"),
     ],
