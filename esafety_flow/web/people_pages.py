@@ -275,7 +275,7 @@ def _service_problem(form: WorkForm, message: str) -> None:
     """An `InvalidEventData` of the service put beside the field it names."""
     found = _FACT_FIELD.search(message)
     if found is None:
-        form.problem("category", message[:300], "category")
+        form.problem("category", message[:1].upper() + message[1:300], "category")
         return
     if found.group(2) is not None:
         field = f"child{int(found.group(2)) + 1}.{found.group(3)}"

@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from esafety_flow.web.people_pages import _service_problem
+from esafety_flow.web.work_forms import WorkForm
 from tests.web.conftest import Web, csrf_of
 from workflows import casework
 from workflows.audit import AuditKind
@@ -361,3 +363,30 @@ def test_the_dashboard_counts_late_recording_per_worker(web: Web) -> None:
     bad = morgan.get("/dashboard", params={"recording_weeks": "7"})
     assert bad.status_code == 400
     assert "Choose the period" in bad.text
+
+
+@pytest.mark.parametrize(
+    ("message", "field", "anchor"),
+    [
+        (
+            "children.1.nhs_number: this NHS number belongs to another person already known to us",
+            "child2.nhs_number",
+            "child2-nhs-number",
+        ),
+        (
+            "raise_concern: facts.children.0.date_of_birth: is after 2026-03-04",
+            "child1.dob",
+            "child1-dob-day",
+        ),
+        ("alleged_abuser.person_id: there is no person 7", "abuser.person_id", "abuser-person-id"),
+        ("something else", "category", "category"),
+    ],
+)
+def test_a_refusal_of_the_service_is_put_beside_the_field_it_names(
+    message: str, field: str, anchor: str
+) -> None:
+    form = WorkForm()
+    _service_problem(form, message)
+    assert form.problems[0][0] == field
+    assert form.problems[0][2] == anchor
+    assert form.problems[0][1][:1].isupper()
