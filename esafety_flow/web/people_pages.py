@@ -386,6 +386,15 @@ def _checked(options: Any, values: list[str]) -> list[dict[str, Any]]:
     return [{"value": v, "text": t, "checked": v in values} for v, t in options]
 
 
+def _disability_items(options: Any, values: list[str]) -> list[dict[str, Any]]:
+    """The disabilities as checkboxes with "None" last, after "or", exclusive of the others (the
+    GOV.UK pattern; without JavaScript the server refuses both)."""
+    items = _checked(options, values)
+    none = [i for i in items if i["value"] == "NONE"]
+    rest = [i for i in items if i["value"] != "NONE"]
+    return rest + [{"divider": "or"}] + [{**i, "behaviour": "exclusive"} for i in none]
+
+
 def _selected(options: Any, value: str, blank: str) -> list[dict[str, Any]]:
     """Select items, the one posted selected, after a blank first choice."""
     items: list[dict[str, Any]] = [{"value": "", "text": blank}]
@@ -398,7 +407,11 @@ def _error(error_for: Any, name: str) -> dict[str, str] | None:
 
 
 templates.env.globals.update(
-    case_people=case_people, app_checked=_checked, app_selected=_selected, app_error=_error
+    case_people=case_people,
+    app_checked=_checked,
+    app_selected=_selected,
+    app_error=_error,
+    app_disability_items=_disability_items,
 )
 
 

@@ -146,6 +146,8 @@ def test_the_form_offers_the_cin_codes_with_their_labels(web: Web) -> None:
     assert [v in sex for v in ('value="F"', "Female", 'value="U"', "Unknown")] == [True] * 4
     assert 'name="child1.disabilities"' in page
     assert 'value="AUT"' in page
+    none = page.split('value="NONE"')[1].split(">")[0]
+    assert 'data-behaviour="exclusive"' in none
     # when it was received defaults to now
     assert 'name="occurred-time"' in page
     assert 'value="11:00"' in page
