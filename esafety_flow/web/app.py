@@ -22,6 +22,7 @@ from esafety_flow.web import (
     calendar_pages,
     health,
     pages,
+    people_pages,
     report_pages,
     work_pages,
 )
@@ -86,6 +87,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(api_work.router)
     app.include_router(admin.router)
+    # before pages: /cases/new is not a case id
+    app.include_router(people_pages.router)
     app.include_router(pages.router)
     app.include_router(work_pages.router)
     app.include_router(calendar_pages.router)

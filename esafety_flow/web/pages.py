@@ -1,5 +1,5 @@
-"""The server-rendered pages (GOV.UK Design System): sign in, caseload, case, new concern,
-manager dashboard, calendar admin and the case-view audit."""
+"""The server-rendered pages (GOV.UK Design System): sign in, caseload, case, manager dashboard,
+calendar admin and the case-view audit (the new concern and search: `people_pages`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from esafety_flow.web import charts, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
-    can_raise_concern,
     can_read_case,
     can_see_audit,
     can_see_dashboard,
@@ -36,13 +35,7 @@ from esafety_flow.web.common import (
     templates,
     viewer_of,
 )
-from esafety_flow.web.forms import (
-    CONCERN_CHOICES,
-    EVENT_FORMS,
-    FormError,
-    concern_facts_from_form,
-    event_data_from_form,
-)
+from esafety_flow.web.forms import EVENT_FORMS, FormError, event_data_from_form
 from esafety_flow.web.security import verify_password
 from esafety_flow.web.sessions import throttle_key
 from states import (
@@ -62,6 +55,7 @@ from workflows import (
     audit,
     casework,
     queries,
+    recording,
 )
 from workflows.errors import CaseNotFound
 
@@ -538,64 +532,6 @@ def _case_page(
     )
 
 
-@router.get("/cases/new")
-def new_concern_page(request: Request) -> Response:
-    viewer = _require(request)
-    if not can_raise_concern(viewer):
-        raise Forbidden("only caseworkers record concerns")
-    return _concern_form(request, viewer, None)
-
-
-def _concern_form(request: Request, viewer: Viewer, error: FormError | None) -> Response:
-    from esafety_flow.web.forms import CHILD_SLOTS
-
-    errors = []
-    error_for: dict[str, str] = {}
-    if error is not None:
-        anchor = error.field.replace(".", "-").replace("_", "-")
-        errors = [{"text": error.message, "href": f"#{anchor}"}]
-        error_for = {error.field: error.message}
-    return render(
-        request,
-        "new_concern.html",
-        {
-            "title": "New concern",
-            "choices": CONCERN_CHOICES,
-            "child_slots": CHILD_SLOTS,
-            "errors": errors,
-            "error_for": defaultdict(str, error_for),
-            "active": "new",
-        },
-        viewer=viewer,
-        status_code=200 if error is None else 400,
-    )
-
-
-@router.post("/cases/new")
-async def raise_concern(request: Request) -> Response:
-    viewer = _require(request)
-    form = await form_values(request)
-    if not can_raise_concern(viewer):
-        raise Forbidden("only caseworkers record concerns")
-    try:
-        facts = concern_facts_from_form(form)
-    except FormError as exc:
-        return _concern_form(request, viewer, exc)
-    ctx = ctx_of(request)
-    case = casework.raise_concern(
-        ctx.session_factory,
-        facts=facts,
-        at=ctx.clock.now(),
-        actor=viewer.username,
-        region=ctx.region,
-        policy=ctx.policy,
-        calendar=ctx.calendar_for(ctx.region),
-        owner_id=viewer.id,
-        team_id=viewer.team_id,
-    )
-    return RedirectResponse(f"/cases/{case.id}?raised=1", status_code=303)
-
-
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: int) -> Response:
     viewer = _require(request)
@@ -656,14 +592,41 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
     return RedirectResponse(f"/cases/{case_id}?{urlencode({'done': event.value})}", status_code=303)
 
 
+RECORDING_PERIODS = {"1": "the last week", "4": "the last 4 weeks", "13": "the last 13 weeks"}
+"""The periods the dashboard counts late recording over (weeks: words)."""
+
+
 @router.get("/dashboard")
-def dashboard(request: Request) -> Response:
+def dashboard(request: Request, recording_weeks: str = "4") -> Response:
     viewer = _require(request)
     if not can_see_dashboard(viewer):
         raise Forbidden("the dashboard is for managers")
     ctx = ctx_of(request)
     now = ctx.clock.now()
     today = london_date(now)
+    if recording_weeks not in RECORDING_PERIODS:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "There is a problem with the period",
+                "message": "Choose the period of late recording from the list: "
+                + ", ".join(RECORDING_PERIODS.values())
+                + ".",
+            },
+            viewer=viewer,
+            status_code=400,
+        )
+    # late recording (DESIGN 2.3) over whole London days, up to now
+    first_day = today - timedelta(weeks=int(recording_weeks)) + timedelta(days=1)
+    recorded = recording.late_recording(
+        ctx.session_factory,
+        team_ids=viewer.team_ids,
+        since=datetime.combine(first_day, time(0), tzinfo=LONDON),
+        until=now,
+        manager_id=viewer.id,
+    )
+    names = {u.username: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
     soon = due_soon_limit(
         ctx.calendar_for(ctx.region), today, ctx.policy.alerts.due_soon_working_days
     )
@@ -701,6 +664,10 @@ def dashboard(request: Request) -> Response:
             "timeliness": weeks,
             "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
             "work": work_views.dashboard_work(ctx, viewer),
+            "recording": [(names.get(w.actor, w.actor), w) for w in recorded],
+            "recording_weeks": recording_weeks,
+            "recording_periods": RECORDING_PERIODS,
+            "recording_since": first_day,
             "active": "dashboard",
         },
         viewer=viewer,

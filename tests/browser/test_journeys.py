@@ -54,7 +54,7 @@ def test_under_13_imagery_needs_an_immediate_referral(pages: Pages) -> None:
     page.get_by_label("Kind of online harm").select_option("youth_produced_sexual_imagery")
     page.locator("#child1-name").fill("K.L.")
     page.locator("#child1-age").fill("12")
-    page.locator("#child1-flags-4").check()  # shown in images
+    page.locator("#child1-flags-3").check()  # shown in images
     page.get_by_label("Sexual acts").check()
     page.locator("#submit-concern").click()
     pages.check()
@@ -70,8 +70,8 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
     page.get_by_label("Kind of online harm").select_option("adult_indecent_images")
     page.locator("#child1-name").fill("R.Z.")
     page.locator("#child1-age").fill("6")
-    for n in (2, 3, 4):  # lives with, known to, shown in images
-        page.locator(f"#child1-flags-{n}").check()
+    for flag in ("", "-2", "-3"):  # lives with, known to, shown in images
+        page.locator(f"#child1-flags{flag}").check()
     page.get_by_label("Adult", exact=True).check()
     page.get_by_label("Lives with children").check()
     page.get_by_label("Images of own children").check()

@@ -62,7 +62,7 @@ def test_the_page_refuses_a_concern_with_no_child(web: Web) -> None:
     assert response.status_code == 400
     assert "There is a problem" in response.text
     assert 'href="#child1-name"' in response.text
-    assert "enter the name (or initials) of at least one child, or who" in response.text
+    assert "Enter the name (or initials) of at least one child, or who" in response.text
     with web.app.session_factory() as s:
         assert s.execute(select(func.count()).select_from(cases)).scalar_one() == before
 
