@@ -40,12 +40,14 @@ __all__ = [
     "data_rows",
     "event_form",
     "fact_text",
+    "fact_text_of_code",
     "facts_rows",
     "occurred_from_form",
     "place_data_error",
     "records",
     "short_when",
     "timeline",
+    "working_agreement_label",
 ]
 
 OWN_PAGES: frozenset[Event] = frozenset(
@@ -285,6 +287,16 @@ def _review_date(value: Any) -> str:
     except ValueError:
         return str(value)
     return f"{day.day} {day:%B %Y}"
+
+
+def fact_text_of_code(code: str) -> str:
+    """A code of the facts vocabulary in words ("stays" -> "Stays in the home")."""
+    return _label(code)
+
+
+def working_agreement_label(name: str) -> str:
+    """The label of one matter of the working agreement."""
+    return _LABELS[name]
 
 
 def fact_text(name: str, value: Any) -> str:
