@@ -492,7 +492,8 @@ def deadline_text(e: CaseEvent) -> str:
     kind = _label(d.get("deadline", "")).capitalize()
     text = f"{_DEADLINE_WORDS.get(e.kind.value, _label(e.kind.value))}: {kind}"
     if e.kind is CaseEventKind.DEADLINE_MOVED:
-        text += f", due {_day_text(d.get('old_due_date'))} now {_day_text(d.get('new_due_date'))}"
+        old, new = _day_text(d.get("old_due_date")), _day_text(d.get("new_due_date"))
+        text += f", due {old} now {new}" if old != new else f", counted again, still due {new}"
     elif e.kind is CaseEventKind.DEADLINE_REJUDGED:
         old, new = str(d.get("old_status", "")), str(d.get("new_status", ""))
         text += f", {old} before, now {new}" if old != new else f", still {new}"
