@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from calendars import LONDON
@@ -229,6 +229,9 @@ def _parts_text(values: Mapping[str, Sequence[str]]) -> str:
     return "/".join(parts) + " " + time
 
 
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
 def occurred_from_form(form: WorkForm, *, now: datetime, prefix: str) -> datetime | None:
     """When the event happened, as posted (None after recording the problem beside the date):
     the form's default left unchanged, or a post without the date and time at all (a form of
@@ -237,7 +240,9 @@ def occurred_from_form(form: WorkForm, *, now: datetime, prefix: str) -> datetim
         return now
     if not any(f"{WHEN}-{p}" in form.values for p in ("day", "month", "year", "time")):
         return now
-    return when_from_form(form, now=now, prefix=prefix, what="when it happened")
+    # the order rule (never in the future, never before the case's last event of its track) is
+    # the service's to judge: its reason, which says which, goes beside the date
+    return when_from_form(form, now=_NEVER, prefix=prefix, what="when it happened")
 
 
 def field_id(prefix: str, name: str) -> str:

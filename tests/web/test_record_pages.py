@@ -128,9 +128,13 @@ def test_a_future_time_is_refused_beside_the_date_with_what_was_typed_kept(web: 
         f"/cases/{web.north_case}/events/refer",
         {"referred_to": ["police", "childrens_social_care"], **_when(5, "09:00")},
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert _errors(response.text) == [
-        ("#refer-occurred-day", "When it happened must be now or in the past")
+        (
+            "#refer-occurred-day",
+            "Refer is dated 5 March 2026 09:00, which is in the future: it is being recorded at "
+            "4 March 2026 11:00",
+        )
     ]
     form = response.text.split('id="action-refer"', 1)[1].split("</form>", 1)[0]
     assert 'value="5"' in form
@@ -518,3 +522,21 @@ def test_a_conference_outcome_and_category_are_shown(web: Web) -> None:
     assert "Initial child protection conference held, 4 March 10:50" in records
     assert re.search(r"Category of abuse\s*</dt>\s*<dd[^>]*>\s*Sexual abuse \(SAB\)", records)
     assert re.search(r"Outcome\s*</dt>\s*<dd[^>]*>\s*Child protection plan", records)
+
+
+def test_event_data_that_cannot_be_read_is_shown_beside_its_field(web: Web) -> None:
+    _fire(web, web.north_case, "refer", NOW.replace(hour=9, minute=30), {"referred_to": ["police"]})
+    _fire(web, web.north_case, "convene_strategy_discussion", NOW.replace(hour=10))
+    response = _post(
+        web.client("pat"),
+        f"/cases/{web.north_case}/events/hold_strategy_discussion",
+        {**DISCUSSION, "working_agreement.review_date": "next week", **_when(4, "10:30")},
+    )
+    assert response.status_code == 422
+    [(link, message)] = _errors(response.text)
+    assert link == "#hold_strategy_discussion-working-agreement-review-date"
+    assert "date" in message
+    form = response.text.split('id="action-hold_strategy_discussion"', 1)[1].split("</form>", 1)[0]
+    assert 'value="next week"' in form
+    assert "Child seen at school</textarea>" in form
+    assert casework.get_case(web.app.session_factory, web.north_case).strategy_discussions == []
