@@ -400,6 +400,7 @@ FACT_FORMS: Mapping[str, tuple[str, str, tuple[FieldSpec, ...]]] = {
             ),
         ),
     ),
+    "children": ("children", "The children: what applies to each?", ()),
     "working-agreement": (
         "working_agreement",
         "The working agreement",
@@ -414,11 +415,29 @@ FACT_FORMS: Mapping[str, tuple[str, str, tuple[FieldSpec, ...]]] = {
 """Each fact's page: its address, the fact it changes, the page's question and its fields."""
 
 
-def _fact(slug: str) -> tuple[str, str, tuple[FieldSpec, ...]]:
+_CHILD_FLAGS = (
+    ("lives_with_alleged_abuser", "Lives with the alleged abuser"),
+    ("known_to_alleged_abuser", "Is known to the alleged abuser"),
+    ("shown_in_images", "Is shown in the images"),
+)
+
+
+def _fact(slug: str, case: Case) -> tuple[str, str, tuple[FieldSpec, ...]]:
+    """The fact a page changes, its question and its fields (the children's: one set of
+    boxes per child of the case, what this case knows of their situation; who they are is
+    recorded with the person)."""
     found = FACT_FORMS.get(slug)
     if found is None:
         raise NotFound(f"no fact {slug}")
-    return found
+    name, question, specs = found
+    if name == "children":
+        if not case.facts.children:
+            raise NotFound("no child is recorded on this case")
+        specs = tuple(
+            FieldSpec(f"child{i}.flags", f"{child.name}: what applies?", "checkboxes", _CHILD_FLAGS)
+            for i, child in enumerate(case.facts.children, start=1)
+        )
+    return name, question, specs
 
 
 def _current_values(name: str, case: Case) -> dict[str, list[str]]:
@@ -440,6 +459,9 @@ def _current_values(name: str, case: Case) -> dict[str, list[str]]:
         out["alleged_abuser.flags"] = [k for k, _ in _ABUSER_FLAGS if value.get(k)]
         out["alleged_abuser.role"] = [str(value.get("role") or "")]
         out["alleged_abuser.employment_sector"] = [str(value.get("employment_sector") or "")]
+    elif name == "children":
+        for i, child in enumerate(value, start=1):
+            out[f"child{i}.flags"] = [k for k, _ in _CHILD_FLAGS if child.get(k)]
     elif name == "working_agreement":
         for k in _WA:
             out[f"working_agreement.{k}"] = [str(value.get(k) or "")]
@@ -538,6 +560,12 @@ def _fact_data(name: str, form: WorkForm, case: Case, prefix: str) -> Any:
         if form.one("alleged_abuser.employment_sector"):
             abuser["employment_sector"] = form.one("alleged_abuser.employment_sector")
         return abuser
+    if name == "children":
+        children = []
+        for i, child in enumerate(case.facts.model_dump(mode="json")["children"], start=1):
+            chosen = set(form.many(f"child{i}.flags"))
+            children.append({**child, **{k: k in chosen for k, _ in _CHILD_FLAGS}})
+        return children
     if name == "working_agreement":
         agreement: dict[str, Any] = {
             k: form.one(f"working_agreement.{k}") for k in _WA if form.one(f"working_agreement.{k}")
@@ -577,7 +605,7 @@ def _fact_page(
     form: WorkForm,
     status: int | None = None,
 ) -> Response:
-    name, question, specs = _fact(slug)
+    name, question, specs = _fact(slug, case)
     current = record_views.fact_text(name, case.facts.model_dump(mode="json").get(name))
     return _page(
         request,
@@ -600,8 +628,8 @@ def _fact_page(
 @router.get("/cases/{case_id}/facts/{slug}")
 def fact_page(request: Request, case_id: int, slug: str) -> Response:
     viewer = _viewer(request)
-    name, _, _ = _fact(slug)
     case = _case(request, viewer, case_id)
+    name, _, _ = _fact(slug, case)
     form = record_views.event_form(ctx_of(request).clock.now())
     form.values.update(_current_values(name, case))
     form.values["expected_version"] = [str(case.version)]
@@ -612,9 +640,9 @@ def fact_page(request: Request, case_id: int, slug: str) -> Response:
 async def change_fact(request: Request, case_id: int, slug: str) -> Response:
     """`record_facts` with the fact's new value, dated when it was learnt (default now)."""
     viewer = _viewer(request)
-    name, _, specs = _fact(slug)
     form = WorkForm.of(await form_values(request))
     case = _case(request, viewer, case_id)
+    name, _, specs = _fact(slug, case)
     ctx = ctx_of(request)
     now = ctx.clock.now()
     prefix = "record_facts"

@@ -85,6 +85,7 @@ _SLUGS: Mapping[str, str] = {
     "category": "category",
     "alleged_abuser": "alleged-abuser",
     "imagery": "imagery",
+    "children": "children",
     "significant_harm_suspected": "significant-harm",
     "risk_factors": "risk-factors",
     "leave_home_decision": "leave-home",
@@ -341,12 +342,24 @@ def fact_text(name: str, value: Any) -> str:
             bits.append(f"works in {_label(value['employment_sector']).lower()}")
         return ", ".join(bits)
     if name == "children" and isinstance(value, list):
-        return "; ".join(
-            str(c.get("name", "")) + (f", aged {c['age']}" if c.get("age") is not None else "")
-            for c in value
-            if isinstance(c, Mapping)
-        )
+        return "; ".join(_child_text(c) for c in value if isinstance(c, Mapping))
     return str(value)
+
+
+_CHILD_FLAGS: Mapping[str, str] = {
+    "lives_with_alleged_abuser": "lives with the alleged abuser",
+    "known_to_alleged_abuser": "known to the alleged abuser",
+    "shown_in_images": "shown in the images",
+}
+
+
+def _child_text(child: Mapping[str, Any]) -> str:
+    """ "J.W., aged 14 (lives with the alleged abuser, shown in the images)"."""
+    text = str(child.get("name", ""))
+    if child.get("age") is not None:
+        text += f", aged {child['age']}"
+    flags = [words for flag, words in _CHILD_FLAGS.items() if child.get(flag)]
+    return text + (f" ({', '.join(flags)})" if flags else "")
 
 
 def facts_rows(case: Case, *, editable: bool) -> list[dict[str, Any]]:
@@ -362,7 +375,7 @@ def facts_rows(case: Case, *, editable: bool) -> list[dict[str, Any]]:
             "key": {"text": label},
             "value": {"text": text or "Not recorded"},
         }
-        if editable and name in _SLUGS:
+        if editable and name in _SLUGS and (name != "children" or case.facts.children):
             row["actions"] = {
                 "items": [
                     {
@@ -551,13 +564,21 @@ def _facts_before(history: Iterable[CaseEvent]) -> dict[int, dict[str, Any]]:
     return before
 
 
+_CODED = frozenset(
+    {"category", "imagery", "significant_harm_suspected", "risk_factors", "leave_home_decision"}
+)
+"""Facts whose words are the service's own (lower case mid-sentence); names stay as written."""
+
+
 def _fact_changes(data: Mapping[str, Any], before: Mapping[str, Any]) -> list[str]:
     lines = []
     for name, value in data.items():
         label = FACTS.get(name, _label(name))
         new = fact_text(name, value) or "not recorded"
         old = fact_text(name, before.get(name)) or "not recorded"
-        lines.append(f"{label}: {new} (was {old[:1].lower()}{old[1:]})")
+        if name in _CODED and before.get(name) is not None:
+            old = old[:1].lower() + old[1:]
+        lines.append(f"{label}: {new} (was {old})")
     return lines
 
 

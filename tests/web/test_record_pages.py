@@ -444,7 +444,7 @@ def test_the_lado_changes_the_alleged_abusers_employment_sector(web: Web) -> Non
 
 
 def test_an_unknown_fact_is_not_found(web: Web) -> None:
-    assert web.client("pat").get(f"/cases/{web.north_case}/facts/children").status_code == 404
+    assert web.client("pat").get(f"/cases/{web.north_case}/facts/nationality").status_code == 404
 
 
 # -- 5. what each event recorded -------------------------------------------------------------------
@@ -540,3 +540,23 @@ def test_event_data_that_cannot_be_read_is_shown_beside_its_field(web: Web) -> N
     assert 'value="next week"' in form
     assert "Child seen at school</textarea>" in form
     assert casework.get_case(web.app.session_factory, web.north_case).strategy_discussions == []
+
+
+def test_what_applies_to_each_child_is_changed_and_triage_runs_again(web: Web) -> None:
+    pat = web.client("pat")
+    url = f"/cases/{web.north_case}/facts/children"
+    form = pat.get(url)
+    assert form.status_code == 200
+    assert re.search(
+        r'name="child1.flags" type="checkbox" value="shown_in_images"\s+checked', form.text
+    )
+    response = _post(pat, url, {"child1.flags": ["shown_in_images", "known_to_alleged_abuser"]})
+    assert response.status_code == 303, _errors(response.text)
+    child = casework.get_case(web.app.session_factory, web.north_case).facts.children[0]
+    assert child.known_to_alleged_abuser
+    assert child.shown_in_images
+    assert child.name == "A"
+    assert child.age == 12
+    timeline = _timeline(pat.get(f"/cases/{web.north_case}").text)
+    assert "Children: A, aged 12 (known to the alleged abuser, shown in the images)" in timeline
+    assert "(was A, aged 12 (shown in the images))" in timeline
