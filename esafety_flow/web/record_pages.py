@@ -1,8 +1,10 @@
 """The pages that put the record right (DESIGN 2.3, 6.1; issue 8): "Correct the date" of a past
 event (`correct_date`: the log entry, when it really happened, why; then which deadlines moved or
 were judged again) and a "Change" page for each fact of the case (`record_facts`: category,
-alleged abuser, imagery, significant harm, risk factors, leave-home decision, working agreement),
-each showing what is recorded now.
+what applies to each child in this case, alleged abuser, imagery, significant harm, risk factors,
+leave-home decision, working agreement), each showing what is recorded now. Who a child or an
+alleged abuser is (name, date of birth, identifiers) belongs to the person record and is kept as
+it is.
 
 Each change is one page with one question (GOV.UK pattern): its problems are listed in an error
 summary linking to the field, each beside its field, with what was typed kept. Every date is the
