@@ -1,5 +1,5 @@
 """The one place that builds the service's parts: settings, engine, session factory, clock,
-policy and calendars (STYLE rule 8: nothing of this happens at import time).
+policy and calendars (house rule 8: nothing of this happens at import time).
 
     app = bootstrap()                       # settings from the environment (ESAFETY_*)
     app = bootstrap(Settings(database_url="sqlite:///:memory:"), clock=FixedClock(instant))

@@ -1,6 +1,6 @@
 """Typed settings, read from the environment (prefix `ESAFETY_`) or a `.env` file.
 
-Built only by `esafety_flow.bootstrap` (never at import time, STYLE.md rule 8).
+Built only by `esafety_flow.bootstrap` (never at import time, house rule 8).
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(
         default=1_048_576, ge=1024, description="largest request body accepted (413 above)"
+    )
+    metrics_enabled: bool = Field(
+        default=True,
+        description="serve /metrics (Prometheus text format: counts and ages, no personal data)",
     )
 
     # sessions, sign-in and passwords (DESIGN 9)

@@ -2,18 +2,28 @@
 bank holidays and local closure days an administrator adds (DESIGN 3.2).
 
 A calendar is versioned data: the `holidays` package's days plus the rows of `calendar_days`.
-`add_calendar_day` records a day and recomputes every open deadline it touches, in one
-transaction; each move is in its case's log with both dates and both calendar versions.
+`add_calendar_day` records a day (one transaction), then `recalculate_region` recomputes the open
+deadlines of the region's cases in batches, each batch its own transaction, so that a region of
+100,000 cases neither holds one transaction for minutes nor loses the whole run to one concurrent
+edit. Each move is in its case's log with both dates and both calendar versions.
+
+Resumable: a case still to do is one with an open deadline stored with another calendar version
+than the region's current one (`recalculate` stamps every open deadline it looks at with the
+version it used), so running `recalculate_region` again after a crash does what is left and
+nothing twice. A case changed by someone else while its batch ran (`StaleCase` at the save) is
+read again and recomputed in a transaction of its own; the rest of the batch is kept.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from calendars import (
@@ -25,9 +35,8 @@ from calendars import (
     to_utc,
 )
 from workflows import engine as domain
-from workflows.alerting import reschedule_alerts
 from workflows.domain import CaseEventKind, DeadlineStatus
-from workflows.errors import InvalidRecord
+from workflows.errors import InvalidRecord, StaleCase
 from workflows.lookups import PolicyFor
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.repository import (
@@ -43,12 +52,21 @@ from workflows.persistence.tables import (
 
 __all__ = [
     "CalendarDayRecord",
+    "Recalculation",
     "add_calendar_day",
     "calendar_for_version",
     "calendar_spec",
     "list_calendar_days",
     "load_calendar",
+    "recalculate_region",
 ]
+
+log = logging.getLogger(__name__)
+
+RECALCULATION_BATCH = 200
+"""Cases recomputed in one transaction."""
+STALE_RETRIES = 3
+"""How many times a case changed meanwhile is read again before the run gives it up for now."""
 
 
 # -- calendars -----------------------------------------------------------------------------------
@@ -152,6 +170,129 @@ def calendar_for_version(sf: SessionFactory, version: str) -> WorkingDayCalendar
 # -- calendar changes ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Recalculation:
+    """What a recalculation did: cases recomputed, deadlines moved, batches, batches redone case by
+    case because someone changed one of their cases meanwhile, and cases left for the next run
+    (changed again at every retry)."""
+
+    cases: int = 0
+    moved: int = 0
+    batches: int = 0
+    redone: int = 0
+    left: int = 0
+
+
+Progress = Callable[[int, int], None]
+"""Called after each batch with (cases done, cases to do at the start)."""
+
+
+def _stale_cases(region: Region, version: str) -> Any:
+    """The region's cases with an open deadline computed on another calendar version."""
+    return and_(
+        cases.c.region == region.value,
+        exists().where(
+            deadlines.c.case_id == cases.c.id,
+            deadlines.c.status == DeadlineStatus.OPEN.value,
+            deadlines.c.calendar_version != version,
+        ),
+    )
+
+
+def _recompute(
+    session: Session,
+    case_id: int,
+    calendar: WorkingDayCalendar,
+    *,
+    at: datetime,
+    actor: str,
+    policy_for: PolicyFor,
+) -> int:
+    """Recompute one case's open deadlines inside `session`; the number moved. `StaleCase` when
+    the case changed since it was read."""
+    case = load_case(session, case_id)
+    loaded_version = case.version
+    before = snapshot_deadlines(case)
+    policy = policy_for(case.policy_name)
+    events = domain.recalculate(case, calendar, at=at, actor=actor, policy=policy)
+    if events or snapshot_deadlines(case) != before:
+        save_case(session, case, at=at, loaded_version=loaded_version, deadlines_before=before)
+    return sum(1 for e in events if e.kind is CaseEventKind.DEADLINE_MOVED)
+
+
+def recalculate_region(
+    sf: SessionFactory,
+    region: Region,
+    *,
+    at: datetime,
+    actor: str,
+    policy_for: PolicyFor,
+    closures_enabled: bool = False,
+    batch_size: int = RECALCULATION_BATCH,
+    progress: Progress | None = None,
+) -> Recalculation:
+    """Recompute, on the region's current calendar, every open deadline not yet computed on it,
+    `batch_size` cases a transaction (see the module's docstring). `at` and `actor` date and sign
+    the `deadline_moved` entries: a resumed run passes the instant the day was recorded."""
+    if batch_size < 1:
+        raise InvalidRecord(f"batch size {batch_size}: at least 1")
+    region = Region(region)
+    at = to_utc(at)
+    calendar = load_calendar(sf, region, closures=closures_enabled)
+    todo = _stale_cases(region, calendar.version)
+    with sf() as session:
+        total = session.execute(select(func.count()).select_from(cases).where(todo)).scalar_one()
+    done = moved = batches = redone = left = 0
+    after = 0
+    while True:
+        with sf() as session:
+            ids = list(
+                session.execute(
+                    select(cases.c.id)
+                    .where(todo, cases.c.id > after)
+                    .order_by(cases.c.id)
+                    .limit(batch_size)
+                ).scalars()
+            )
+        if not ids:
+            break
+        after = ids[-1]
+        batches += 1
+        try:
+            with sf.begin() as session:
+                moved_here = sum(
+                    _recompute(session, i, calendar, at=at, actor=actor, policy_for=policy_for)
+                    for i in ids
+                )
+            moved += moved_here
+            done += len(ids)
+        except StaleCase:
+            # someone changed a case of this batch meanwhile: the batch is rolled back and each
+            # of its cases done alone, a changed one read again
+            redone += 1
+            for case_id in ids:
+                for attempt in range(STALE_RETRIES):
+                    try:
+                        with sf.begin() as session:
+                            moved += _recompute(
+                                session,
+                                case_id,
+                                calendar,
+                                at=at,
+                                actor=actor,
+                                policy_for=policy_for,
+                            )
+                        done += 1
+                        break
+                    except StaleCase:
+                        if attempt == STALE_RETRIES - 1:
+                            left += 1
+        if progress is not None:
+            progress(done, total)
+        log.info("recalculated %d of %d cases of %s", done, total, region.value)
+    return Recalculation(cases=done, moved=moved, batches=batches, redone=redone, left=left)
+
+
 def add_calendar_day(
     sf: SessionFactory,
     *,
@@ -163,10 +304,13 @@ def add_calendar_day(
     policy_for: PolicyFor,
     kind: str = "one_off",
     closures_enabled: bool = False,
+    batch_size: int = RECALCULATION_BATCH,
+    progress: Progress | None = None,
 ) -> int:
     """Record a one-off bank holiday (or a local closure day), then recompute the open deadlines
-    of the region's cases with the new calendar (DESIGN 3.2: 19 September 2022 was announced ten
-    days ahead). Returns how many deadlines moved; each move is in its case's log."""
+    of the region's cases with the new calendar in batches (`recalculate_region`; DESIGN 3.2:
+    19 September 2022 was announced ten days ahead). Returns how many deadlines moved; each move
+    is in its case's log."""
     region = Region(region)
     at = to_utc(at)
     if kind not in ("one_off", "closure"):
@@ -200,38 +344,13 @@ def add_calendar_day(
         )
         if spec == spec_before:  # a closure day while closures are off changes nothing
             return 0
-        calendar = _calendar(spec)
-        case_ids = (
-            session.execute(
-                select(cases.c.id)
-                .where(
-                    cases.c.region == region.value,
-                    cases.c.id.in_(
-                        select(deadlines.c.case_id).where(
-                            deadlines.c.status == DeadlineStatus.OPEN.value,
-                            deadlines.c.due_date >= day,
-                        )
-                    ),
-                )
-                .order_by(cases.c.id)
-            )
-            .scalars()
-            .all()
-        )
-        moved = 0
-        for case_id in case_ids:
-            case = load_case(session, case_id)
-            loaded_version = case.version
-            before = snapshot_deadlines(case)
-            policy = policy_for(case.policy_name)
-            due_before = {id(d): d.due_date for d in case.deadlines}
-            events = domain.recalculate(case, calendar, at=at, actor=added_by, policy=policy)
-            moved += sum(1 for e in events if e.kind is CaseEventKind.DEADLINE_MOVED)
-            for d in case.open_deadlines():
-                if due_before.get(id(d)) != d.due_date:
-                    reschedule_alerts(d, calendar, policy)
-            if events or snapshot_deadlines(case) != before:
-                save_case(
-                    session, case, at=at, loaded_version=loaded_version, deadlines_before=before
-                )
-        return moved
+    return recalculate_region(
+        sf,
+        region,
+        at=at,
+        actor=added_by,
+        policy_for=policy_for,
+        closures_enabled=closures_enabled,
+        batch_size=batch_size,
+        progress=progress,
+    ).moved

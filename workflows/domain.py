@@ -1,10 +1,10 @@
 """The casework aggregate: `Case`, its `Deadline`s and the `CaseEvent`s it appends.
 
-Plain dataclasses with no infrastructure imports (STYLE "Where things live": cosmicpython's
+Plain dataclasses with no infrastructure imports (house rules; cosmicpython's
 `domain/model.py`). Persistence maps them imperatively; nothing here reads the clock or does I/O.
 
 - `Case.pending_events` is appended by `fire`, `raise_concern` and `recalculate`, and drained by
-  persistence into the append-only log (STYLE rule 7). `Case.history` holds every event of the case
+  persistence into the append-only log (house rule 7). `Case.history` holds every event of the case
   known to this object, oldest first (persistence may load it; the domain appends to it too).
 - Every event has two times (DESIGN 2.3): `at`, when it happened (entered by the person recording
   it), and `recorded_at`, when it was written down (the server's clock). Deadlines start, are met

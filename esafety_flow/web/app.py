@@ -14,7 +14,17 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from esafety_flow.web import admin, api, api_records, api_work, pages, record_pages, work_pages
+from esafety_flow.web import (
+    admin,
+    api,
+    api_records,
+    api_work,
+    health,
+    pages,
+    record_pages,
+    report_pages,
+    work_pages,
+)
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.errors import install_error_handlers
 from esafety_flow.web.headers import SecurityHeaders
@@ -79,6 +89,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(work_pages.router)
     app.include_router(record_pages.router)
+    app.include_router(health.router)
+    app.include_router(report_pages.router)
 
     @app.get(DOCS_PATH, include_in_schema=False)
     def api_docs(request: Request) -> Response:

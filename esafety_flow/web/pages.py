@@ -116,6 +116,8 @@ def _home(viewer: Viewer) -> str:
         return "/calendar"
     if viewer.role is Role.AUDITOR:
         return "/audit"
+    if viewer.role is Role.PERFORMANCE:
+        return "/reports"
     return "/caseload"
 
 
