@@ -23,6 +23,7 @@ from esafety_flow.web import (
     health,
     pages,
     people_pages,
+    record_pages,
     report_pages,
     work_pages,
 )
@@ -92,6 +93,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(work_pages.router)
     app.include_router(calendar_pages.router)
+    app.include_router(record_pages.router)
     app.include_router(health.router)
     app.include_router(report_pages.router)
 

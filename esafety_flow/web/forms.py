@@ -14,6 +14,7 @@ from typing import Any
 
 from states import (
     AllegationOutcome,
+    CategoryOfAbuse,
     CloseOutcome,
     ConferenceOutcome,
     Event,
@@ -142,6 +143,12 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
             "radios",
             _options([v.value for v in ConferenceOutcome]),
         ),
+        FieldSpec(
+            "category_of_abuse",
+            "Category of abuse (with a child protection plan)",
+            "radios",
+            tuple((c.value, c.label) for c in CategoryOfAbuse),
+        ),
     ),
     Event.HOLD_REVIEW_CONFERENCE: (
         FieldSpec(
@@ -171,6 +178,16 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
         FieldSpec("significant_harm_suspected", "Is significant harm suspected?", "yesno"),
         _LEAVE_HOME,
         *_WORKING_AGREEMENT,
+    ),
+    Event.HOLD_LADO_STRATEGY_MEETING: (
+        FieldSpec("attendees", "Who attended", "checkboxes", _options((*_AGENCIES, "employer"))),
+        FieldSpec(
+            "contact_with_children_through_work",
+            "Contact with children through work or volunteering",
+            "textarea",
+        ),
+        FieldSpec("employer_action", "Action by the employer", "textarea"),
+        FieldSpec("decisions", "What was decided", "textarea"),
     ),
     Event.RECORD_ALLEGATION_OUTCOME: (
         FieldSpec(

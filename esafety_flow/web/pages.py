@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,10 +15,11 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from calendars import LONDON, london_date
-from esafety_flow.web import charts, sessions, work_views
+from esafety_flow.web import charts, record_views, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
+    actor_of,
     can_read_case,
     can_see_audit,
     can_see_dashboard,
@@ -38,6 +40,7 @@ from esafety_flow.web.common import (
 from esafety_flow.web.forms import EVENT_FORMS, FormError, event_data_from_form
 from esafety_flow.web.security import verify_password
 from esafety_flow.web.sessions import throttle_key
+from esafety_flow.web.work_forms import WHEN, WorkForm
 from states import (
     ALLEGATION_TRANSITIONS,
     CHILD_PROTECTION_TRANSITIONS,
@@ -46,9 +49,11 @@ from states import (
     Event,
     InvalidEventData,
     mermaid_diagram,
+    parse_event_data,
 )
 from workflows import (
     Case,
+    InvalidStep,
     StaleCase,
     TransitionRefused,
     accounts,
@@ -58,6 +63,7 @@ from workflows import (
     recording,
 )
 from workflows.errors import CaseNotFound
+from workflows.permissions import event_refusal
 
 __all__ = ["CASELOAD_PAGE_SIZE", "allowed_events", "event_fields_html", "pagination", "router"]
 
@@ -71,9 +77,15 @@ TIMELINESS_KINDS = (
 
 @functools.cache
 def event_fields_html(event: Event) -> Markup:
-    """The fields of the event's form, rendered once (they depend on nothing but the event)."""
+    """The blank fields of the event's form, rendered once (they depend on nothing but the
+    event)."""
+    return event_fields_html_of(event, None)
+
+
+def event_fields_html_of(event: Event, form: WorkForm | None) -> Markup:
+    """The fields of the event's form with what `form` holds (typed values, problems)."""
     template = templates.env.get_template("_event_fields.html")
-    return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value))
+    return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value, form=form))
 
 
 @functools.cache
@@ -386,7 +398,10 @@ def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.Cas
 
 
 def allowed_events(case: Case) -> list[Event]:
-    """Events the tables allow from the case's current states (guards are judged on submit)."""
+    """Events the tables allow from the case's current states (guards are judged on submit),
+    without those recorded on pages of their own (`record_views.OWN_PAGES`: the work panel's
+    allocate, transfer, note, authorise and return; the facts' "Change" links; "Correct the
+    date")."""
     if case.state is CaseState.CLOSED and case.allegation_state is None:
         return []
     seen: list[Event] = []
@@ -397,61 +412,21 @@ def allowed_events(case: Case) -> list[Event]:
     ):
         for row in rows:
             ev = Event(row["trigger"])
+            if ev in record_views.OWN_PAGES:
+                continue
             if state in [str(s) for s in row["source"]] and ev not in seen:
                 seen.append(ev)
     return seen
 
 
-def _facts_rows(case: Case) -> list[dict[str, Any]]:
-    f = case.facts
+@dataclass(frozen=True)
+class Refused:
+    """An event form the case page shows again: what was posted (with its problems beside their
+    fields) and the reason a refusal gives for the whole form, if any."""
 
-    def row(key: str, value: str) -> dict[str, Any]:
-        return {"key": {"text": key}, "value": {"text": value or "Not recorded"}}
-
-    children = "; ".join(
-        f"{c.name}" + (f", aged {c.age}" if c.age is not None else "") for c in f.children
-    )
-    abuser = ""
-    if f.alleged_abuser is not None:
-        a = f.alleged_abuser
-        bits = [a.kind.value]
-        bits += [
-            n.replace("_", " ")
-            for n in (
-                "lives_with_children",
-                "unsupervised_contact_with_children",
-                "position_of_trust",
-            )
-            if getattr(a, n)
-        ]
-        if a.role:
-            bits.append(a.role)
-        abuser = ", ".join(bits)
-    imagery = ""
-    if f.imagery is not None:
-        imagery = ", ".join(k.replace("_", " ") for k, v in f.imagery.model_dump().items() if v)
-    harm = {None: "", True: "Yes", False: "No"}[f.significant_harm_suspected]
-    agreement = ""
-    if f.working_agreement is not None and f.working_agreement.review_date is not None:
-        agreement = f"in place, review by {f.working_agreement.review_date.isoformat()}"
-    return [
-        row("State", case.state.value.replace("_", " ")),
-        row("Category", f.category.value.replace("_", " ")),
-        row("Children", children),
-        row("Alleged abuser", abuser),
-        row("Imagery", imagery),
-        row("Significant harm suspected", harm),
-        row("Risk factors", ", ".join(r.value.replace("_", " ") for r in f.risk_factors)),
-        row(
-            "Leave-home decision",
-            f.leave_home_decision.value if f.leave_home_decision is not None else "",
-        ),
-        row("Working agreement", agreement),
-        row(
-            "Required actions",
-            ", ".join(a.value.replace("_", " ") for a in case.required_actions) or "None",
-        ),
-    ]
+    event: str
+    form: WorkForm | None = None
+    reason: str | None = None
 
 
 def _case_page(
@@ -459,7 +434,7 @@ def _case_page(
     viewer: Viewer,
     case_id: int,
     *,
-    refused: tuple[str, str] | None = None,
+    refused: Refused | None = None,
     status_code: int = 200,
 ) -> Response:
     ctx = ctx_of(request)
@@ -487,33 +462,47 @@ def _case_page(
                 "cancelled": {"text": "Cancelled", "classes": "govuk-tag--grey"},
             }[status]
         deadlines.append((d, tag))
-    actions = [
-        {
-            "event": ev.value,
-            "fields": EVENT_FORMS.get(ev, ()),
-            "fields_html": event_fields_html(ev),
-            "reason": refused[1] if refused and refused[0] == ev.value else None,
-        }
-        for ev in allowed_events(case)
-    ]
+    actions = []
+    for ev in allowed_events(case):
+        again = refused if refused is not None and refused.event == ev.value else None
+        form = again.form if again is not None and again.form is not None else None
+        actions.append(
+            {
+                "event": ev.value,
+                "fields": EVENT_FORMS.get(ev, ()),
+                # the blank fields are rendered once; a form shown again keeps what was typed
+                "fields_html": event_fields_html(ev)
+                if form is None
+                else event_fields_html_of(ev, form),
+                "form": form or record_views.event_form(now),
+                "reason": again.reason if again is not None else None,
+                "open": again is not None,
+            }
+        )
     moves = []
     for row in CHILD_PROTECTION_TRANSITIONS:
         if case.state.value in [str(s) for s in row["source"]] and row["dest"] is not None:
             moves.append((str(row["trigger"]), str(row["dest"])))
     today = london_date(now)
     same_day = [d for d in case.deadlines if d.is_open and d.due_date == today]
-    events = queries.case_events_of(ctx.session_factory, case_id)
+    open_case = case.child_protection_open or case.allegation_open
+    errors: list[dict[str, str]] = []
+    if refused is not None and refused.reason:
+        errors.append({"text": f"Refused: {refused.reason}", "href": f"#action-{refused.event}"})
+    if refused is not None and refused.form is not None:
+        errors.extend(refused.form.summary)
     return render(
         request,
         "case.html",
         {
             "title": f"Case {case.reference}",
             "case": case,
-            "facts_rows": _facts_rows(case),
+            "facts_rows": record_views.facts_rows(case, editable=open_case),
             "subjects": queries.case_subjects(ctx.session_factory, case_id),
             "deadlines": deadlines,
             "actions": actions,
-            "events": events,
+            "timeline": record_views.timeline(case, today=today, may_correct=open_case),
+            "records": record_views.records(case, today),
             "states": [s.value for s in CaseState],
             "moves": moves,
             "diagram": _diagram(
@@ -523,9 +512,7 @@ def _case_page(
             "raised": request.query_params.get("raised") == "1",
             "done": request.query_params.get("done"),
             "same_day": same_day,
-            "errors": [{"text": f"Refused: {refused[1]}", "href": f"#action-{refused[0]}"}]
-            if refused
-            else [],
+            "errors": errors,
         },
         viewer=viewer,
         status_code=status_code,
@@ -540,15 +527,28 @@ async def case_page(request: Request, case_id: int) -> Response:
 
 @router.post("/cases/{case_id}/events/{event_name}")
 async def apply_event(request: Request, case_id: int, event_name: str) -> Response:
+    """Record an event of the case page's generic forms, dated when it happened (the form's date
+    and time; default now) and recorded now. Who may do it is `workflows.permissions` (403 with
+    the reason); a date the order rule refuses, or a field that cannot be read, is shown beside
+    its field with what was typed kept; nothing is written on any refusal."""
     viewer = _require(request)
-    form = await form_values(request)
-    readable_case(request, viewer, case_id)
+    posted = await form_values(request)
+    access = readable_case(request, viewer, case_id)
     try:
         event = Event(event_name)
     except ValueError:
         raise NotFound(f"no event {event_name}") from None
     ctx = ctx_of(request)
-    raw_version = (form.get("expected_version") or [""])[0].strip()
+    form = record_views.event_form(ctx.clock.now(), posted)
+
+    def again(status: int, reason: str | None = None) -> Response:
+        refused = Refused(event.value, form, reason)
+        return _case_page(request, viewer, case_id, refused=refused, status_code=status)
+
+    refusal = event_refusal(actor_of(viewer), access, event)
+    if refusal is not None:
+        return again(403, refusal)
+    raw_version = form.one("expected_version")
     expected = None
     if raw_version:
         if not (raw_version.isascii() and raw_version.isdigit()) or len(raw_version) > 9:
@@ -564,31 +564,56 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
                 status_code=400,
             )
         expected = int(raw_version)
+    now = ctx.clock.now()
+    specs = EVENT_FORMS.get(event, ())
     try:
-        data = event_data_from_form(event, form)
-        case = casework.get_case(ctx.session_factory, case_id)
+        data = event_data_from_form(event, posted)
+    except FormError as exc:
+        form.problem(
+            exc.field,
+            exc.message[:1].upper() + exc.message[1:],
+            record_views.field_id(event.value, exc.field),
+        )
+        data = None
+    at = record_views.occurred_from_form(form, now=now, prefix=event.value)
+    if data is None or at is None:
+        return again(400)
+    try:
+        refusal = event_refusal(actor_of(viewer), access, event, parse_event_data(event, data))
+        if refusal is not None:
+            return again(403, refusal)
+        case = casework.get_case(ctx.session_factory, case_id, with_history=False)
         casework.apply_event(
             ctx.session_factory,
             case_id,
             event,
-            at=ctx.clock.now(),
+            at=at,
+            recorded_at=now,
             actor=viewer.username,
             data=data,
             expected_version=expected,
             calendar=ctx.calendar_for(case.region),
             policy=ctx.policy,
         )
-    except (FormError, InvalidEventData) as exc:
-        return _case_page(
-            request, viewer, case_id, refused=(event.value, str(exc)), status_code=422
+    except InvalidEventData as exc:
+        if record_views.place_data_error(form, event.value, specs, str(exc)):
+            return again(422)
+        return again(422, str(exc))
+    except InvalidStep as exc:
+        reason = str(exc)
+        form.problem(
+            WHEN,
+            reason[:1].upper() + reason[1:],
+            f"{event.value}-{WHEN}-day",
+            ("day", "month", "year", "time"),
         )
+        return again(422)
     except TransitionRefused as exc:
-        return _case_page(
-            request, viewer, case_id, refused=(event.value, exc.reason), status_code=409
-        )
+        return again(409, exc.reason)
     except StaleCase:
-        reason = "someone else changed this case while you were reading it: check it and try again"
-        return _case_page(request, viewer, case_id, refused=(event.value, reason), status_code=409)
+        return again(
+            409, "someone else changed this case while you were reading it: check it and try again"
+        )
     return RedirectResponse(f"/cases/{case_id}?{urlencode({'done': event.value})}", status_code=303)
 
 

@@ -22,6 +22,7 @@ def _open(p: Pages, event: str) -> Locator:
 
 
 def _submit(p: Pages, event: str) -> None:
+    _open(p, event)
     p.page.locator(f"#submit-{event}").click()
     p.check()
 
@@ -103,14 +104,24 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
     refusal = page.locator("#refusal-start_section_47").inner_text()
     assert re.search(r"leave.*home", refusal), refusal
 
-    box = _open(pages, "record_facts")
-    box.get_by_label("Stays").check()
-    box.get_by_label("Working agreement: supervision of contact").fill("Supervised by mother")
-    box.get_by_label("Working agreement: intimate care").fill("Mother only")
-    box.get_by_label("Working agreement: entry to children's rooms").fill("Never")
-    box.get_by_label("Working agreement: sleepovers").fill("None")
-    box.get_by_label("Working agreement review date").fill("2030-01-15")
-    _submit(pages, "record_facts")
+    # the facts are changed on pages of their own, from the facts summary
+    page.locator("#change-leave-home").click()
+    pages.check()
+    page.get_by_label("Stays").check()
+    page.locator("#submit-record_facts").click()
+    pages.check()
+    page.locator("#change-working-agreement").click()
+    pages.check()
+    page.get_by_label("Working agreement: supervision of contact").fill("Supervised by mother")
+    page.get_by_label("Working agreement: intimate care").fill("Mother only")
+    page.get_by_label("Working agreement: entry to children's rooms").fill("Never")
+    page.get_by_label("Working agreement: sleepovers").fill("None")
+    review = page.locator("#record_facts-review-date")
+    review.get_by_label("Day").fill("15")
+    review.get_by_label("Month").fill("1")
+    review.get_by_label("Year").fill("2030")
+    page.locator("#submit-record_facts").click()
+    pages.check()
 
     _submit(pages, "start_section_47")
     assert "Section 47 (now)" in page.locator("#state-diagram").inner_text()
