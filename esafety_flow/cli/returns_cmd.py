@@ -23,7 +23,6 @@ may not run returns) is an error on stderr with exit status 2, and nothing is wr
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -187,7 +186,7 @@ def sample_year(
     typer.echo(f"{loaded.cases} cases, {loaded.events} events recorded for {year}")
 
 
-if importlib.util.find_spec("esafety_flow.cli.returns_reports_cmd") is not None:
-    from esafety_flow.cli import returns_reports_cmd  # noqa: E402
+# Annex A and the LADO's figures (their own module, sharing this group)
+from esafety_flow.cli import returns_reports_cmd  # noqa: E402
 
-    returns_reports_cmd.register(app)
+returns_reports_cmd.register(app)

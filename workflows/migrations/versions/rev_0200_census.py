@@ -2,7 +2,7 @@
 `census-check` flow tells each owner, DESIGN 8).
 
 Revision ID: 0200
-Revises: 0110
+Revises: 0400
 Create Date: 2026-12-02
 
 PostgreSQL replaces the `ck_user_notices_kind` check constraint. SQLite cannot alter a
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0200"
-down_revision = "0110"
+down_revision = "0400"
 branch_labels = None
 depends_on = None
 
