@@ -41,6 +41,7 @@ class Role(StrEnum):
     LADO = "lado"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    PERFORMANCE = "performance"
 
 
 CASEWORK_ROLES = frozenset({Role.PRACTITIONER, Role.MANAGER, Role.LADO})
