@@ -26,7 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
-from calendars import LONDON, Region, UnknownRegionError, to_utc
+from calendars import LONDON, CalendarRangeError, Region, UnknownRegionError, to_utc
 from esafety_flow.web.access import Viewer, actor_of, can_raise_concern, can_read_case, works_cases
 from esafety_flow.web.common import Forbidden, ctx_of, viewer_of
 from esafety_flow.web.pages import case_lookup, caseload_filter
@@ -50,6 +50,7 @@ __all__ = [
     "MAX_NUMBER_DIGITS",
     "ApiError",
     "Problem",
+    "StrictJsonRoute",
     "documented_errors",
     "json_problem",
     "router",
@@ -549,6 +550,8 @@ def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOu
     received = now if body.occurred_at is None else _aware(body.occurred_at)
     try:
         case = _raise(request, viewer, body, region, received, now)
+    except CalendarRangeError as exc:
+        raise ApiError(422, ["body", "occurred_at"], _no_calendar(exc), "invalid_date") from None
     except InvalidStep as exc:
         raise ApiError(422, ["body", "occurred_at"], str(exc), "invalid_date") from None
     except InvalidEventData as exc:
@@ -639,6 +642,9 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
     except InvalidStep as exc:
         where = "data" if body.event is Event.CORRECT_DATE else "occurred_at"
         raise ApiError(422, ["body", where], str(exc), "invalid_date") from None
+    except CalendarRangeError as exc:
+        where = "data" if body.event is Event.CORRECT_DATE else "occurred_at"
+        raise ApiError(422, ["body", where], _no_calendar(exc), "invalid_date") from None
     except TransitionRefused as exc:
         raise ApiError(422, ["body", "event"], exc.reason, "transition_refused") from None
     except StaleCase as exc:
@@ -649,10 +655,21 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
 
 
 def _aware(value: datetime) -> datetime:
-    """An instant from the API: naive means Europe/London wall-clock time (DESIGN 6)."""
-    if value.tzinfo is None:
-        return to_utc(value.replace(tzinfo=LONDON, fold=1))
-    return to_utc(value)
+    """An instant from the API: naive means Europe/London wall-clock time (DESIGN 6). One that
+    has no UTC instant (year 1 with an offset east of Greenwich) is 422 naming `occurred_at`."""
+    try:
+        if value.tzinfo is None:
+            return to_utc(value.replace(tzinfo=LONDON, fold=1))
+        return to_utc(value)
+    except (OverflowError, ValueError):
+        raise ApiError(
+            422, ["body", "occurred_at"], "a moment outside the range of dates", "invalid_date"
+        ) from None
+
+
+def _no_calendar(exc: CalendarRangeError) -> str:
+    """The reason for a date no working-day calendar covers (the message names the range)."""
+    return f"no deadline can be counted from that date: {exc}"
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut], responses=CASE_ERRORS)

@@ -17,6 +17,7 @@ from esafety_flow.web.api import (
     CASE_ERRORS,
     READ_ERRORS,
     ApiError,
+    StrictJsonRoute,
     ViewerDep,
     _casework,
     _readable,
@@ -28,7 +29,7 @@ from workflows.domain import effective_history
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["records"])
+router = APIRouter(prefix="/api/v1", tags=["records"], route_class=StrictJsonRoute)
 
 
 class TimelineEntry(BaseModel):

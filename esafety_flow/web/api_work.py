@@ -28,6 +28,7 @@ from esafety_flow.web.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ApiError,
+    StrictJsonRoute,
     ViewerDep,
     _casework,
     _readable,
@@ -49,7 +50,7 @@ from workflows.permissions import may_supervise
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["work"])
+router = APIRouter(prefix="/api/v1", tags=["work"], route_class=StrictJsonRoute)
 
 
 MAX_CASES = 5_000
