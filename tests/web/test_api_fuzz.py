@@ -46,7 +46,7 @@ from tests.web.conftest import NOW, TEACHER, UNDER_13_IMAGERY, api_headers
 from workflows import accounts, casework, organisation, queries
 from workflows.persistence import make_engine, make_session_factory, upgrade
 
-MAX_EXAMPLES = int(os.environ.get("ESAFETY_FUZZ_EXAMPLES", "12"))
+MAX_EXAMPLES = int(os.environ.get("ESAFETY_FUZZ_EXAMPLES", "10"))
 """Generated requests per operation and role: the whole run (16 operations, 6 roles) takes well
 under a minute per database on a 2-core machine. Set ESAFETY_FUZZ_EXAMPLES for a longer run."""
 
