@@ -7,8 +7,8 @@ PostgreSQL runs when ``ESAFETY_BENCH_DATABASE_URL`` (or ``ESAFETY_TEST_DATABASE_
 fresh schema that is dropped afterwards. ``--no-prefect`` skips the Prefect measurement.
 
 Data: 10,000 cases with 100 deadlines each (bulk-loaded: Core ``insert()`` in chunks on SQLite,
-``COPY`` on PostgreSQL, STACK.md); `--due` of them have their next alert (overdue) due before the
-sweep's moment, the others in 2027.
+``COPY`` on PostgreSQL, engineering.md); `--due` of them have their next alert (overdue) due before
+the sweep's moment, the others in 2027.
 
 - sweep: `deadline_alerts.sweep(sf, as_of, ...)` (partial index on
   `next_alert_at WHERE status = 'open'`, outbox INSERT ... ON CONFLICT DO NOTHING, batched

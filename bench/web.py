@@ -81,6 +81,7 @@ from workflows.persistence import (
     subjects,
     upgrade,
 )
+from workflows.persistence.chain import GENESIS, chain_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 TEAMS = 50
@@ -237,9 +238,14 @@ def load(url: str, n_cases: int) -> Loaded:
             for d in t_deadlines:
                 if d["case_id"] == tid:
                     rows_d.append({**{k: v for k, v in d.items() if k != "id"}, "case_id": cid})
-            for e in t_events:
-                if e["case_id"] == tid:
-                    rows_e.append({**{k: v for k, v in e.items() if k != "id"}, "case_id": cid})
+            # each clone's log is chained anew (its entries name their case)
+            log = [
+                {**{k: v for k, v in e.items() if k != "id"}, "case_id": cid}
+                for e in sorted(t_events, key=lambda e: e["seq"])
+                if e["case_id"] == tid
+            ]
+            chain_rows(log, GENESIS)
+            rows_e.extend(log)
             for s in t_subjects:
                 if s["case_id"] == tid:
                     rows_s.append({**{k: v for k, v in s.items() if k != "id"}, "case_id": cid})

@@ -1,4 +1,4 @@
-"""Working-day calendars with O(1) arithmetic from a prefix-sum table (DESIGN 3.2, STYLE.md).
+"""Working-day calendars with O(1) arithmetic from a prefix-sum table (DESIGN 3.2, house rules).
 
 For the days of the table, indexed from `first` (index 0):
 

@@ -1,5 +1,5 @@
 """The one place that builds the service's parts: settings, engine, session factory, clock,
-policy and calendars (STYLE rule 8: nothing of this happens at import time).
+policy and calendars (house rule 8: nothing of this happens at import time).
 
     app = bootstrap()                       # settings from the environment (ESAFETY_*)
     app = bootstrap(Settings(database_url="sqlite:///:memory:"), clock=FixedClock(instant))
@@ -8,6 +8,10 @@ A region's calendar is its default spec (bank holidays from `holidays`) plus the
 when `closure_days_enabled`, the local closure days recorded in `calendar_days`: a versioned value
 (`calendar.version`) stored with every deadline it computes. `App.calendar_for(region)` reads the
 current rows each time (cheap) and shares the built calendar per distinct spec.
+
+Migrations connect as `migration_database_url` when it is set (on PostgreSQL the tables' owner),
+the service as `database_url` (a role that may only insert into and read the logs,
+docs/security.md).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from states import Policy, load_policy, policy_by_name
 from workflows import calendar_days
 from workflows.persistence import SessionFactory, make_engine, make_session_factory, upgrade
 
-__all__ = ["App", "bootstrap"]
+__all__ = ["App", "bootstrap", "migrate_database"]
 
 
 @dataclass
@@ -57,6 +61,20 @@ class App:
         self.engine.dispose()
 
 
+def migrate_database(settings: Settings, engine: Engine | None = None) -> None:
+    """Bring the database up to the latest migration, connected as `migration_database_url`
+    (the tables' owner) when it is set, else with `engine` (or one on `database_url`)."""
+    owner_url = settings.migration_database_url
+    if owner_url is None and engine is not None:
+        upgrade(engine)
+        return
+    owner = make_engine(owner_url or settings.database_url)
+    try:
+        upgrade(owner)
+    finally:
+        owner.dispose()
+
+
 def bootstrap(
     settings: Settings | None = None,
     clock: Clock | None = None,
@@ -75,7 +93,7 @@ def bootstrap(
     )
     engine = make_engine(settings.database_url, pool_size=pool_size)
     if migrate:
-        upgrade(engine)
+        migrate_database(settings, engine)
     return App(
         settings=settings,
         engine=engine,

@@ -21,7 +21,7 @@ from esafety_flow.bootstrap import App, bootstrap
 from esafety_flow.settings import Settings
 from esafety_flow.web.security import hash_password
 from states import Event
-from workflows import TransitionRefused, accounts, casework, deadline_alerts, organisation
+from workflows import Case, TransitionRefused, accounts, casework, deadline_alerts, organisation
 
 __all__ = [
     "DEMO_DATABASE",
@@ -338,6 +338,7 @@ def load_demo_into(app: App, *, seed: int = 4, cases: bool = True) -> DemoAccoun
     if cases:
         _load_cases(app, user_ids, team_ids, now, seed)
         _load_work(app, user_ids, team_ids, now)
+        _load_people(app, user_ids, team_ids, now)
         # one deadline sweep now, as the worker would have run: the alerts of overdue, due-today
         # and due-soon deadlines are in the outbox and on each user's alert list (not delivered:
         # the demo has no mail server)
@@ -606,6 +607,113 @@ def _load_work(app: App, user_ids: dict[str, int], team_ids: dict[str, int], now
                     "significant": True,
                 },
             )
+
+
+def _load_people(
+    app: App, user_ids: dict[str, int], team_ids: dict[str, int], now: datetime
+) -> None:
+    """People (DESIGN 2.4) and late recording (DESIGN 2.3): children with their census items and
+    valid identifiers, one of them in two cases (linked by NHS number: "known to us"), one a new
+    concern may offer as a likely match (Jordan Price, born 3 September 2015), an adult in a
+    position of trust named in an earlier LADO case and again in a new one, and a referral
+    recorded late."""
+    sf = app.session_factory
+    calendar = app.calendar_for(app.region)
+    north, hub = team_ids["North Safeguarding"], team_ids["Online Harm Hub"]
+
+    def at(days_ago: int, hour: int = 10) -> datetime:
+        day = london_date(now) - timedelta(days=days_ago)
+        return min(datetime.combine(day, time(hour, 0), tzinfo=LONDON), now - timedelta(minutes=5))
+
+    def concern(facts: dict[str, Any], owner: str, team: int, when: datetime) -> Case:
+        return casework.raise_concern(
+            sf,
+            facts=facts,
+            at=when,
+            actor=owner,
+            region=app.region,
+            policy=app.policy,
+            calendar=calendar,
+            owner_id=user_ids[owner],
+            team_id=team,
+        )
+
+    riley = {
+        "name": "Riley Evans",
+        "date_of_birth": "2012-05-14",
+        "sex": "F",
+        "ethnicity": "WBRI",
+        "nhs_number": "9434765919",
+        "upn": "M201262510006",
+        "disabilities": ["NONE"],
+    }
+    concern({"category": "online_bullying", "children": [riley]}, "pat", north, at(40))
+    again = concern(
+        {"category": "online_grooming", "children": [{**riley, "name": "Riley Evans-Hughes"}]},
+        "sam",
+        north,
+        at(8, 9),
+    )
+    assert again.id is not None
+    # the referral was phoned in a week ago and typed in this morning: recorded late
+    casework.apply_event(
+        sf,
+        again.id,
+        Event.REFER,
+        at=at(7, 11),
+        recorded_at=at(0, 9),
+        actor="sam",
+        data={"referred_to": ["childrens_social_care"], "referral_source": "2A"},
+        calendar=calendar,
+        policy=app.policy,
+    )
+    jordan = {
+        "name": "Jordan Price",
+        "date_of_birth": "2015-09-03",
+        "sex": "M",
+        "ethnicity": "BCRB",
+        "nhs_number": "4010232137",
+        "upn": "B201262510007",
+        "disabilities": ["COMM"],
+        "sen": True,
+    }
+    concern({"category": "sexual_communication", "children": [jordan]}, "pat", north, at(12))
+    coach = {
+        "kind": "adult",
+        "name": "Daniel Hart",
+        "date_of_birth": "1984-11-02",
+        "position_of_trust": True,
+        "role": "football coach",
+        "employment_sector": "sport",
+    }
+    earlier = concern(
+        {
+            "category": "staff_online_conduct",
+            "children": [{"name": "Casey Lee", "age": 13}],
+            "alleged_abuser": coach,
+        },
+        "lee",
+        hub,
+        at(60),
+    )
+    assert earlier.id is not None
+    assert earlier.facts.alleged_abuser is not None
+    person = earlier.facts.alleged_abuser.person_id
+    for case in (
+        earlier,
+        concern(
+            {
+                "category": "sexual_communication",
+                "children": [{"name": "Morgan Shaw", "age": 14}],
+                "alleged_abuser": {**coach, "person_id": person},
+            },
+            "lee",
+            hub,
+            at(6),
+        ),
+    ):
+        assert case.id is not None
+        casework.set_case_managers(sf, case.id, [user_ids["hannah"]])
 
 
 class DemoError(RuntimeError):

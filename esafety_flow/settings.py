@@ -1,6 +1,6 @@
 """Typed settings, read from the environment (prefix `ESAFETY_`) or a `.env` file.
 
-Built only by `esafety_flow.bootstrap` (never at import time, STYLE.md rule 8).
+Built only by `esafety_flow.bootstrap` (never at import time, house rule 8).
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ class Settings(BaseSettings):
         default="sqlite:///esafety.db",
         description="SQLAlchemy URL: SQLite file (embedded default) or postgresql+psycopg://...",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="the URL migrations connect with (`esafety db upgrade`, bootstrap): on "
+        "PostgreSQL the tables' owner, while `database_url` names the service's role, which may "
+        "only insert into and read the logs (docs/security.md); default: `database_url`",
+    )
     region: str = Field(default="england-and-wales", description="default region of new cases")
     policy: str = Field(default="england-2023", description="name of a built-in policy")
     policy_file: Path | None = Field(default=None, description="a local variant policy (TOML)")
@@ -37,6 +43,10 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(
         default=1_048_576, ge=1024, description="largest request body accepted (413 above)"
+    )
+    metrics_enabled: bool = Field(
+        default=True,
+        description="serve /metrics (Prometheus text format: counts and ages, no personal data)",
     )
 
     # sessions, sign-in and passwords (DESIGN 9)

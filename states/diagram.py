@@ -1,4 +1,4 @@
-"""The state diagram, generated from the transition tables (STYLE rule 3: never drawn by hand)."""
+"""The state diagram, generated from the transition tables (house rule 3: never drawn by hand)."""
 
 from __future__ import annotations
 

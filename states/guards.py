@@ -1,5 +1,5 @@
 """Guards: the conditions of the transition tables, each returning `None` to allow or the reason a
-practitioner can act on (STYLE rule 4). Guards read; they never change anything.
+practitioner can act on (house rule 4). Guards read; they never change anything.
 
 The requirements come from seed 004_feb1ad46cb8c5f0d.txt s2.2 (DESIGN 4.3 and 4.4) and the
 allegations procedure it points to (DESIGN 2.2).

@@ -1,4 +1,4 @@
-"""The timescale policy: one table for the law (DESIGN 3.1, STYLE rule 2).
+"""The timescale policy: one table for the law (DESIGN 3.1, house rule 2).
 
 Every statutory number of the service lives in `ENGLAND_2023`, each row with its unit, anchor,
 starting and meeting events, counting convention and source. A local authority ships a variant as

@@ -60,6 +60,7 @@ class AuditKind(StrEnum):
     EXPORT = "export"
     SEARCH = "search"
     ACCOUNT_CHANGE = "account_change"
+    CALENDAR_CHANGE = "calendar_change"
 
 
 def _checked_id(name: str, value: int | None) -> int | None:

@@ -2,18 +2,28 @@
 bank holidays and local closure days an administrator adds (DESIGN 3.2).
 
 A calendar is versioned data: the `holidays` package's days plus the rows of `calendar_days`.
-`add_calendar_day` records a day and recomputes every open deadline it touches, in one
-transaction; each move is in its case's log with both dates and both calendar versions.
+`add_calendar_day` records a day (one transaction), then `recalculate_region` recomputes the open
+deadlines of the region's cases in batches, each batch its own transaction, so that a region of
+100,000 cases neither holds one transaction for minutes nor loses the whole run to one concurrent
+edit. Each move is in its case's log with both dates and both calendar versions.
+
+Resumable: a case still to do is one with an open deadline stored with another calendar version
+than the region's current one (`recalculate` stamps every open deadline it looks at with the
+version it used), so running `recalculate_region` again after a crash does what is left and
+nothing twice. A case changed by someone else while its batch ran (`StaleCase` at the save) is
+read again and recomputed in a transaction of its own; the rest of the batch is kept.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from calendars import (
@@ -22,12 +32,12 @@ from calendars import (
     Region,
     WorkingDayCalendar,
     build_calendar,
+    london_date,
     to_utc,
 )
 from workflows import engine as domain
-from workflows.alerting import reschedule_alerts
 from workflows.domain import CaseEventKind, DeadlineStatus
-from workflows.errors import InvalidRecord
+from workflows.errors import InvalidRecord, StaleCase
 from workflows.lookups import PolicyFor
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.repository import (
@@ -43,12 +53,24 @@ from workflows.persistence.tables import (
 
 __all__ = [
     "CalendarDayRecord",
+    "Move",
+    "Recalculation",
     "add_calendar_day",
     "calendar_for_version",
     "calendar_spec",
     "list_calendar_days",
     "load_calendar",
+    "preview_calendar_change",
+    "recalculate_region",
+    "remove_calendar_day",
 ]
+
+log = logging.getLogger(__name__)
+
+RECALCULATION_BATCH = 200
+"""Cases recomputed in one transaction."""
+STALE_RETRIES = 3
+"""How many times a case changed meanwhile is read again before the run gives it up for now."""
 
 
 # -- calendars -----------------------------------------------------------------------------------
@@ -152,6 +174,308 @@ def calendar_for_version(sf: SessionFactory, version: str) -> WorkingDayCalendar
 # -- calendar changes ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Recalculation:
+    """What a recalculation did: cases recomputed, deadlines moved, batches, batches redone case by
+    case because someone changed one of their cases meanwhile, and cases left for the next run
+    (changed again at every retry)."""
+
+    cases: int = 0
+    moved: int = 0
+    batches: int = 0
+    redone: int = 0
+    left: int = 0
+
+
+Progress = Callable[[int, int], None]
+"""Called after each batch with (cases done, cases to do at the start)."""
+
+
+def _stale_cases(region: Region, version: str) -> Any:
+    """The region's cases with an open deadline computed on another calendar version."""
+    return and_(
+        cases.c.region == region.value,
+        exists().where(
+            deadlines.c.case_id == cases.c.id,
+            deadlines.c.status == DeadlineStatus.OPEN.value,
+            deadlines.c.calendar_version != version,
+        ),
+    )
+
+
+def _recompute(
+    session: Session,
+    case_id: int,
+    calendar: WorkingDayCalendar,
+    *,
+    at: datetime,
+    actor: str,
+    policy_for: PolicyFor,
+) -> int:
+    """Recompute one case's open deadlines inside `session`; the number moved. `StaleCase` when
+    the case changed since it was read."""
+    case = load_case(session, case_id)
+    loaded_version = case.version
+    before = snapshot_deadlines(case)
+    policy = policy_for(case.policy_name)
+    events = domain.recalculate(case, calendar, at=at, actor=actor, policy=policy)
+    if events or snapshot_deadlines(case) != before:
+        save_case(session, case, at=at, loaded_version=loaded_version, deadlines_before=before)
+    return sum(1 for e in events if e.kind is CaseEventKind.DEADLINE_MOVED)
+
+
+def recalculate_region(
+    sf: SessionFactory,
+    region: Region,
+    *,
+    at: datetime,
+    actor: str,
+    policy_for: PolicyFor,
+    closures_enabled: bool = False,
+    batch_size: int = RECALCULATION_BATCH,
+    progress: Progress | None = None,
+) -> Recalculation:
+    """Recompute, on the region's current calendar, every open deadline not yet computed on it,
+    `batch_size` cases a transaction (see the module's docstring). `at` and `actor` date and sign
+    the `deadline_moved` entries: a resumed run passes the instant the day was recorded."""
+    if batch_size < 1:
+        raise InvalidRecord(f"batch size {batch_size}: at least 1")
+    region = Region(region)
+    at = to_utc(at)
+    calendar = load_calendar(sf, region, closures=closures_enabled)
+    todo = _stale_cases(region, calendar.version)
+    with sf() as session:
+        total = session.execute(select(func.count()).select_from(cases).where(todo)).scalar_one()
+    done = moved = batches = redone = left = 0
+    after = 0
+    while True:
+        with sf() as session:
+            ids = list(
+                session.execute(
+                    select(cases.c.id)
+                    .where(todo, cases.c.id > after)
+                    .order_by(cases.c.id)
+                    .limit(batch_size)
+                ).scalars()
+            )
+        if not ids:
+            break
+        after = ids[-1]
+        batches += 1
+        try:
+            with sf.begin() as session:
+                moved_here = sum(
+                    _recompute(session, i, calendar, at=at, actor=actor, policy_for=policy_for)
+                    for i in ids
+                )
+            moved += moved_here
+            done += len(ids)
+        except StaleCase:
+            # someone changed a case of this batch meanwhile: the batch is rolled back and each
+            # of its cases done alone, a changed one read again
+            redone += 1
+            for case_id in ids:
+                for attempt in range(STALE_RETRIES):
+                    try:
+                        with sf.begin() as session:
+                            moved += _recompute(
+                                session,
+                                case_id,
+                                calendar,
+                                at=at,
+                                actor=actor,
+                                policy_for=policy_for,
+                            )
+                        done += 1
+                        break
+                    except StaleCase:
+                        if attempt == STALE_RETRIES - 1:
+                            left += 1
+        if progress is not None:
+            progress(done, total)
+        log.info("recalculated %d of %d cases of %s", done, total, region.value)
+    return Recalculation(cases=done, moved=moved, batches=batches, redone=redone, left=left)
+
+
+def _statutory_name(spec: CalendarSpec, day: date) -> str | None:
+    """The name of the statutory bank holiday on `day`, if it is one (weekdays only)."""
+    try:
+        found = _calendar(CalendarSpec(spec.region)).bank_holidays(day.year)
+    except ValueError:
+        return None
+    return next((h.name for h in found if h.date == day and h.kind == "statutory"), None)
+
+
+def _refuse_day(spec: CalendarSpec, day: date, *, today: date) -> None:
+    """A day that cannot be added: in the past (its deadlines are already judged), a weekend or a
+    statutory bank holiday (never a working day already)."""
+    if day < today:
+        raise InvalidRecord(
+            f"{day} is in the past: a day off can be added from today ({today}) onwards"
+        )
+    if day.weekday() >= 5:
+        raise InvalidRecord(f"{day} is a {day:%A}: a weekend day is never a working day")
+    statutory = _statutory_name(spec, day)
+    if statutory is not None:
+        raise InvalidRecord(f"{day} is already a bank holiday in {spec.region.value}: {statutory}")
+
+
+@dataclass(frozen=True)
+class Move:
+    """An open deadline a calendar change would move (for the check before confirming it)."""
+
+    case_id: int
+    reference: str
+    owner_id: int | None
+    deadline: str
+    old_due: date
+    new_due: date
+
+
+def _affected_cases(session: Session, region: Region, day: date) -> list[int]:
+    return list(
+        session.execute(
+            select(cases.c.id)
+            .where(
+                cases.c.region == region.value,
+                exists().where(
+                    deadlines.c.case_id == cases.c.id,
+                    deadlines.c.status == DeadlineStatus.OPEN.value,
+                    deadlines.c.due_date >= day,
+                ),
+            )
+            .order_by(cases.c.id)
+        ).scalars()
+    )
+
+
+def preview_calendar_change(
+    sf: SessionFactory,
+    *,
+    region: Region,
+    day: date,
+    name: str,
+    at: datetime,
+    policy_for: PolicyFor,
+    remove: bool = False,
+    kind: str = "one_off",
+    closures_enabled: bool = False,
+) -> list[Move]:
+    """The open deadlines that adding (or, with `remove`, removing) the day would move, with
+    their old and new due dates. Reads only; refuses what `add_calendar_day` or
+    `remove_calendar_day` would refuse."""
+    region = Region(region)
+    at = to_utc(at)
+    with sf() as session:
+        before = _spec_in(session, region, closures=closures_enabled)
+        listed = session.execute(
+            select(calendar_days.c.kind).where(
+                calendar_days.c.region == region.value, calendar_days.c.date == day
+            )
+        ).scalar_one_or_none()
+        if remove:
+            if listed is None:
+                raise InvalidRecord(f"{day} is not a day off added to {region.value}")
+            _refuse_past(day, at)
+            spec = CalendarSpec(
+                region,
+                extra_days=tuple(d for d in before.extra_days if d.date != day),
+                closure_days=tuple(d for d in before.closure_days if d.date != day),
+            )
+        else:
+            if listed is not None:
+                raise InvalidRecord(f"{day} is already a day off in {region.value}")
+            _refuse_day(before, day, today=london_date(at))
+            new_day = BankHoliday(
+                day, name or "day off", "one_off" if kind == "one_off" else "closure"
+            )
+            try:
+                spec = CalendarSpec(
+                    region,
+                    extra_days=(*before.extra_days, new_day)
+                    if kind == "one_off"
+                    else before.extra_days,
+                    closure_days=(*before.closure_days, new_day)
+                    if kind == "closure" and closures_enabled
+                    else before.closure_days,
+                )
+            except ValueError as exc:
+                raise InvalidRecord(f"{day}: {exc}") from None
+        if spec == before:
+            return []
+        calendar = _calendar(spec)
+        moves: list[Move] = []
+        for case_id in _affected_cases(session, region, day):
+            case = load_case(session, case_id)
+            events = domain.recalculate(
+                case, calendar, at=at, actor="preview", policy=policy_for(case.policy_name)
+            )
+            moves.extend(
+                Move(
+                    case_id,
+                    case.reference,
+                    case.owner_id,
+                    str(e.data["deadline"]),
+                    date.fromisoformat(e.data["old_due_date"]),
+                    date.fromisoformat(e.data["new_due_date"]),
+                )
+                for e in events
+                if e.kind is CaseEventKind.DEADLINE_MOVED
+            )
+        session.rollback()
+        return moves
+
+
+def _refuse_past(day: date, at: datetime) -> None:
+    today = london_date(at)
+    if day < today:
+        raise InvalidRecord(f"{day} is in the past: its deadlines are already judged")
+
+
+def remove_calendar_day(
+    sf: SessionFactory,
+    *,
+    region: Region,
+    day: date,
+    removed_by: str,
+    at: datetime,
+    policy_for: PolicyFor,
+    closures_enabled: bool = False,
+    batch_size: int = RECALCULATION_BATCH,
+    progress: Progress | None = None,
+) -> tuple[str, int]:
+    """Remove a day off added by mistake (today or later) and move the open deadlines back, each
+    move in its case's log. Returns the day's name and how many deadlines moved. The caller
+    records the removal in the audit trail (who, when, which day)."""
+    region = Region(region)
+    at = to_utc(at)
+    _refuse_past(day, at)
+    with sf.begin() as session:
+        name = session.execute(
+            select(calendar_days.c.name).where(
+                calendar_days.c.region == region.value, calendar_days.c.date == day
+            )
+        ).scalar_one_or_none()
+        if name is None:
+            raise InvalidRecord(f"{day} is not a day off added to {region.value}")
+        session.execute(
+            delete(calendar_days).where(
+                calendar_days.c.region == region.value, calendar_days.c.date == day
+            )
+        )
+    moved = recalculate_region(
+        sf,
+        region,
+        at=at,
+        actor=removed_by,
+        policy_for=policy_for,
+        closures_enabled=closures_enabled,
+        batch_size=batch_size,
+        progress=progress,
+    ).moved
+    return str(name), moved
+
+
 def add_calendar_day(
     sf: SessionFactory,
     *,
@@ -163,10 +487,13 @@ def add_calendar_day(
     policy_for: PolicyFor,
     kind: str = "one_off",
     closures_enabled: bool = False,
+    batch_size: int = RECALCULATION_BATCH,
+    progress: Progress | None = None,
 ) -> int:
     """Record a one-off bank holiday (or a local closure day), then recompute the open deadlines
-    of the region's cases with the new calendar (DESIGN 3.2: 19 September 2022 was announced ten
-    days ahead). Returns how many deadlines moved; each move is in its case's log."""
+    of the region's cases with the new calendar in batches (`recalculate_region`; DESIGN 3.2:
+    19 September 2022 was announced ten days ahead). Returns how many deadlines moved; each move
+    is in its case's log."""
     region = Region(region)
     at = to_utc(at)
     if kind not in ("one_off", "closure"):
@@ -180,6 +507,7 @@ def add_calendar_day(
         if exists is not None:
             raise InvalidRecord(f"{day} is already a day off in {region.value}: {exists.name}")
         spec_before = _spec_in(session, region, closures=closures_enabled)
+        _refuse_day(spec_before, day, today=london_date(at))
         extra = spec_before.extra_days
         closure = spec_before.closure_days
         new_day = BankHoliday(day, name, "one_off" if kind == "one_off" else "closure")
@@ -200,38 +528,13 @@ def add_calendar_day(
         )
         if spec == spec_before:  # a closure day while closures are off changes nothing
             return 0
-        calendar = _calendar(spec)
-        case_ids = (
-            session.execute(
-                select(cases.c.id)
-                .where(
-                    cases.c.region == region.value,
-                    cases.c.id.in_(
-                        select(deadlines.c.case_id).where(
-                            deadlines.c.status == DeadlineStatus.OPEN.value,
-                            deadlines.c.due_date >= day,
-                        )
-                    ),
-                )
-                .order_by(cases.c.id)
-            )
-            .scalars()
-            .all()
-        )
-        moved = 0
-        for case_id in case_ids:
-            case = load_case(session, case_id)
-            loaded_version = case.version
-            before = snapshot_deadlines(case)
-            policy = policy_for(case.policy_name)
-            due_before = {id(d): d.due_date for d in case.deadlines}
-            events = domain.recalculate(case, calendar, at=at, actor=added_by, policy=policy)
-            moved += sum(1 for e in events if e.kind is CaseEventKind.DEADLINE_MOVED)
-            for d in case.open_deadlines():
-                if due_before.get(id(d)) != d.due_date:
-                    reschedule_alerts(d, calendar, policy)
-            if events or snapshot_deadlines(case) != before:
-                save_case(
-                    session, case, at=at, loaded_version=loaded_version, deadlines_before=before
-                )
-        return moved
+    return recalculate_region(
+        sf,
+        region,
+        at=at,
+        actor=added_by,
+        policy_for=policy_for,
+        closures_enabled=closures_enabled,
+        batch_size=batch_size,
+        progress=progress,
+    ).moved

@@ -60,6 +60,7 @@ from workflows.persistence.tables import (
 )
 
 __all__ = [
+    "NO_CHILD",
     "SYSTEM_ACTOR",
     "DeadlineView",
     "apply_event",
@@ -87,6 +88,15 @@ def _facts(facts: CaseFacts | Mapping[str, Any]) -> CaseFacts:
         raise InvalidEventData(f"raise_concern: {problems}") from None
 
 
+NO_CHILD = (
+    "a concern names at least one child, or the alleged abuser it is about (DESIGN 2): a child "
+    "not yet identified, such as one shown in images, is recorded by a description or initials"
+)
+"""The refusal of a concern, or a facts update, that leaves a case with neither a child nor an
+alleged abuser: nobody to safeguard and nobody to act on. A concern about an adult's conduct
+(an allegation against a teacher) with no child identified yet is a case (DESIGN 2.2)."""
+
+
 def raise_concern(
     sf: SessionFactory,
     *,
@@ -103,8 +113,12 @@ def raise_concern(
 ) -> Case:
     """Record a concern: a new case in `concern`, triaged, with the deadlines triage starts, and
     its children and named alleged abuser linked to person records (`workflows.people`). `at` is
-    when the concern was received, `recorded_at` (default `at`) when it is written down."""
+    when the concern was received, `recorded_at` (default `at`) when it is written down. A
+    concern naming neither a child nor an alleged abuser is refused (`InvalidEventData`,
+    `NO_CHILD`)."""
     parsed = _facts(facts)
+    if not parsed.children and parsed.alleged_abuser is None:
+        raise InvalidEventData(f"raise_concern: facts.children: {NO_CHILD}")
     at = to_utc(at)
     recorded = to_utc(recorded_at) if recorded_at is not None else at
     _check_birth_dates(parsed, at, "raise_concern: facts")
@@ -167,6 +181,9 @@ def _prepare(
     if event is Event.RECORD_FACTS:
         parsed = parse_event_data(event, data)
         assert isinstance(parsed, RecordFactsData)
+        abuser = parsed.alleged_abuser or case.facts.alleged_abuser
+        if parsed.children is not None and not parsed.children and abuser is None:
+            raise InvalidEventData(f"record_facts: data.children: {NO_CHILD}")
         _check_birth_dates(parsed, at, "record_facts: data")
         if parsed.children is None and parsed.alleged_abuser is None:
             return data

@@ -1,10 +1,10 @@
 """The casework aggregate: `Case`, its `Deadline`s and the `CaseEvent`s it appends.
 
-Plain dataclasses with no infrastructure imports (STYLE "Where things live": cosmicpython's
+Plain dataclasses with no infrastructure imports (house rules; cosmicpython's
 `domain/model.py`). Persistence maps them imperatively; nothing here reads the clock or does I/O.
 
 - `Case.pending_events` is appended by `fire`, `raise_concern` and `recalculate`, and drained by
-  persistence into the append-only log (STYLE rule 7). `Case.history` holds every event of the case
+  persistence into the append-only log (house rule 7). `Case.history` holds every event of the case
   known to this object, oldest first (persistence may load it; the domain appends to it too).
 - Every event has two times (DESIGN 2.3): `at`, when it happened (entered by the person recording
   it), and `recorded_at`, when it was written down (the server's clock). Deadlines start, are met
@@ -264,6 +264,9 @@ class Case:
     unallocated_since: datetime | None = None
     history: list[CaseEvent] = field(default_factory=list)
     pending_events: list[CaseEvent] = field(default_factory=list)
+    # persistence's, never read by the domain: the number and hash of the log's last stored
+    # entry, so that new entries are chained to it without another query (DESIGN 9)
+    log_head: tuple[int, str] | None = None
 
     def open_deadlines(self) -> list[Deadline]:
         return [d for d in self.deadlines if d.is_open]

@@ -6,11 +6,11 @@
 - `fire` validates the event data, applies the order rule (DESIGN 2.3, 6: an event dated in the
   future, before the concern, or before the previous event of its own machine is an
   `InvalidStep` that says which), runs the event through ONE shared `transitions` machine per
-  machine type with a light model (STACK.md: ~26 us a trigger; the stored state is attached per
+  machine type with a light model (engineering.md: 26 us a trigger; the stored state is attached per
   call, never overwritten), turns a failed guard or a wrong-state trigger into
   `TransitionRefused(reason)`, and on success applies the effects: state, facts, strategy
   discussions, allocation, the assessment awaiting authorisation, and the deadline effects read
-  from the policy table (`TimescaleRule.started_by` / `met_by`; no day count lives here, STYLE
+  from the policy table (`TimescaleRule.started_by` / `met_by`; no day count lives here, house
   rule 2). Every effect appends a `CaseEvent` dated when the event happened (`at`) and stamped
   with when it was recorded (`recorded_at`).
 - `correct_date` moves an earlier event to when it really happened: every deadline counted from
@@ -102,7 +102,7 @@ class FireResult:
 
 @cache
 def _machine(name: MachineName) -> Any:
-    """One shared machine per machine type, built once (STACK.md: a shared machine firing
+    """One shared machine per machine type, built once (engineering.md: a shared machine firing
     `machine.events[name].trigger(model)`; models are never added to it)."""
     return build_machine(name)
 

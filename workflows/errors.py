@@ -1,4 +1,4 @@
-"""The one exception hierarchy of `workflows` (STYLE rule 10).
+"""The one exception hierarchy of `workflows` (house rule 10).
 
 ```
 WorkflowError (ValueError)

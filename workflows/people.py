@@ -15,7 +15,8 @@ At intake (`link_people`, inside the caller's transaction):
 
 The person record keeps the census items (date of birth, sex, ethnicity, NHS number, UPN,
 disabilities, SEN) as last recorded on any case. `known_to_us` counts a case's people's other
-cases, and says which of them the viewer may open.
+cases, and says which of them the viewer may open; `cases_of_people` lists the cases of the
+people offered as likely matches, before the new case exists.
 
 Names are matched folded (`fold_name`: lower case, accents and punctuation removed) and found
 despite a small typo through `person_name_keys`: each word's spelling keys (`name_keys`, the word
@@ -42,6 +43,7 @@ __all__ = [
     "KnownCase",
     "KnownPerson",
     "PersonMatch",
+    "cases_of_people",
     "fold_name",
     "known_to_us",
     "link_people",
@@ -317,3 +319,42 @@ def known_to_us(
         )
         found.append(KnownPerson(int(person_id), name, role, others))
     return found
+
+
+def cases_of_people(
+    session: Session, person_ids: Iterable[int], *, may_see: Callable[[int], bool]
+) -> dict[int, tuple[KnownCase, ...]]:
+    """The cases each of these people is in, newest first (a likely match offered at intake, with
+    what the practitioner may see of it: `may_see(case_id)` as for `known_to_us`)."""
+    wanted = sorted(set(person_ids))
+    found: dict[int, list[KnownCase]] = {p: [] for p in wanted}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(
+            subjects.c.person_id,
+            cases.c.id,
+            cases.c.reference,
+            cases.c.restricted,
+            subjects.c.details,
+        )
+        .join(cases, cases.c.id == subjects.c.case_id)
+        .where(subjects.c.person_id.in_(wanted))
+        .order_by(cases.c.id.desc())
+    ).all()
+    seen: set[tuple[int, int]] = set()
+    for r in rows:
+        key = (int(r.person_id), int(r.id))
+        if key in seen:
+            continue
+        seen.add(key)
+        found[int(r.person_id)].append(
+            KnownCase(
+                case_id=int(r.id),
+                reference=r.reference,
+                visible=may_see(int(r.id)),
+                restricted=bool(r.restricted),
+                position_of_trust=bool((r.details or {}).get("position_of_trust")),
+            )
+        )
+    return {p: tuple(c) for p, c in found.items()}

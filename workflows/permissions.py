@@ -8,6 +8,7 @@ scenario replay, so that a refusal reads the same wherever it is met.
 - lado: every restricted (allegations) case and the unrestricted cases of their team (if any);
   allocates, transfers and authorises on restricted cases.
 - performance (the data team): runs and downloads the statutory returns (DESIGN 8); no cases.
+  The LADO's annual figures are also for LADOs (`may_see_lado_report`).
 - admin, auditor: no cases.
 
 Pure functions over an `Actor` and a case's `CaseAccess` (no personal data). A case the actor may
@@ -24,11 +25,13 @@ from workflows.queries import CaseAccess
 
 __all__ = [
     "CASEWORK_ROLES",
+    "LADO_REPORT_ROLES",
     "RETURNS_ROLES",
     "Actor",
     "event_refusal",
     "may_read",
     "may_run_returns",
+    "may_see_lado_report",
     "may_supervise",
     "passes_to_lado",
 ]
@@ -37,6 +40,8 @@ CASEWORK_ROLES = frozenset({"practitioner", "manager", "lado"})
 # Who may run and download the statutory returns: the data team and managers (heads of service
 # among them). A return holds every child's record, so practitioners, admins and auditors may not.
 RETURNS_ROLES = frozenset({"performance", "manager"})
+# The LADO's annual figures (counts, no child or adult named): the returns roles and LADOs.
+LADO_REPORT_ROLES = RETURNS_ROLES | {"lado"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ def may_read(actor: Actor, case: CaseAccess) -> bool:
 def may_run_returns(role: str) -> bool:
     """Run, view and download the statutory returns (CIN census, Annex A, the LADO's figures)."""
     return role in RETURNS_ROLES
+
+
+def may_see_lado_report(role: str) -> bool:
+    """Run, view and download the LADO's annual figures."""
+    return role in LADO_REPORT_ROLES
 
 
 def may_supervise(actor: Actor, case: CaseAccess) -> bool:

@@ -214,13 +214,15 @@ def parse_scenario(raw: Any, *, base_dir: Path | None = None) -> tuple[Scenario,
         _check_users(scenario.users)
     known = {u.username for u in (scenario.users or DEFAULT_USERS)}
     try:
-        CaseFacts.model_validate(scenario.case)
+        facts = CaseFacts.model_validate(scenario.case)
     except ValidationError as exc:
         problems = "; ".join(
             f"step 1: case.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
             for e in exc.errors(include_url=False)
         )
         raise ScenarioError(problems) from None
+    if not facts.children and facts.alleged_abuser is None:
+        raise ScenarioError(f"step 1: case.children: {casework.NO_CHILD}")
     if not scenario.steps:
         raise ScenarioError("steps: the first step must be raise_concern; there are no steps")
     previous: datetime | None = None

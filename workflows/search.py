@@ -4,7 +4,8 @@ name (tolerant of case, accents and a small typo), an NHS number, a UPN or a dat
 `search(sf, text, grants...)` reads what the text is (`parse_query`) and answers with the cases
 the searcher may open (the same grants as the caseload: the unrestricted cases of their teams,
 restricted cases only for LADOs and the managers named on them), each with the person who
-matched. Read-only; the caller records the search in the audit trail.
+matched. Read-only; the caller records the search in the audit trail. `case_summaries` gives what
+a results page shows of each case found (its children's names and its worker), in one query.
 
 Names are found through `person_name_keys` (`workflows.people.name_keys`: each word and the word
 with one letter deleted), one indexed look-up per word of the query; candidates are then ranked by
@@ -37,10 +38,18 @@ from sqlalchemy.sql.elements import ColumnElement
 from states import InvalidIdentifier, normalise_nhs_number, normalise_upn
 from workflows.people import fold_name, word_keys
 from workflows.persistence.engine import SessionFactory
-from workflows.persistence.tables import cases, person_name_keys, persons, subjects
+from workflows.persistence.tables import cases, person_name_keys, persons, subjects, users
 from workflows.queries import visible_cases
 
-__all__ = ["QueryKind", "SearchQuery", "SearchResult", "parse_query", "search"]
+__all__ = [
+    "CaseSummary",
+    "QueryKind",
+    "SearchQuery",
+    "SearchResult",
+    "case_summaries",
+    "parse_query",
+    "search",
+]
 
 RESULT_LIMIT = 50
 _CANDIDATES = 500
@@ -228,3 +237,35 @@ def search(
     if query.kind is QueryKind.NAME:
         results.sort(key=lambda r: -_closeness(query.value, r.person_name))
     return query, results[:RESULT_LIMIT]
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What a list of results shows of a case: its children's names and its worker."""
+
+    children: tuple[str, ...]
+    owner: str | None
+
+
+def case_summaries(sf: SessionFactory, case_ids: Iterable[int]) -> dict[int, CaseSummary]:
+    """The children's names (in the order recorded) and the worker's display name of each case;
+    call it only with the ids `search` returned (they are the cases the searcher may open)."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return {}
+    stmt = (
+        select(cases.c.id, users.c.display_name, subjects.c.name, subjects.c.role)
+        .select_from(cases)
+        .outerjoin(users, users.c.id == cases.c.owner_id)
+        .outerjoin(subjects, subjects.c.case_id == cases.c.id)
+        .where(cases.c.id.in_(wanted))
+        .order_by(cases.c.id, subjects.c.id)
+    )
+    children: dict[int, list[str]] = {c: [] for c in wanted}
+    owners: dict[int, str | None] = {}
+    with sf() as s:
+        for r in s.execute(stmt):
+            owners[int(r.id)] = r.display_name
+            if r.role == "child" and r.name:
+                children[int(r.id)].append(r.name)
+    return {c: CaseSummary(tuple(children[c]), owners.get(c)) for c in wanted}

@@ -44,6 +44,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("esafety_flow.cli.alerts_cmd", "app"),
     "users": ("esafety_flow.cli.org_cmd", "users_app"),
     "teams": ("esafety_flow.cli.org_cmd", "teams_app"),
+    "returns": ("esafety_flow.cli.returns_cmd", "app"),
+    "audit": ("esafety_flow.cli.audit_cmd", "app"),
 }
 
 # The root app's settings (Typer keyword arguments).

@@ -50,6 +50,7 @@ def web_context(app: App) -> WebContext:
         sign_in_max_failures_per_address=app.settings.sign_in_max_failures_per_address,
         password_policy=PasswordPolicy(min_length=app.settings.password_min_length),
         max_request_bytes=app.settings.max_request_bytes,
+        metrics_enabled=app.settings.metrics_enabled,
     )
 
 

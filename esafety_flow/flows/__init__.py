@@ -4,7 +4,7 @@ Importing this package turns Prefect's telemetry off before Prefect itself is im
 (`DO_NOT_TRACK=1`, `PREFECT_SERVER_ANALYTICS_ENABLED=false`): a safeguarding service sends
 nothing to third parties.
 
-Flows (thin: find what is due, process it in a few batch tasks, notify; STYLE rule 9):
+Flows (thin: find what is due, process it in a few batch tasks, notify; house rule 9):
 `deadline_sweep(as_of=None)`, `deliver_alerts()`, `manager_digest(as_of=None)`,
 `recalculate_deadlines(region, day, name, kind="one_off", added_by="admin", at=None)`.
 The app they work on comes from `use_app(app)` (tests, the worker) or, by default, `bootstrap()`.

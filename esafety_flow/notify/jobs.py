@@ -7,6 +7,8 @@ a business rule of its own: the sweep, the outbox and the calendar are the servi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -31,7 +33,7 @@ from esafety_flow.notify.messages import (
 )
 from esafety_flow.notify.render import digest_email, moved_email, work_email
 from esafety_flow.notify.senders import SmtpMailer, WebhookPoster
-from workflows import calendar_days, deadline_alerts, notifications
+from workflows import calendar_days, deadline_alerts, notifications, operations
 from workflows.delivery import (
     NewNotice,
     calendar_day_added_at,
@@ -102,12 +104,44 @@ def _sender(app: App, channel: str) -> SmtpMailer | WebhookPoster:
     raise ValueError(f"unknown delivery channel {channel!r}: expected email or webhook")
 
 
+@contextmanager
+def _run_recorded(app: App, name: str, *, as_of: datetime | None = None) -> Iterator[list[str]]:
+    """Keep the job's last run (`workflows.operations.record_run`): when it started and
+    finished, ok or failed. The body appends a count-only detail to the list it is given."""
+    started = app.clock.now()
+    detail: list[str] = []
+    try:
+        yield detail
+    except Exception as exc:
+        operations.record_run(
+            app.session_factory,
+            name,
+            started_at=started,
+            finished_at=app.clock.now(),
+            ok=False,
+            as_of=as_of,
+            detail=type(exc).__name__,
+        )
+        raise
+    operations.record_run(
+        app.session_factory,
+        name,
+        started_at=started,
+        finished_at=app.clock.now(),
+        ok=True,
+        as_of=as_of,
+        detail=" ".join(detail) or None,
+    )
+
+
 def sweep(app: App, as_of: datetime) -> deadline_alerts.SweepResult:
     """One deadline sweep at `as_of` (`deadline_alerts.sweep`: each alert into the outbox exactly
-    once)."""
-    return deadline_alerts.sweep(
-        app.session_factory, to_utc(as_of), app.calendar_for, app.policy_for
-    )
+    once), kept as the sweep's last run."""
+    as_of = to_utc(as_of)
+    with _run_recorded(app, "sweep", as_of=as_of) as detail:
+        result = deadline_alerts.sweep(app.session_factory, as_of, app.calendar_for, app.policy_for)
+        detail.append(f"{result.deadlines} deadlines {result.alerts} alerts")
+    return result
 
 
 def queue(app: App) -> int:
@@ -316,12 +350,21 @@ def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None)
 def add_calendar_day(
     app: App, *, region: Region, day: date, name: str, kind: str, added_by: str, at: datetime
 ) -> tuple[datetime, int]:
-    """Record the day and move the open deadlines it affects (calendar_days.add_calendar_day).
-    Idempotent for a retried run: a day already recorded is left as it is. Returns when the day
-    was recorded (the instant of its `deadline_moved` entries) and how many moved now."""
+    """Record the day and move the open deadlines it affects (calendar_days.add_calendar_day,
+    in batches). A retried run resumes: a day already recorded is left as it is and whatever
+    its recalculation had not yet done is done now, dated when the day was recorded. Returns
+    that instant (of the `deadline_moved` entries) and how many deadlines moved in this run."""
     recorded = calendar_day_added_at(app.session_factory, region.value, day)
     if recorded is not None:
-        return recorded, 0
+        resumed = calendar_days.recalculate_region(
+            app.session_factory,
+            region,
+            at=recorded,
+            actor=added_by,
+            policy_for=app.policy_for,
+            closures_enabled=app.settings.closure_days_enabled,
+        )
+        return recorded, resumed.moved
     at = to_utc(at)
     moved = calendar_days.add_calendar_day(
         app.session_factory,

@@ -6,6 +6,8 @@
 - lado: every restricted (allegations) case and the unrestricted cases of their team (if any).
 - admin: no cases; the calendar (adds one-off days); accounts (passwords, tokens, deactivation).
 - auditor: no cases; the audit trail.
+- performance (the data team): no cases; the statutory returns (`/reports`: Annex A and the
+  LADO's figures), as managers may; LADOs see the LADO's figures.
 - everyone signed in: their own password.
 
 A case a user may not read is answered as if it did not exist (404), so guessing ids reveals
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from workflows.permissions import Actor, may_read
+from workflows.permissions import Actor, may_read, may_run_returns, may_see_lado_report
 from workflows.queries import CaseAccess
 
 __all__ = [
@@ -28,9 +30,12 @@ __all__ = [
     "can_manage_accounts",
     "can_raise_concern",
     "can_read_case",
+    "can_run_returns",
     "can_see_audit",
     "can_see_calendar",
     "can_see_dashboard",
+    "can_see_lado_report",
+    "can_see_reports",
     "works_cases",
 ]
 
@@ -105,6 +110,21 @@ def can_add_calendar_day(viewer: Viewer) -> bool:
 
 def can_see_audit(viewer: Viewer) -> bool:
     return viewer.role is Role.AUDITOR
+
+
+def can_run_returns(viewer: Viewer) -> bool:
+    """Run and download the statutory returns (Annex A): the data team and managers."""
+    return may_run_returns(viewer.role.value)
+
+
+def can_see_lado_report(viewer: Viewer) -> bool:
+    """The LADO's annual figures: the returns roles and LADOs."""
+    return may_see_lado_report(viewer.role.value)
+
+
+def can_see_reports(viewer: Viewer) -> bool:
+    """The list of returns (`/reports`): whoever may run at least one of them."""
+    return can_run_returns(viewer) or can_see_lado_report(viewer)
 
 
 def can_manage_accounts(viewer: Viewer) -> bool:

@@ -14,7 +14,19 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from esafety_flow.web import admin, api, api_records, api_work, pages, work_pages
+from esafety_flow.web import (
+    admin,
+    api,
+    api_records,
+    api_work,
+    calendar_pages,
+    health,
+    pages,
+    people_pages,
+    record_pages,
+    report_pages,
+    work_pages,
+)
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.errors import install_error_handlers
 from esafety_flow.web.headers import SecurityHeaders
@@ -76,8 +88,14 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(api_work.router)
     app.include_router(admin.router)
+    # before pages: /cases/new is not a case id
+    app.include_router(people_pages.router)
     app.include_router(pages.router)
     app.include_router(work_pages.router)
+    app.include_router(calendar_pages.router)
+    app.include_router(record_pages.router)
+    app.include_router(health.router)
+    app.include_router(report_pages.router)
 
     @app.get(DOCS_PATH, include_in_schema=False)
     def api_docs(request: Request) -> Response:

@@ -1,5 +1,6 @@
-"""A server-drawn SVG bar chart of timeliness (no JavaScript, readable without colour: each
-series has its own pattern of bar and a text legend; the table below the chart has the figures)."""
+"""Server-drawn SVG bar charts (no JavaScript, readable without colour: each series has its own
+pattern of bar and a text legend, each bar its figure written beside it; the table below the
+chart has the figures): the dashboard's timeliness and the LADO's resolution shares."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Sequence
 from html import escape
 
 from workflows.queries import TimelinessWeek
+from workflows.returns import LadoReport
 
-__all__ = ["timeliness_chart"]
+__all__ = ["lado_chart", "timeliness_chart"]
 
 _COLOURS = ("#1d70b8", "#0b0c0c")  # GOV.UK blue and black: both pass 3:1 against white
 
@@ -62,6 +64,49 @@ def timeliness_chart(weeks: Sequence[TimelinessWeek], kinds: Sequence[str]) -> s
             f'<rect x="{x}" y="{height + 8}" width="14" height="14" fill="{_COLOURS[k % 2]}"/>'
             f'<text x="{x + 20}" y="{height + 20}" font-size="13" fill="#0b0c0c">'
             f"{escape(kind.replace('_', ' '))}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def lado_chart(report: LadoReport) -> str:
+    """Horizontal bars: the share of the year's allegations resolved within each target, with
+    its figure ("3 of 4, 75%") written at the bar's end; `title` and `desc` say the same."""
+    width, left, right, row, top = 720, 110, 150, 36, 10
+    plot_w = width - left - right
+    height = top + row * len(report.targets) + 30
+    summary = "; ".join(
+        f"within {t.label}: {t.resolved} of {t.total}"
+        + ("" if t.percent is None else f" ({t.percent:.0f}%)")
+        for t in report.targets
+    )
+    parts = [
+        f'<svg class="app-chart" id="lado-chart" role="img" '
+        f'aria-labelledby="lado-chart-title lado-chart-desc" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="GDS Transport, arial, sans-serif" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="lado-chart-title">Allegations referred {escape(report.label)} resolved '
+        f"within each target</title>",
+        f'<desc id="lado-chart-desc">{escape(summary)}</desc>',
+    ]
+    for pct in (0, 50, 100):
+        x = left + plot_w * pct / 100
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - 24}" stroke="#b1b4b6"/>'
+            f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
+            f'fill="#0b0c0c">{pct}%</text>'
+        )
+    for i, t in enumerate(report.targets):
+        y = top + i * row
+        w = plot_w * (t.percent or 0) / 100
+        figure = f"{t.resolved} of {t.total}" + ("" if t.percent is None else f", {t.percent:.0f}%")
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 22}" text-anchor="end" font-size="13" '
+            f'fill="#0b0c0c">within {escape(t.label)}</text>'
+            f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row - 12}" '
+            f'fill="{_COLOURS[0]}"/>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 22}" font-size="13" '
+            f'fill="#0b0c0c">{escape(figure)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -44,3 +44,5 @@ class WebContext:
     max_request_bytes: int = 1_048_576
     swagger_dir: Path | None = None
     """Where swagger-ui-dist is (default: `frontend_dir / "swagger-ui-dist"`)."""
+    metrics_enabled: bool = True
+    """Whether `/metrics` answers (ESAFETY_METRICS_ENABLED)."""

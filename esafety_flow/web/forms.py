@@ -1,4 +1,5 @@
-"""HTML forms for events and new concerns: one spec drives both the rendering and the parsing.
+"""HTML forms for events: one spec drives both the rendering and the parsing (the new-concern
+form: `esafety_flow.web.concern_form`).
 
 Form posts are flat (`considerations.icpc_required=yes`); `event_data_from_form` turns them into the
 nested event data of DESIGN 6.1, which `states.parse_event_data` then validates (so the rules live
@@ -11,13 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from states import (
-    AbuserKind,
     AllegationOutcome,
-    CaseFacts,
-    Category,
+    CategoryOfAbuse,
     CloseOutcome,
     ConferenceOutcome,
     Event,
@@ -31,7 +28,6 @@ __all__ = [
     "FieldSpec",
     "FormError",
     "MultiValues",
-    "concern_facts_from_form",
     "event_data_from_form",
     "label_of",
 ]
@@ -147,6 +143,12 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
             "radios",
             _options([v.value for v in ConferenceOutcome]),
         ),
+        FieldSpec(
+            "category_of_abuse",
+            "Category of abuse (with a child protection plan)",
+            "radios",
+            tuple((c.value, c.label) for c in CategoryOfAbuse),
+        ),
     ),
     Event.HOLD_REVIEW_CONFERENCE: (
         FieldSpec(
@@ -176,6 +178,16 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
         FieldSpec("significant_harm_suspected", "Is significant harm suspected?", "yesno"),
         _LEAVE_HOME,
         *_WORKING_AGREEMENT,
+    ),
+    Event.HOLD_LADO_STRATEGY_MEETING: (
+        FieldSpec("attendees", "Who attended", "checkboxes", _options((*_AGENCIES, "employer"))),
+        FieldSpec(
+            "contact_with_children_through_work",
+            "Contact with children through work or volunteering",
+            "textarea",
+        ),
+        FieldSpec("employer_action", "Action by the employer", "textarea"),
+        FieldSpec("decisions", "What was decided", "textarea"),
     ),
     Event.RECORD_ALLEGATION_OUTCOME: (
         FieldSpec(
@@ -237,76 +249,3 @@ def event_data_from_form(event: Event, form: MultiValues) -> dict[str, Any]:
         else:
             _put(data, spec.name, raw)
     return data
-
-
-_CHILD_FLAGS = ("sen", "lives_with_alleged_abuser", "known_to_alleged_abuser", "shown_in_images")
-_ABUSER_FLAGS = ("lives_with_children", "unsupervised_contact_with_children", "position_of_trust")
-_IMAGERY = (
-    "involves_adult",
-    "coercion_or_grooming",
-    "capacity_to_consent_concern",
-    "sexual_acts",
-    "unusual_or_violent",
-    "immediate_risk",
-)
-CHILD_SLOTS = 3
-
-CONCERN_CHOICES: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "category": _options([c.value for c in Category]),
-    "child_flags": _options(_CHILD_FLAGS),
-    "abuser_kind": (("", "No alleged abuser known"), *_options([k.value for k in AbuserKind])),
-    "abuser_flags": _options(_ABUSER_FLAGS),
-    "imagery": _options(_IMAGERY),
-    "risk_factors": _options([r.value for r in RiskFactor]),
-}
-
-
-def concern_facts_from_form(form: MultiValues) -> CaseFacts:
-    """The facts of the new-concern form (DESIGN 6.1). Raises `FormError` naming the field."""
-    category = _first(form, "category")
-    if not category:
-        raise FormError("category", "choose the kind of online harm")
-    children: list[dict[str, Any]] = []
-    for i in range(1, CHILD_SLOTS + 1):
-        name = _first(form, f"child{i}.name")
-        age = _first(form, f"child{i}.age")
-        flags = set(form.get(f"child{i}.flags", ()))
-        if not name:
-            if age or flags:
-                raise FormError(f"child{i}.name", f"enter the name (or initials) of child {i}")
-            continue
-        child: dict[str, Any] = {"name": name}
-        if age:
-            # ASCII digits, short: "²" passes isdigit() but not int(), 5,000 digits neither
-            if not (age.isascii() and age.isdigit()) or len(age) > 2 or int(age) > 25:
-                raise FormError(
-                    f"child{i}.age", f"age of child {i} must be a whole number of years"
-                )
-            child["age"] = int(age)
-        for flag in _CHILD_FLAGS:
-            child[flag] = flag in flags
-        children.append(child)
-    facts: dict[str, Any] = {"category": category, "children": children}
-    kind = _first(form, "abuser.kind")
-    if kind:
-        abuser_flags = set(form.get("abuser.flags", ()))
-        abuser: dict[str, Any] = {"kind": kind}
-        for flag in _ABUSER_FLAGS:
-            abuser[flag] = flag in abuser_flags
-        role = _first(form, "abuser.role")
-        if role:
-            abuser["role"] = role
-        facts["alleged_abuser"] = abuser
-    imagery = set(form.get("imagery", ()))
-    if imagery:
-        facts["imagery"] = {k: k in imagery for k in _IMAGERY}
-    harm = _first(form, "significant_harm_suspected")
-    if harm:
-        facts["significant_harm_suspected"] = _yesno("significant_harm_suspected", harm)
-    facts["risk_factors"] = [r for r in form.get("risk_factors", ()) if r]
-    try:
-        return CaseFacts.model_validate(facts)
-    except ValidationError as exc:
-        item = exc.errors()[0]
-        loc = ".".join(str(p) for p in item["loc"])
-        raise FormError(loc or "facts", item["msg"]) from None

@@ -1,10 +1,11 @@
-"""The server-rendered pages (GOV.UK Design System): sign in, caseload, case, new concern,
-manager dashboard, calendar admin and the case-view audit."""
+"""The server-rendered pages (GOV.UK Design System): sign in, caseload, case, manager dashboard,
+calendar admin and the case-view audit (the new concern and search: `people_pages`)."""
 
 from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -13,17 +14,14 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
-from calendars import LONDON, Region, UnknownRegionError, london_date
-from esafety_flow.notify.jobs import queue_owner_notices
-from esafety_flow.web import charts, sessions, work_views
+from calendars import LONDON, london_date
+from esafety_flow.web import charts, record_views, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
-    can_add_calendar_day,
-    can_raise_concern,
+    actor_of,
     can_read_case,
     can_see_audit,
-    can_see_calendar,
     can_see_dashboard,
 )
 from esafety_flow.web.common import (
@@ -39,15 +37,10 @@ from esafety_flow.web.common import (
     templates,
     viewer_of,
 )
-from esafety_flow.web.forms import (
-    CONCERN_CHOICES,
-    EVENT_FORMS,
-    FormError,
-    concern_facts_from_form,
-    event_data_from_form,
-)
+from esafety_flow.web.forms import EVENT_FORMS, FormError, event_data_from_form
 from esafety_flow.web.security import verify_password
 from esafety_flow.web.sessions import throttle_key
+from esafety_flow.web.work_forms import WHEN, WorkForm
 from states import (
     ALLEGATION_TRANSITIONS,
     CHILD_PROTECTION_TRANSITIONS,
@@ -56,18 +49,21 @@ from states import (
     Event,
     InvalidEventData,
     mermaid_diagram,
+    parse_event_data,
 )
 from workflows import (
     Case,
+    InvalidStep,
     StaleCase,
     TransitionRefused,
     accounts,
     audit,
-    calendar_days,
     casework,
     queries,
+    recording,
 )
 from workflows.errors import CaseNotFound
+from workflows.permissions import event_refusal
 
 __all__ = ["CASELOAD_PAGE_SIZE", "allowed_events", "event_fields_html", "pagination", "router"]
 
@@ -81,9 +77,15 @@ TIMELINESS_KINDS = (
 
 @functools.cache
 def event_fields_html(event: Event) -> Markup:
-    """The fields of the event's form, rendered once (they depend on nothing but the event)."""
+    """The blank fields of the event's form, rendered once (they depend on nothing but the
+    event)."""
+    return event_fields_html_of(event, None)
+
+
+def event_fields_html_of(event: Event, form: WorkForm | None) -> Markup:
+    """The fields of the event's form with what `form` holds (typed values, problems)."""
     template = templates.env.get_template("_event_fields.html")
-    return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value))
+    return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value, form=form))
 
 
 @functools.cache
@@ -104,6 +106,8 @@ def _home(viewer: Viewer) -> str:
         return "/calendar"
     if viewer.role is Role.AUDITOR:
         return "/audit"
+    if viewer.role is Role.PERFORMANCE:
+        return "/reports"
     return "/caseload"
 
 
@@ -394,7 +398,10 @@ def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.Cas
 
 
 def allowed_events(case: Case) -> list[Event]:
-    """Events the tables allow from the case's current states (guards are judged on submit)."""
+    """Events the tables allow from the case's current states (guards are judged on submit),
+    without those recorded on pages of their own (`record_views.OWN_PAGES`: the work panel's
+    allocate, transfer, note, authorise and return; the facts' "Change" links; "Correct the
+    date")."""
     if case.state is CaseState.CLOSED and case.allegation_state is None:
         return []
     seen: list[Event] = []
@@ -405,61 +412,21 @@ def allowed_events(case: Case) -> list[Event]:
     ):
         for row in rows:
             ev = Event(row["trigger"])
+            if ev in record_views.OWN_PAGES:
+                continue
             if state in [str(s) for s in row["source"]] and ev not in seen:
                 seen.append(ev)
     return seen
 
 
-def _facts_rows(case: Case) -> list[dict[str, Any]]:
-    f = case.facts
+@dataclass(frozen=True)
+class Refused:
+    """An event form the case page shows again: what was posted (with its problems beside their
+    fields) and the reason a refusal gives for the whole form, if any."""
 
-    def row(key: str, value: str) -> dict[str, Any]:
-        return {"key": {"text": key}, "value": {"text": value or "Not recorded"}}
-
-    children = "; ".join(
-        f"{c.name}" + (f", aged {c.age}" if c.age is not None else "") for c in f.children
-    )
-    abuser = ""
-    if f.alleged_abuser is not None:
-        a = f.alleged_abuser
-        bits = [a.kind.value]
-        bits += [
-            n.replace("_", " ")
-            for n in (
-                "lives_with_children",
-                "unsupervised_contact_with_children",
-                "position_of_trust",
-            )
-            if getattr(a, n)
-        ]
-        if a.role:
-            bits.append(a.role)
-        abuser = ", ".join(bits)
-    imagery = ""
-    if f.imagery is not None:
-        imagery = ", ".join(k.replace("_", " ") for k, v in f.imagery.model_dump().items() if v)
-    harm = {None: "", True: "Yes", False: "No"}[f.significant_harm_suspected]
-    agreement = ""
-    if f.working_agreement is not None and f.working_agreement.review_date is not None:
-        agreement = f"in place, review by {f.working_agreement.review_date.isoformat()}"
-    return [
-        row("State", case.state.value.replace("_", " ")),
-        row("Category", f.category.value.replace("_", " ")),
-        row("Children", children),
-        row("Alleged abuser", abuser),
-        row("Imagery", imagery),
-        row("Significant harm suspected", harm),
-        row("Risk factors", ", ".join(r.value.replace("_", " ") for r in f.risk_factors)),
-        row(
-            "Leave-home decision",
-            f.leave_home_decision.value if f.leave_home_decision is not None else "",
-        ),
-        row("Working agreement", agreement),
-        row(
-            "Required actions",
-            ", ".join(a.value.replace("_", " ") for a in case.required_actions) or "None",
-        ),
-    ]
+    event: str
+    form: WorkForm | None = None
+    reason: str | None = None
 
 
 def _case_page(
@@ -467,7 +434,7 @@ def _case_page(
     viewer: Viewer,
     case_id: int,
     *,
-    refused: tuple[str, str] | None = None,
+    refused: Refused | None = None,
     status_code: int = 200,
 ) -> Response:
     ctx = ctx_of(request)
@@ -495,33 +462,47 @@ def _case_page(
                 "cancelled": {"text": "Cancelled", "classes": "govuk-tag--grey"},
             }[status]
         deadlines.append((d, tag))
-    actions = [
-        {
-            "event": ev.value,
-            "fields": EVENT_FORMS.get(ev, ()),
-            "fields_html": event_fields_html(ev),
-            "reason": refused[1] if refused and refused[0] == ev.value else None,
-        }
-        for ev in allowed_events(case)
-    ]
+    actions = []
+    for ev in allowed_events(case):
+        again = refused if refused is not None and refused.event == ev.value else None
+        form = again.form if again is not None and again.form is not None else None
+        actions.append(
+            {
+                "event": ev.value,
+                "fields": EVENT_FORMS.get(ev, ()),
+                # the blank fields are rendered once; a form shown again keeps what was typed
+                "fields_html": event_fields_html(ev)
+                if form is None
+                else event_fields_html_of(ev, form),
+                "form": form or record_views.event_form(now),
+                "reason": again.reason if again is not None else None,
+                "open": again is not None,
+            }
+        )
     moves = []
     for row in CHILD_PROTECTION_TRANSITIONS:
         if case.state.value in [str(s) for s in row["source"]] and row["dest"] is not None:
             moves.append((str(row["trigger"]), str(row["dest"])))
     today = london_date(now)
     same_day = [d for d in case.deadlines if d.is_open and d.due_date == today]
-    events = queries.case_events_of(ctx.session_factory, case_id)
+    open_case = case.child_protection_open or case.allegation_open
+    errors: list[dict[str, str]] = []
+    if refused is not None and refused.reason:
+        errors.append({"text": f"Refused: {refused.reason}", "href": f"#action-{refused.event}"})
+    if refused is not None and refused.form is not None:
+        errors.extend(refused.form.summary)
     return render(
         request,
         "case.html",
         {
             "title": f"Case {case.reference}",
             "case": case,
-            "facts_rows": _facts_rows(case),
+            "facts_rows": record_views.facts_rows(case, editable=open_case),
             "subjects": queries.case_subjects(ctx.session_factory, case_id),
             "deadlines": deadlines,
             "actions": actions,
-            "events": events,
+            "timeline": record_views.timeline(case, today=today, may_correct=open_case),
+            "records": record_views.records(case, today),
             "states": [s.value for s in CaseState],
             "moves": moves,
             "diagram": _diagram(
@@ -531,71 +512,11 @@ def _case_page(
             "raised": request.query_params.get("raised") == "1",
             "done": request.query_params.get("done"),
             "same_day": same_day,
-            "errors": [{"text": f"Refused: {refused[1]}", "href": f"#action-{refused[0]}"}]
-            if refused
-            else [],
+            "errors": errors,
         },
         viewer=viewer,
         status_code=status_code,
     )
-
-
-@router.get("/cases/new")
-def new_concern_page(request: Request) -> Response:
-    viewer = _require(request)
-    if not can_raise_concern(viewer):
-        raise Forbidden("only caseworkers record concerns")
-    return _concern_form(request, viewer, None)
-
-
-def _concern_form(request: Request, viewer: Viewer, error: FormError | None) -> Response:
-    from esafety_flow.web.forms import CHILD_SLOTS
-
-    errors = []
-    error_for: dict[str, str] = {}
-    if error is not None:
-        anchor = error.field.replace(".", "-").replace("_", "-")
-        errors = [{"text": error.message, "href": f"#{anchor}"}]
-        error_for = {error.field: error.message}
-    return render(
-        request,
-        "new_concern.html",
-        {
-            "title": "New concern",
-            "choices": CONCERN_CHOICES,
-            "child_slots": CHILD_SLOTS,
-            "errors": errors,
-            "error_for": defaultdict(str, error_for),
-            "active": "new",
-        },
-        viewer=viewer,
-        status_code=200 if error is None else 400,
-    )
-
-
-@router.post("/cases/new")
-async def raise_concern(request: Request) -> Response:
-    viewer = _require(request)
-    form = await form_values(request)
-    if not can_raise_concern(viewer):
-        raise Forbidden("only caseworkers record concerns")
-    try:
-        facts = concern_facts_from_form(form)
-    except FormError as exc:
-        return _concern_form(request, viewer, exc)
-    ctx = ctx_of(request)
-    case = casework.raise_concern(
-        ctx.session_factory,
-        facts=facts,
-        at=ctx.clock.now(),
-        actor=viewer.username,
-        region=ctx.region,
-        policy=ctx.policy,
-        calendar=ctx.calendar_for(ctx.region),
-        owner_id=viewer.id,
-        team_id=viewer.team_id,
-    )
-    return RedirectResponse(f"/cases/{case.id}?raised=1", status_code=303)
 
 
 @router.get("/cases/{case_id}")
@@ -606,15 +527,28 @@ async def case_page(request: Request, case_id: int) -> Response:
 
 @router.post("/cases/{case_id}/events/{event_name}")
 async def apply_event(request: Request, case_id: int, event_name: str) -> Response:
+    """Record an event of the case page's generic forms, dated when it happened (the form's date
+    and time; default now) and recorded now. Who may do it is `workflows.permissions` (403 with
+    the reason); a date the order rule refuses, or a field that cannot be read, is shown beside
+    its field with what was typed kept; nothing is written on any refusal."""
     viewer = _require(request)
-    form = await form_values(request)
-    readable_case(request, viewer, case_id)
+    posted = await form_values(request)
+    access = readable_case(request, viewer, case_id)
     try:
         event = Event(event_name)
     except ValueError:
         raise NotFound(f"no event {event_name}") from None
     ctx = ctx_of(request)
-    raw_version = (form.get("expected_version") or [""])[0].strip()
+    form = record_views.event_form(ctx.clock.now(), posted)
+
+    def again(status: int, reason: str | None = None) -> Response:
+        refused = Refused(event.value, form, reason)
+        return _case_page(request, viewer, case_id, refused=refused, status_code=status)
+
+    refusal = event_refusal(actor_of(viewer), access, event)
+    if refusal is not None:
+        return again(403, refusal)
+    raw_version = form.one("expected_version")
     expected = None
     if raw_version:
         if not (raw_version.isascii() and raw_version.isdigit()) or len(raw_version) > 9:
@@ -630,42 +564,94 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
                 status_code=400,
             )
         expected = int(raw_version)
+    now = ctx.clock.now()
+    specs = EVENT_FORMS.get(event, ())
     try:
-        data = event_data_from_form(event, form)
-        case = casework.get_case(ctx.session_factory, case_id)
+        data = event_data_from_form(event, posted)
+    except FormError as exc:
+        form.problem(
+            exc.field,
+            exc.message[:1].upper() + exc.message[1:],
+            record_views.field_id(event.value, exc.field),
+        )
+        data = None
+    at = record_views.occurred_from_form(form, now=now, prefix=event.value)
+    if data is None or at is None:
+        return again(400)
+    try:
+        refusal = event_refusal(actor_of(viewer), access, event, parse_event_data(event, data))
+        if refusal is not None:
+            return again(403, refusal)
+        case = casework.get_case(ctx.session_factory, case_id, with_history=False)
         casework.apply_event(
             ctx.session_factory,
             case_id,
             event,
-            at=ctx.clock.now(),
+            at=at,
+            recorded_at=now,
             actor=viewer.username,
             data=data,
             expected_version=expected,
             calendar=ctx.calendar_for(case.region),
             policy=ctx.policy,
         )
-    except (FormError, InvalidEventData) as exc:
-        return _case_page(
-            request, viewer, case_id, refused=(event.value, str(exc)), status_code=422
+    except InvalidEventData as exc:
+        if record_views.place_data_error(form, event.value, specs, str(exc)):
+            return again(422)
+        return again(422, str(exc))
+    except InvalidStep as exc:
+        reason = str(exc)
+        form.problem(
+            WHEN,
+            reason[:1].upper() + reason[1:],
+            f"{event.value}-{WHEN}-day",
+            ("day", "month", "year", "time"),
         )
+        return again(422)
     except TransitionRefused as exc:
-        return _case_page(
-            request, viewer, case_id, refused=(event.value, exc.reason), status_code=409
-        )
+        return again(409, exc.reason)
     except StaleCase:
-        reason = "someone else changed this case while you were reading it: check it and try again"
-        return _case_page(request, viewer, case_id, refused=(event.value, reason), status_code=409)
+        return again(
+            409, "someone else changed this case while you were reading it: check it and try again"
+        )
     return RedirectResponse(f"/cases/{case_id}?{urlencode({'done': event.value})}", status_code=303)
 
 
+RECORDING_PERIODS = {"1": "the last week", "4": "the last 4 weeks", "13": "the last 13 weeks"}
+"""The periods the dashboard counts late recording over (weeks: words)."""
+
+
 @router.get("/dashboard")
-def dashboard(request: Request) -> Response:
+def dashboard(request: Request, recording_weeks: str = "4") -> Response:
     viewer = _require(request)
     if not can_see_dashboard(viewer):
         raise Forbidden("the dashboard is for managers")
     ctx = ctx_of(request)
     now = ctx.clock.now()
     today = london_date(now)
+    if recording_weeks not in RECORDING_PERIODS:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "There is a problem with the period",
+                "message": "Choose the period of late recording from the list: "
+                + ", ".join(RECORDING_PERIODS.values())
+                + ".",
+            },
+            viewer=viewer,
+            status_code=400,
+        )
+    # late recording (DESIGN 2.3) over whole London days, up to now
+    first_day = today - timedelta(weeks=int(recording_weeks)) + timedelta(days=1)
+    recorded = recording.late_recording(
+        ctx.session_factory,
+        team_ids=viewer.team_ids,
+        since=datetime.combine(first_day, time(0), tzinfo=LONDON),
+        until=now,
+        manager_id=viewer.id,
+    )
+    names = {u.username: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
     soon = due_soon_limit(
         ctx.calendar_for(ctx.region), today, ctx.policy.alerts.due_soon_working_days
     )
@@ -703,118 +689,14 @@ def dashboard(request: Request) -> Response:
             "timeliness": weeks,
             "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
             "work": work_views.dashboard_work(ctx, viewer),
+            "recording": [(names.get(w.actor, w.actor), w) for w in recorded],
+            "recording_weeks": recording_weeks,
+            "recording_periods": RECORDING_PERIODS,
+            "recording_since": first_day,
             "active": "dashboard",
         },
         viewer=viewer,
     )
-
-
-def _region_param(raw: str | None, default: Region) -> Region:
-    if not raw:
-        return default
-    try:
-        return Region.parse(raw)
-    except UnknownRegionError:
-        raise NotFound(f"no region {raw}") from None
-
-
-@router.get("/calendar")
-def calendar_page(request: Request, region: str | None = None, year: int | None = None) -> Response:
-    viewer = _require(request)
-    if not can_see_calendar(viewer):
-        raise Forbidden("the calendar is for administrators and managers")
-    ctx = ctx_of(request)
-    return _calendar(request, viewer, _region_param(region, ctx.region), year, None, None, None)
-
-
-def _calendar(
-    request: Request,
-    viewer: Viewer,
-    region: Region,
-    year: int | None,
-    moved: int | None,
-    added: str | None,
-    error: FormError | None,
-) -> Response:
-    ctx = ctx_of(request)
-    calendar = ctx.calendar_for(region)
-    year = year or london_date(ctx.clock.now()).year
-    try:
-        holidays = calendar.bank_holidays(year)
-    except ValueError:
-        holidays = []
-    errors = []
-    error_for: dict[str, str] = {}
-    if error is not None:
-        errors = [{"text": error.message, "href": f"#day-{error.field}"}]
-        error_for = {error.field: error.message}
-    return render(
-        request,
-        "calendar.html",
-        {
-            "title": "Calendar",
-            "region": region.value,
-            "regions": [r.value for r in Region],
-            "year": year,
-            "holidays": holidays,
-            "version": calendar.version,
-            "can_add": can_add_calendar_day(viewer),
-            "moved": moved,
-            "added": added,
-            "errors": errors,
-            "error_for": defaultdict(str, error_for),
-            "active": "calendar",
-        },
-        viewer=viewer,
-        status_code=200 if error is None else 400,
-    )
-
-
-@router.post("/calendar/days")
-async def add_calendar_day(request: Request) -> Response:
-    viewer = _require(request)
-    form = await form_values(request)
-    if not can_add_calendar_day(viewer):
-        raise Forbidden("only administrators change the calendar")
-    ctx = ctx_of(request)
-    region = _region_param((form.get("region") or [""])[0], ctx.region)
-    raw_date = (form.get("date") or [""])[0].strip()
-    name = (form.get("name") or [""])[0].strip()
-    try:
-        day = date.fromisoformat(raw_date)
-    except ValueError:
-        err = FormError("date", "enter the date as YYYY-MM-DD, for example 2022-09-19")
-        return _calendar(request, viewer, region, None, None, None, err)
-    if not name:
-        return _calendar(
-            request, viewer, region, day.year, None, None, FormError("name", "enter a name")
-        )
-    at = ctx.clock.now()
-    try:
-        moved = calendar_days.add_calendar_day(
-            ctx.session_factory,
-            region=region,
-            day=day,
-            name=name,
-            kind="one_off",
-            added_by=viewer.username,
-            at=at,
-            policy_for=ctx.policy_for,
-            closures_enabled=ctx.closures_enabled,
-        )
-    except ValueError as exc:
-        return _calendar(request, viewer, region, day.year, None, None, FormError("date", str(exc)))
-    # each owner whose deadline moved is told by email: queued in the notice outbox here, sent by
-    # the next delivery pass, so the page never waits on a mail server
-    queue_owner_notices(
-        ctx.session_factory,
-        region=region,
-        at=at,
-        reason=f"{day.isoformat()} ({name}) was added as a day off",
-        base_url=ctx.base_url,
-        mail_from=ctx.mail_from,
-    )
-    return _calendar(request, viewer, region, day.year, moved, f"{name} ({day.isoformat()})", None)
 
 
 AUDIT_PAGE_SIZE = 50

@@ -22,6 +22,7 @@ def _open(p: Pages, event: str) -> Locator:
 
 
 def _submit(p: Pages, event: str) -> None:
+    _open(p, event)
     p.page.locator(f"#submit-{event}").click()
     p.check()
 
@@ -54,7 +55,7 @@ def test_under_13_imagery_needs_an_immediate_referral(pages: Pages) -> None:
     page.get_by_label("Kind of online harm").select_option("youth_produced_sexual_imagery")
     page.locator("#child1-name").fill("K.L.")
     page.locator("#child1-age").fill("12")
-    page.locator("#child1-flags-4").check()  # shown in images
+    page.locator("#child1-flags-3").check()  # shown in images
     page.get_by_label("Sexual acts").check()
     page.locator("#submit-concern").click()
     pages.check()
@@ -70,8 +71,8 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
     page.get_by_label("Kind of online harm").select_option("adult_indecent_images")
     page.locator("#child1-name").fill("R.Z.")
     page.locator("#child1-age").fill("6")
-    for n in (2, 3, 4):  # lives with, known to, shown in images
-        page.locator(f"#child1-flags-{n}").check()
+    for flag in ("", "-2", "-3"):  # lives with, known to, shown in images
+        page.locator(f"#child1-flags{flag}").check()
     page.get_by_label("Adult", exact=True).check()
     page.get_by_label("Lives with children").check()
     page.get_by_label("Images of own children").check()
@@ -103,14 +104,24 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
     refusal = page.locator("#refusal-start_section_47").inner_text()
     assert re.search(r"leave.*home", refusal), refusal
 
-    box = _open(pages, "record_facts")
-    box.get_by_label("Stays").check()
-    box.get_by_label("Working agreement: supervision of contact").fill("Supervised by mother")
-    box.get_by_label("Working agreement: intimate care").fill("Mother only")
-    box.get_by_label("Working agreement: entry to children's rooms").fill("Never")
-    box.get_by_label("Working agreement: sleepovers").fill("None")
-    box.get_by_label("Working agreement review date").fill("2030-01-15")
-    _submit(pages, "record_facts")
+    # the facts are changed on pages of their own, from the facts summary
+    page.locator("#change-leave-home").click()
+    pages.check()
+    page.get_by_label("Stays").check()
+    page.locator("#submit-record_facts").click()
+    pages.check()
+    page.locator("#change-working-agreement").click()
+    pages.check()
+    page.get_by_label("Working agreement: supervision of contact").fill("Supervised by mother")
+    page.get_by_label("Working agreement: intimate care").fill("Mother only")
+    page.get_by_label("Working agreement: entry to children's rooms").fill("Never")
+    page.get_by_label("Working agreement: sleepovers").fill("None")
+    review = page.locator("#record_facts-review-date")
+    review.get_by_label("Day").fill("15")
+    review.get_by_label("Month").fill("1")
+    review.get_by_label("Year").fill("2030")
+    page.locator("#submit-record_facts").click()
+    pages.check()
 
     _submit(pages, "start_section_47")
     assert "Section 47 (now)" in page.locator("#state-diagram").inner_text()

@@ -58,6 +58,8 @@ def test_every_command_is_listed_in_the_help_order() -> None:
         "alerts",
         "users",
         "teams",
+        "returns",
+        "audit",
     ]
     assert list(COMMANDS) == order
     assert [p[0] for p in PATHS if len(p) == 1] == order

@@ -1,4 +1,4 @@
-"""The README's state diagram is the one generated from the transition tables (STYLE.md rule 3)."""
+"""The README's state diagram is the one generated from the transition tables (house rule 3)."""
 
 from __future__ import annotations
 

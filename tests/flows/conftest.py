@@ -1,6 +1,6 @@
 """Fixtures for the alert jobs and flows: an app on the test database (SQLite and PostgreSQL)
 sending to a real SMTP server, a small org model, and Prefect's test harness (session-wide,
-heartbeat off; started before any clock is frozen, STACK.md)."""
+heartbeat off; started before any clock is frozen, engineering.md)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from workflows import casework, organisation
 __all__ = ["Org", "app", "org", "prefect_harness", "smtp_server", "webhook_server"]
 
 JAN_2026 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+PREFECT_STARTUP_SECONDS = 300
 
 
 @pytest.fixture
@@ -118,5 +119,11 @@ def prefect_harness() -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 
     overrides: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-    with prefect_test_harness(), temporary_settings(overrides):
+    # The harness's server is a subprocess that imports all of Prefect's server before it answers:
+    # about 10 s on a quiet 2-core machine, several times that while other processes share it
+    # (the 30 s default then fails every flow test at once).
+    with (
+        prefect_test_harness(server_startup_timeout=PREFECT_STARTUP_SECONDS),
+        temporary_settings(overrides),
+    ):
         yield

@@ -1,5 +1,5 @@
 """Each flow once under Prefect's test harness (heartbeat off), driven with an explicit `as_of`
-or the run's own scheduled start (STACK.md: never a fully frozen clock under Prefect)."""
+or the run's own scheduled start (engineering.md: never a fully frozen clock under Prefect)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from esafety_flow.bootstrap import App
 from esafety_flow.notify import jobs
 from tests.flows.conftest import Org, referred_case
 from tests.notify.servers import SmtpSink
-from workflows import casework, deadline_alerts
+from workflows import calendar_days, casework, deadline_alerts
 from workflows.delivery import delivery_counts, notice_counts
 
 
@@ -256,6 +256,35 @@ def test_a_digest_not_accepted_stays_pending_and_goes_out_once_when_smtp_is_back
     [digest] = smtp_server.to("morgan@esafety.test")
     assert "1 overdue" in str(digest["Subject"])
     assert notice_counts(app.session_factory) == {("digest", "delivered"): 1}
+
+
+def test_a_retried_run_finishes_the_recalculation_a_crash_left(
+    app: App, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run went down after recording the day, before moving anything: the retried run
+    moves every deadline, dated when the day was recorded, so the owners' notices find them."""
+    referred_case(app, org, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    referred_case(app, org, datetime(2026, 6, 1, 11, 0, tzinfo=UTC), child="Sam")
+    at = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
+    region = Region.ENGLAND_AND_WALES
+    args: dict[str, Any] = {
+        "region": region,
+        "day": date(2026, 6, 2),
+        "name": "State event",
+        "kind": "one_off",
+        "added_by": "admin",
+    }
+
+    def down(*_a: Any, **_k: Any) -> int:
+        raise RuntimeError("the machine went down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(calendar_days, "_recompute", down)
+        with pytest.raises(RuntimeError):
+            jobs.add_calendar_day(app, at=at, **args)
+    later = datetime(2026, 5, 20, 12, 5, tzinfo=UTC)
+    assert jobs.add_calendar_day(app, at=later, **args) == (at, 2)
+    assert jobs.add_calendar_day(app, at=later, **args) == (at, 0)
 
 
 def test_a_moved_deadline_notice_is_retried_by_alerts_deliver(

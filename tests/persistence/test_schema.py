@@ -25,6 +25,7 @@ from workflows.persistence import (
     upgrade,
     users,
 )
+from workflows.persistence.chain import GENESIS, chain_rows
 
 BST = timezone(timedelta(hours=1))
 
@@ -112,21 +113,18 @@ def test_utc_datetime_refuses_naive(engine: Engine) -> None:
 def _one_event(engine: Engine) -> None:
     with engine.begin() as conn:
         case_id = conn.execute(insert(cases).returning(cases.c.id), [_case_row()]).scalar_one()
-        conn.execute(
-            insert(case_events),
-            [
-                {
-                    "case_id": case_id,
-                    "seq": 1,
-                    "at": datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
-                    "recorded_at": datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
-                    "actor": "tester",
-                    "kind": "transition",
-                    "event": "raise_concern",
-                    "data": {},
-                }
-            ],
-        )
+        row: dict[str, object] = {
+            "case_id": case_id,
+            "seq": 1,
+            "at": datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
+            "recorded_at": datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
+            "actor": "tester",
+            "kind": "transition",
+            "event": "raise_concern",
+            "data": {},
+        }
+        chain_rows([row], GENESIS)
+        conn.execute(insert(case_events), [row])
 
 
 def test_event_log_refuses_update(engine: Engine) -> None:
@@ -158,6 +156,7 @@ def test_event_seq_is_unique_per_case(engine: Engine) -> None:
         "kind": "transition",
         "data": {},
     }
+    chain_rows([row], GENESIS)
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(insert(case_events), [row])
 

@@ -22,6 +22,7 @@ from calendars import calendar_for
 from states import ENGLAND_2023, policy_by_name
 from workflows import casework
 from workflows.domain import effective_history
+from workflows.log_integrity import verify_log
 from workflows.persistence import (
     case_events,
     cases,
@@ -151,6 +152,10 @@ def test_every_case_event_and_deadline_is_kept(migrated: Any) -> None:
     assert all(e.recorded_at == e.at and not e.late for e in events)
     assert sorted(kept) == sorted(before["deadlines"])
     assert anchors == 0  # every deadline knows the event it is counted from
+    # migration 0400 chained every case's entries (issue 11, item 8)
+    report = verify_log(make_session_factory(engine))
+    assert report.intact, report.breaks[:3]
+    assert (report.cases, report.entries) == (50, len(events))
 
 
 def test_each_child_and_named_alleged_abuser_becomes_a_person(migrated: Any) -> None:
@@ -208,3 +213,5 @@ def test_migrated_cases_can_still_be_worked_and_corrected(migrated: Any) -> None
     assert [(d.kind, d.due_date, d.status) for d in rebuilt.deadlines] == [
         (d.kind, d.due_date, d.status) for d in stored.deadlines
     ]
+    # the new entries are chained to the migrated ones
+    assert verify_log(sf).intact

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from calendars import Region
+from calendars import Region, calendar_for
 from states import ENGLAND_2023
 from workflows import calendar_days, casework
 from workflows.persistence import SessionFactory, case_events, deadlines
@@ -25,8 +25,8 @@ def test_a_concern_after_forty_one_off_days(session_factory: SessionFactory) -> 
     added_at = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
     day = date(2027, 2, 1)
     for n in range(40):
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
+        while day.weekday() >= 5 or not calendar_for(EW).is_working_day(day):
+            day += timedelta(days=1)  # a weekend or a bank holiday is refused
         calendar_days.add_calendar_day(
             session_factory,
             region=EW,

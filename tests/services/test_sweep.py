@@ -206,7 +206,7 @@ def test_bad_batch_size(session_factory: SessionFactory) -> None:
 
 LADO_FACTS = {
     "category": "adult_indecent_images",
-    "children": [],
+    "children": [{"name": "unidentified child in the images", "shown_in_images": True}],
     "alleged_abuser": {
         "kind": "adult",
         "position_of_trust": True,

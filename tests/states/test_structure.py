@@ -1,4 +1,4 @@
-"""Walks the transition tables (STYLE rule 3)."""
+"""Walks the transition tables (house rule 3)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,8 @@ def _expected_reads(web: Web) -> dict[str, dict[str, int]]:
         "/caseload": caseload,
         "/caseload?scope=team": caseload,
         "/cases/new": caseload,
+        "/search": caseload,
+        "/search?q=Alex": caseload,
         f"/cases/{web.north_case}": {"pat": 200, "sam": 200, "morgan": 200, "hannah": 200},
         f"/cases/{web.south_case}": {"priya": 200, "nina": 200, "hannah": 200},
         f"/cases/{web.lado_case}": {"lee": 200, "hannah": 200},

@@ -14,7 +14,16 @@ from typer.testing import CliRunner
 from calendars import FixedClock
 from esafety_flow.cli import app as cli
 from esafety_flow.demo import load_demo
-from workflows.persistence import alerts, cases, deadlines, make_engine, users
+from workflows.persistence import (
+    alerts,
+    case_events,
+    cases,
+    deadlines,
+    make_engine,
+    persons,
+    subjects,
+    users,
+)
 
 NOW = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
 
@@ -36,7 +45,7 @@ def test_demo_covers_every_pathway_status_and_role_and_resets(tmp_path: Path) ->
     path = tmp_path / "demo.db"
     accounts = load_demo(path, clock=FixedClock(NOW))
     states, roles, statuses, restricted = _summary(path)
-    assert 45 <= sum(states.values()) <= 60
+    assert 45 <= sum(states.values()) <= 70
     assert set(states) == {
         "concern",
         "referral",
@@ -81,3 +90,30 @@ def test_demo_has_swept_its_deadlines_into_the_alert_outbox(tmp_path: Path) -> N
     assert levels["overdue"] >= 1
     assert levels["escalated"] >= 1
     assert {"owner", "manager"} <= set(roles)
+
+
+def test_demo_has_people_known_to_us_a_repeated_coach_and_late_recording(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    load_demo(path, clock=FixedClock(NOW))
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        riley = conn.execute(
+            select(subjects.c.case_id)
+            .join(persons, persons.c.id == subjects.c.person_id)
+            .where(persons.c.nhs_number == "9434765919")
+        ).all()
+        coach = conn.execute(
+            select(subjects.c.case_id, subjects.c.details)
+            .join(persons, persons.c.id == subjects.c.person_id)
+            .where(persons.c.name == "Daniel Hart")
+        ).all()
+        late = conn.execute(
+            select(case_events.c.event).where(case_events.c.late, case_events.c.event == "refer")
+        ).all()
+        born = conn.execute(select(persons.c.id).where(persons.c.date_of_birth.is_not(None))).all()
+    engine.dispose()
+    assert len(riley) == 2
+    assert len(coach) == 2
+    assert all(row.details["position_of_trust"] for row in coach)
+    assert len(late) >= 1
+    assert len(born) >= 3

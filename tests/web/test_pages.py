@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.web.conftest import Web, csrf_of, sign_in
-from workflows.persistence import cases, notices
+from workflows.persistence import SessionFactory, audit_events, cases, count_rows, notices
 
 ADULT_OWN_CHILD = {
     "category": "adult_indecent_images",
@@ -202,6 +202,31 @@ def test_manager_sees_an_overdue_item_on_the_dashboard(web: Web) -> None:
     assert f"/cases/{web.south_case}" not in page.text
 
 
+def _count_rows(web: Web) -> dict[str, int]:
+    """Every table's row count but the audit trail's and the sessions' (reading pages adds to
+    those)."""
+    sf: SessionFactory = web.app.session_factory
+    rows = count_rows(sf)
+    return {k: v for k, v in rows.items() if k not in ("audit_events", "sessions", "case_views")}
+
+
+def _day_form(date_text: str, name: str, token: str) -> dict[str, str]:
+    year, month, day = date_text.split("-")
+    return {"day-day": day, "day-month": month, "day-year": year, "name": name, "csrf_token": token}
+
+
+def _add_day(admin: TestClient, date_text: str, name: str) -> Any:
+    """The calendar form, its check page, then the confirm button."""
+    token = csrf_of(admin.get("/calendar?year=2026").text)
+    check = admin.post("/calendar/days", data=_day_form(date_text, name, token))
+    assert check.status_code == 200, check.text
+    assert 'id="confirm-day"' in check.text
+    return admin.post(
+        "/calendar/days/confirm",
+        data={"date": date_text, "name": name, "csrf_token": csrf_of(check.text)},
+    )
+
+
 def test_calendar_admin_adds_a_day_and_reports_the_deadlines_moved(web: Web) -> None:
     pat = web.client("pat")
     _post(pat, f"/cases/{web.north_case}/events/refer", {"referred_to": ["police"]})
@@ -210,10 +235,7 @@ def test_calendar_admin_adds_a_day_and_reports_the_deadlines_moved(web: Web) -> 
     admin = web.client("ada")
     page = admin.get("/calendar?year=2026")
     assert "Good Friday" in page.text
-    response = admin.post(
-        "/calendar/days",
-        data={"date": "2026-03-05", "name": "Extra bank holiday", "csrf_token": csrf_of(page.text)},
-    )
+    response = _add_day(admin, "2026-03-05", "Extra bank holiday")
     assert response.status_code == 200
     moved = response.text.split('id="moved"')[1].split("</p>")[0]
     assert "2 open deadlines moved" in moved
@@ -222,14 +244,109 @@ def test_calendar_admin_adds_a_day_and_reports_the_deadlines_moved(web: Web) -> 
     assert "6 March 2026" in case
 
 
+def test_the_check_page_says_what_moves_for_whom_and_changes_nothing(web: Web) -> None:
+    pat = web.client("pat")
+    _post(pat, f"/cases/{web.north_case}/events/refer", {"referred_to": ["police"]})
+    admin = web.client("ada")
+    before = _count_rows(web)
+    token = csrf_of(admin.get("/calendar?year=2026").text)
+    check = admin.post("/calendar/days", data=_day_form("2026-03-05", "Extra", token))
+    assert check.status_code == 200
+    assert "2 deadlines of 2 cases" in check.text.split('id="move-count"')[1].split("</dd>")[0]
+    owners = check.text.split('id="owners"')[1].split("</table>")[0]
+    assert "Pat" in owners
+    moves = check.text.split('id="moves"')[1].split("</table>")[0]
+    assert "5 March 2026" in moves
+    assert "6 March 2026" in moves
+    # nothing is written until the confirm button
+    assert _count_rows(web) == before
+    assert admin.get("/calendar?year=2026").text.count("Extra") == 0
+
+
+@pytest.mark.parametrize(
+    ("date_text", "reason"),
+    [
+        ("2026-03-03", "is in the past"),
+        ("2026-03-07", "is a Saturday"),
+        ("2026-04-03", "already a bank holiday in england-and-wales: Good Friday"),
+    ],
+)
+def test_a_day_that_cannot_be_added_is_refused_beside_the_date(
+    web: Web, date_text: str, reason: str
+) -> None:
+    admin = web.client("ada")
+    before = _count_rows(web)
+    token = csrf_of(admin.get("/calendar").text)
+    refused = admin.post("/calendar/days", data=_day_form(date_text, "Extra", token))
+    assert refused.status_code == 400
+    assert reason in refused.text
+    assert 'href="#day-day"' in refused.text
+    # what was typed is kept
+    assert 'value="Extra"' in refused.text
+    assert _count_rows(web) == before
+
+
+def test_a_day_added_twice_is_refused(web: Web) -> None:
+    admin = web.client("ada")
+    assert _add_day(admin, "2026-03-05", "Extra").status_code == 200
+    token = csrf_of(admin.get("/calendar").text)
+    again = admin.post("/calendar/days", data=_day_form("2026-03-05", "Again", token))
+    assert again.status_code == 400
+    assert "already a day off" in again.text
+
+
+def test_removing_a_day_added_by_mistake_moves_the_deadlines_back(web: Web) -> None:
+    pat = web.client("pat")
+    _post(pat, f"/cases/{web.north_case}/events/refer", {"referred_to": ["police"]})
+    admin = web.client("ada")
+    _add_day(admin, "2026-03-05", "Mistake")
+    page = admin.get("/calendar?year=2026")
+    assert "Remove" in page.text.split('id="holidays"')[1]
+    check = admin.post(
+        "/calendar/days/remove", data={"date": "2026-03-05", "csrf_token": csrf_of(page.text)}
+    )
+    assert check.status_code == 200
+    assert "Remove Mistake" in check.text
+    assert "2 deadlines of 2 cases" in check.text
+    done = admin.post(
+        "/calendar/days/remove/confirm",
+        data={"date": "2026-03-05", "csrf_token": csrf_of(check.text)},
+    )
+    assert done.status_code == 200
+    assert "2 open deadlines moved back" in done.text
+    assert "Mistake" not in done.text.split('id="holidays"')[1]
+    case = pat.get(f"/cases/{web.north_case}").text.split('id="deadlines"')[1]
+    assert "5 March 2026" in case
+    # both changes are in the audit trail, with who made them
+    with web.app.session_factory() as s:
+        entries = s.execute(
+            select(audit_events.c.detail, audit_events.c.user_id).where(
+                audit_events.c.kind == "calendar_change"
+            )
+        ).all()
+    assert sorted(e.detail.split(" ")[0] for e in entries) == ["added", "removed"]
+    assert {e.user_id for e in entries} == {web.users["ada"]}
+    # a day that is not there cannot be removed
+    gone = admin.post(
+        "/calendar/days/remove", data={"date": "2026-03-05", "csrf_token": csrf_of(done.text)}
+    )
+    assert gone.status_code == 404
+
+
+def test_a_manager_sees_the_calendar_but_cannot_change_it(web: Web) -> None:
+    morgan = web.client("morgan")
+    page = morgan.get("/calendar")
+    assert page.status_code == 200
+    assert "Add a one-off day off" not in page.text
+    refused = morgan.post("/calendar/days", data=_day_form("2026-03-05", "X", csrf_of(page.text)))
+    assert refused.status_code in (403, 404)
+
+
 def test_calendar_admin_queues_a_notice_to_each_owner_whose_deadline_moved(web: Web) -> None:
     pat = web.client("pat")
     _post(pat, f"/cases/{web.north_case}/events/refer", {"referred_to": ["police"]})
     admin = web.client("ada")
-    token = csrf_of(admin.get("/calendar?year=2026").text)
-    response = admin.post(
-        "/calendar/days", data={"date": "2026-03-05", "name": "Extra", "csrf_token": token}
-    )
+    response = _add_day(admin, "2026-03-05", "Extra")
     assert response.status_code == 200
     with web.app.session_factory() as s:
         queued = s.execute(
@@ -243,11 +360,7 @@ def test_calendar_admin_queues_a_notice_to_each_owner_whose_deadline_moved(web: 
 
 def test_calendar_day_name_is_escaped_in_the_confirmation(web: Web) -> None:
     admin = web.client("ada")
-    token = csrf_of(admin.get("/calendar").text)
-    response = admin.post(
-        "/calendar/days",
-        data={"date": "2026-03-05", "name": "<script>alert(1)</script>", "csrf_token": token},
-    )
+    response = _add_day(admin, "2026-03-05", "<script>alert(1)</script>")
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
@@ -263,10 +376,22 @@ def test_calendar_day_errors_name_the_field(web: Web) -> None:
     admin = web.client("ada")
     token = csrf_of(admin.get("/calendar").text)
     bad = admin.post(
-        "/calendar/days", data={"date": "19/09/2022", "name": "X", "csrf_token": token}
+        "/calendar/days",
+        data={
+            "day-day": "31",
+            "day-month": "2",
+            "day-year": "2026",
+            "name": "X",
+            "csrf_token": token,
+        },
     )
     assert bad.status_code == 400
-    assert 'href="#day-date"' in bad.text
-    unnamed = admin.post("/calendar/days", data={"date": "2026-03-05", "csrf_token": token})
+    assert 'href="#day-day"' in bad.text
+    assert "must be a real date" in bad.text
+    short_year = admin.post("/calendar/days", data={**_day_form("26-03-05", "X", token)})
+    assert short_year.status_code == 400
+    assert "4 numbers" in short_year.text
+    unnamed = admin.post("/calendar/days", data=_day_form("2026-03-05", "", token))
     assert unnamed.status_code == 400
     assert 'href="#day-name"' in unnamed.text
+    assert 'value="2026"' in unnamed.text  # the typed date is kept

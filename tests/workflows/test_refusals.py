@@ -1,4 +1,4 @@
-"""Refusals explain themselves (STYLE rule 4); a refused or invalid step changes nothing."""
+"""Refusals explain themselves (house rule 4); a refused or invalid step changes nothing."""
 
 from __future__ import annotations
 

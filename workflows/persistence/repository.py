@@ -3,11 +3,13 @@
 `load_case` builds a `Case` (with its deadlines and, on request, its log); `insert_case` and
 `save_case` write a case back: the `cases` row (optimistic lock on `version`), the changed and new
 deadlines, the subjects when the facts changed, and the new events drained from the case into the
-append-only log. Every function takes the session of the caller's transaction.
+append-only log, each entry chained to the one before by its hash (`workflows.persistence.chain`).
+Every function takes the session of the caller's transaction.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -37,6 +39,7 @@ from workflows.domain import (
     MachineMark,
 )
 from workflows.errors import CaseNotFound, StaleCase
+from workflows.persistence.chain import GENESIS, chain_rows
 from workflows.persistence.tables import case_events, cases, deadlines, subjects
 
 __all__ = [
@@ -75,9 +78,16 @@ _DEADLINE_COLUMNS = (
 # Statements built once, with bound parameters, so that SQLAlchemy's compiled cache is hit at once
 # and no per-call statement building is paid (bench/events.py). They are executed on the session's
 # connection: Core execution, no ORM objects.
-# the case and its deadlines in one round trip (a case has a handful of deadlines)
+# the hash of the log's last entry (the chain's head), read with the case
+_LOG_HEAD = (
+    select(case_events.c.hash)
+    .where(case_events.c.case_id == cases.c.id, case_events.c.seq == cases.c.last_seq)
+    .scalar_subquery()
+    .label("log_head_hash")
+)
+# the case, its log's head and its deadlines in one round trip (a case has a handful of deadlines)
 _SELECT_CASE_WITH_DEADLINES = (
-    select(cases, *(c.label(f"d_{c.name}") for c in _DEADLINE_COLUMNS))
+    select(cases, _LOG_HEAD, *(c.label(f"d_{c.name}") for c in _DEADLINE_COLUMNS))
     .select_from(cases.outerjoin(deadlines, deadlines.c.case_id == cases.c.id))
     .where(cases.c.id == bindparam("b_case_id"))
     .order_by(deadlines.c.id)
@@ -94,6 +104,9 @@ _UPDATE_CASE = update(cases).where(
 _UPDATE_DEADLINE = update(deadlines).where(deadlines.c.id == bindparam("b_id"))
 _INSERT_DEADLINES = insert(deadlines).returning(deadlines.c.id, sort_by_parameter_order=True)
 _INSERT_EVENTS = insert(case_events)
+_SELECT_ENTRY_HASH = select(case_events.c.hash).where(
+    case_events.c.case_id == bindparam("b_case_id"), case_events.c.seq == bindparam("b_seq")
+)
 _DELETE_SUBJECTS = delete(subjects).where(subjects.c.case_id == bindparam("b_case_id"))
 _INSERT_SUBJECTS = insert(subjects)
 
@@ -294,6 +307,8 @@ def load_case(session: Session, case_id: int, *, with_history: bool = False) -> 
         unallocated_since=m["unallocated_since"],
         created_at=m["created_at"],
     )
+    if m["log_head_hash"] is not None:
+        case.log_head = (m["last_seq"], m["log_head_hash"])
     case.deadlines = [
         deadline_from_row({c.name: r._mapping[f"d_{c.name}"] for c in _DEADLINE_COLUMNS})
         for r in rows
@@ -336,31 +351,53 @@ def _write_subjects(session: Session, case_id: int, facts: CaseFacts) -> None:
         conn.execute(_INSERT_SUBJECTS, rows)
 
 
-def _append_events(session: Session, case_id: int, events: Sequence[CaseEvent]) -> None:
+def _prev_hash(session: Session, case: Case, seq: int) -> str:
+    """The hash of the case's entry `seq` (GENESIS before the first): the head read with the
+    case, else looked up. A missing entry (deleted by someone who bypassed the triggers) chains
+    to GENESIS, and `esafety audit verify` reports the gap."""
+    if seq == 0:
+        return GENESIS
+    if case.log_head is not None and case.log_head[0] == seq:
+        return case.log_head[1]
+    found = (
+        session.connection()
+        .execute(_SELECT_ENTRY_HASH, {"b_case_id": case.id, "b_seq": seq})
+        .scalar_one_or_none()
+    )
+    return found if found is not None else GENESIS
+
+
+def _append_events(session: Session, case: Case, events: Sequence[CaseEvent]) -> None:
+    """Append the entries to the log, each chained to the one before (the one place where log
+    rows are written, `workflows.persistence.chain`)."""
     if not events:
         return
-    session.connection().execute(
-        _INSERT_EVENTS,
-        [
-            {
-                "case_id": case_id,
-                "seq": e.seq,
-                "at": e.at,
-                "recorded_at": e.recorded_at,
-                "late": e.late,
-                "corrects": e.corrects,
-                "actor": e.actor,
-                "kind": e.kind.value,
-                "event": e.event,
-                "machine": e.machine,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "data": e.data,
-                "calendar_version": e.calendar_version,
-            }
-            for e in events
-        ],
-    )
+    assert case.id is not None
+    rows: list[dict[str, Any]] = [
+        {
+            "case_id": case.id,
+            "seq": e.seq,
+            "at": e.at,
+            "recorded_at": e.recorded_at,
+            "late": e.late,
+            "corrects": e.corrects,
+            "actor": e.actor,
+            "kind": e.kind.value,
+            "event": e.event,
+            "machine": e.machine,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "data": e.data,
+            "calendar_version": e.calendar_version,
+        }
+        for e in events
+    ]
+    for before, after in itertools.pairwise(events):
+        if after.seq != before.seq + 1:
+            raise ValueError(f"log entries {before.seq} and {after.seq} are not consecutive")
+    head = chain_rows(rows, _prev_hash(session, case, events[0].seq - 1))
+    session.connection().execute(_INSERT_EVENTS, rows)
+    case.log_head = (events[-1].seq, head)
 
 
 def _write_deadlines(session: Session, case: Case, before: DeadlineSnapshot | None = None) -> None:
@@ -410,7 +447,7 @@ def insert_case(session: Session, case: Case, *, at: datetime) -> int:
         d.case_id = case_id
     _write_deadlines(session, case)
     _write_subjects(session, case_id, case.facts)
-    _append_events(session, case_id, case.drain_events())
+    _append_events(session, case, case.drain_events())
     return case_id
 
 
@@ -451,4 +488,4 @@ def save_case(
     _write_deadlines(session, case, deadlines_before)
     if "facts" in values and (case_before is None or case_before.get("facts") != values["facts"]):
         _write_subjects(session, case.id, case.facts)
-    _append_events(session, case.id, case.drain_events())
+    _append_events(session, case, case.drain_events())

@@ -1,8 +1,9 @@
 """SQLAlchemy 2 Core tables: the whole schema, created by the first migration.
 
-Persist facts, never machines (STYLE.md rule 7): a case row holds its states and facts, every
+Persist facts, never machines (house rule 7): a case row holds its states and facts, every
 deadline row the rule (`kind`, `policy_name`) and `calendar_version` that produced its due date, and
-`case_events` is the append-only log (a trigger refuses UPDATE and DELETE, see the migration).
+`case_events` is the append-only log (a trigger refuses UPDATE and DELETE, see the migration),
+each entry chained to the one before by its hash (rev 0400).
 
 Org model (used by the web app and the alert flows): `teams`, `users`, `case_managers`.
 Outbox: `alerts` (one row per deadline, level and recipient role, produced exactly once by the
@@ -63,6 +64,7 @@ __all__ = [
     "notices",
     "person_name_keys",
     "persons",
+    "service_runs",
     "sessions",
     "sign_in_attempts",
     "subjects",
@@ -259,6 +261,10 @@ case_events = Table(
     Column("late", Boolean, nullable=False, server_default=text("false")),
     # a correct_date entry: the seq of the event it corrects
     Column("corrects", Integer, nullable=True),
+    # the hash chain (rev 0400, `workflows.persistence.chain`): the hash of the case's entry
+    # before this one, and the SHA-256 of that and of this entry's content
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
     UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
     # late recording per worker (the dashboard), newest first
     Index("ix_case_events_recorded_at", "recorded_at"),
@@ -286,7 +292,7 @@ deadlines = Table(
     Column("met_seq", Integer, nullable=True),
     CheckConstraint(_in("status", DEADLINE_STATUSES), name="status"),
     Index("ix_deadlines_case_id", "case_id"),
-    # the sweep's query (STACK.md: a partial index over the open rows only keeps it under 1 ms
+    # the sweep's query (engineering.md: a partial index over the open rows only keeps it under 1 ms
     # with 1,000,000 rows, and its cost grows with the number due, not the number stored)
     Index(
         "ix_deadlines_open_next_alert_at",
@@ -435,6 +441,19 @@ user_notices = Table(
         sqlite_where=text("emailed_at IS NULL"),
         postgresql_where=text("emailed_at IS NULL"),
     ),
+)
+
+# the scheduled jobs' last runs, one row per job (rev 0120)
+service_runs = Table(
+    "service_runs",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("as_of", UTCDateTime, nullable=True),
+    Column("outcome", String(10), nullable=False),
+    Column("detail", String(200), nullable=True),
+    CheckConstraint(_in("outcome", ("ok", "failed")), name="outcome"),
 )
 
 calendar_days = Table(

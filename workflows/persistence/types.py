@@ -1,7 +1,7 @@
 """Column types.
 
 `UTCDateTime` stores aware instants as UTC and always returns aware UTC datetimes. SQLite has no
-time zone support and silently drops the offset (STACK.md: a 09:00 BST deadline came back as a
+time zone support and silently drops the offset (engineering.md: a 09:00 BST deadline came back as a
 naive 09:00), so the value is normalised to UTC before it is written and tagged as UTC when read.
 A naive datetime is refused: every instant in this system is aware.
 """

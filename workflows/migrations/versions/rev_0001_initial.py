@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-11-25
 
 `case_events` is append-only: a trigger refuses UPDATE and DELETE on both PostgreSQL and SQLite.
-The partial index on `deadlines.next_alert_at WHERE status = 'open'` serves the sweep (STACK.md).
+The partial index on `deadlines.next_alert_at WHERE status = 'open'` serves the sweep.
 """
 
 from __future__ import annotations
