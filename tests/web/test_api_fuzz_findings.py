@@ -97,6 +97,9 @@ def test_a_performance_token_is_refused_casework_not_a_server_error(web: Web) ->
 def test_every_error_answer_is_documented_with_its_body(web: Web) -> None:
     doc = web.client().get("/api/v1/openapi.json").json()
     assert "Problem" in doc["components"]["schemas"]
+    # the API document holds the API only: the calendar pages had appeared in it as operations
+    # answering HTML
+    assert [p for p in doc["paths"] if not p.startswith("/api/v1/")] == []
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             documented = set(operation["responses"])
