@@ -84,6 +84,19 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    smtp_connect_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="seconds to reach the SMTP server and get its greeting (else it is down)",
+    )
+    smtp_send_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="seconds the SMTP server may take to answer any command while sending; a "
+        "server that stalls longer counts as down and the rest wait for the next run",
+    )
     mail_from: str = "esafety-flow@localhost"
     webhook_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"

@@ -580,9 +580,12 @@ def record_sign_in(
     address_key: str,
     user_id: int | None,
     throttled_by: str | None = None,
+    where: str | None = None,
 ) -> None:
     """Record a sign-in attempt for the throttle, and in the audit trail: `sign_in` on success,
-    `sign_in_failed` with the reason otherwise (the account where the username matched one)."""
+    `sign_in_failed` with the reason otherwise (the account where the username matched one).
+    `where` names a check of the password other than the sign-in form (the current password on
+    the change-password page), which counts towards the same throttle."""
     at = to_utc(at)
     with sf.begin() as session:
         session.execute(
@@ -602,6 +605,8 @@ def record_sign_in(
             if outcome == "throttled"
             else _OUTCOME_DETAIL[outcome]
         )
+        if where:
+            detail = f"{detail} at {where}"
         # address fingerprint: the first characters of its keyed hash, so that an auditor can
         # see repeated attempts from one place without the address itself
         audit_in(

@@ -15,6 +15,9 @@ alert into the `alerts` outbox exactly once. Delivery then works per channel (`e
 3. after the channel's server accepted the message, `mark_delivered`; after it refused or was
    unreachable, `mark_failed` records the error and the attempts and leaves the row pending, so the
    next run tries again. Both release the claim. A pending row is never dropped.
+4. `outstanding_deliveries` / `outstanding_notices` count what is still pending, and of that
+   what another run holds (a claim whose lease has not run out: a run still going, or one that
+   was killed), so that `esafety alerts deliver` can exit 1 while anything is left.
 
 Recipients come from the org model: the alert's `recipient_user_id` when the sweep resolved it,
 otherwise the case's owner, or the team's manager or head of service by the alert's
@@ -71,6 +74,7 @@ __all__ = [
     "DigestRow",
     "MovedDeadline",
     "NewNotice",
+    "Outstanding",
     "PendingDelivery",
     "PendingNotice",
     "TeamDigest",
@@ -85,6 +89,8 @@ __all__ = [
     "mark_notice_failed",
     "moved_deadlines",
     "notice_counts",
+    "outstanding_deliveries",
+    "outstanding_notices",
     "pending_deliveries",
     "queue_deliveries",
     "queue_notices",
@@ -368,6 +374,44 @@ def delivery_counts(session_factory: SessionFactory) -> dict[tuple[str, str], in
             )
         ).all()
     return {(r[0], r[1]): r[2] for r in rows}
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """What is not delivered yet: `pending` rows in all, `held` of them claimed by a run whose
+    lease runs until `held_until` (the latest)."""
+
+    pending: int
+    held: int
+    held_until: datetime | None
+
+
+def _outstanding(session: Session, table: Any, at: datetime, *where: Any) -> Outstanding:
+    pending = [table.c.status == "pending", *where]
+    total = session.execute(select(func.count()).where(*pending)).scalar_one()
+    held, until = session.execute(
+        select(func.count(), func.max(table.c.claimed_until)).where(
+            *pending, table.c.claimed_until >= at
+        )
+    ).one()
+    return Outstanding(pending=int(total), held=int(held), held_until=until)
+
+
+def outstanding_deliveries(
+    session_factory: SessionFactory, channels: Iterable[str], *, at: datetime
+) -> Outstanding:
+    """The pending deliveries of `channels` at `at`, and how many of them a run holds."""
+    names = list(channels)
+    for channel in names:
+        _check_channel(channel)
+    with session_factory.begin() as session:
+        return _outstanding(session, alert_deliveries, at, alert_deliveries.c.channel.in_(names))
+
+
+def outstanding_notices(session_factory: SessionFactory, *, at: datetime) -> Outstanding:
+    """The pending notices (digests, deadline-moved, work) at `at`, and how many a run holds."""
+    with session_factory.begin() as session:
+        return _outstanding(session, notices, at)
 
 
 @dataclass(frozen=True)

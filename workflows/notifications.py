@@ -113,12 +113,12 @@ def notices_of_user(
     return [_notice(r) for r in rows], int(total)
 
 
-def unemailed(sf: SessionFactory, *, limit: int = 500) -> list[UserNotice]:
-    """Notices not yet put in the email outbox, oldest first."""
+def unemailed(sf: SessionFactory, *, limit: int = 500, after: int = 0) -> list[UserNotice]:
+    """Notices not yet put in the email outbox, oldest first (those with an id above `after`)."""
     with sf() as s:
         rows = s.execute(
             _select()
-            .where(user_notices.c.emailed_at.is_(None))
+            .where(user_notices.c.emailed_at.is_(None), user_notices.c.id > after)
             .order_by(user_notices.c.id)
             .limit(limit)
         ).all()

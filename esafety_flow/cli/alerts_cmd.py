@@ -1,15 +1,19 @@
 """`esafety alerts ...`: the alert outbox without Prefect, for plain cron.
 
-esafety alerts deliver [--channel email|webhook]   send what is pending (exit 1 if any failed),
-                                                   with the pending digests and deadline notices
+esafety alerts deliver [--channel email|webhook]   send what is pending, with the pending digests
+                                                   and deadline notices; exit 1 while anything is
+                                                   still pending or held by another run
 esafety alerts status                              deliveries per channel and status
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from esafety_flow.bootstrap import App
 
 __all__ = ["app"]
 
@@ -45,9 +49,10 @@ def deliver(
             raise typer.Exit(2)
     app = bootstrap(settings)
     failed = 0
+    channels = list(channel or jobs.enabled_channels(app))
     try:
         jobs.queue(app)
-        for name in channel or jobs.enabled_channels(app):
+        for name in channels:
             report = jobs.deliver(app, name)
             failed += len(report.failed)
             typer.echo(f"{name}: {len(report.delivered)} delivered, {len(report.failed)} failed")
@@ -63,10 +68,39 @@ def deliver(
                 )
             for (kind, label), error in sorted(notices.failed.items())[:10]:
                 typer.echo(f"  {kind} {label}: {error}", err=True)
+        left = _left_over(app, channels, notices="email" in jobs.enabled_channels(app))
     finally:
         app.close()
-    if failed:
+    for line in left:
+        typer.echo(line, err=True)
+    if failed or left:
         raise typer.Exit(1)
+
+
+def _left_over(app: App, channels: list[str], *, notices: bool) -> list[str]:
+    """What this run leaves undelivered: the pending rows of its channels and the pending
+    notices, naming those another run holds (one running now, or one that was killed: its
+    lease must run out before a run takes them over)."""
+    from workflows.delivery import Outstanding, outstanding_deliveries, outstanding_notices
+
+    now = app.clock.now()
+    found: list[tuple[str, Outstanding]] = [
+        (name, outstanding_deliveries(app.session_factory, [name], at=now)) for name in channels
+    ]
+    if notices:
+        found.append(("notices", outstanding_notices(app.session_factory, at=now)))
+    lines = []
+    for name, left in found:
+        if not left.pending:
+            continue
+        line = f"{name}: {left.pending} still pending"
+        if left.held and left.held_until is not None:
+            line += (
+                f", {left.held} held by another run until "
+                f"{left.held_until.strftime('%Y-%m-%d %H:%M:%S')} UTC"
+            )
+        lines.append(line)
+    return lines
 
 
 @app.command("status")

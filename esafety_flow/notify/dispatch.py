@@ -5,8 +5,13 @@ A pass first claims its batch (`workflows.delivery.claim_deliveries`), so that t
 (two workers, or a run overlapping the next tick) never send the same (alert, channel) twice.
 For each claimed (alert, channel): build the notice, send it with retries and back-off, then mark
 it delivered (only after the server accepted it) or failed (the row stays pending with the error
-and the attempt count, for the next pass). When a server cannot be reached at all, the rest of the
-batch is marked failed with the same error without trying each message against it.
+and the attempt count, for the next pass). When a server cannot be reached at all (or stalls past
+its time limit), the rest of the batch is marked failed with the same error without trying each
+message against it.
+
+One message never blocks another: a message that cannot be built (an address with a line break
+stored before addresses were validated, a template that fails) or that the channel refuses is
+marked failed with its reason, its claim is released, and the pass goes on with the next.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ __all__ = [
     "deliver_notices",
     "new_notice",
     "notice_for",
+    "unbuildable",
 ]
 
 DEFAULT_LEASE = timedelta(minutes=15)
@@ -110,6 +116,17 @@ def _sending(
     return partial(sender.send, notice.payload())
 
 
+def unbuildable(exc: BaseException) -> str:
+    """The stored reason of a message that could not be built: the error's kind and message on
+    one line (never the message's content)."""
+    text = " ".join(str(exc).split())[:300]
+    return (
+        f"cannot build the message: {type(exc).__name__}: {text}"
+        if text
+        else (f"cannot build the message: {type(exc).__name__}")
+    )
+
+
 def _missing_recipient(p: PendingDelivery) -> str | None:
     role = p.recipient_role.replace("_", " ")
     if p.recipient_user_id is None:
@@ -151,7 +168,14 @@ def deliver_channel(
                 failed(p.alert_id, error=problem, at=clock.now())
                 report.failed[p.alert_id] = problem
                 continue
-        attempt = _Attempt(_sending(sender, notice_for(p, base_url), mail_from))
+        try:
+            send = _sending(sender, notice_for(p, base_url), mail_from)
+        except Exception as exc:  # this message only: the others still go
+            problem = unbuildable(exc)
+            failed(p.alert_id, error=problem, at=clock.now(), tries=0)
+            report.failed[p.alert_id] = problem
+            continue
+        attempt = _Attempt(send)
         try:
             with_retries(
                 attempt,
@@ -218,7 +242,17 @@ def deliver_notices(
             )
             report.failed[key] = down.reason
             continue
-        message = message_from_string(n.message, _class=EmailMessage, policy=email_policy.default)
+        try:
+            message = message_from_string(
+                n.message, _class=EmailMessage, policy=email_policy.default
+            )
+        except Exception as exc:  # this notice only
+            problem = unbuildable(exc)
+            mark_notice_failed(
+                session_factory, n.id, problem, at=clock.now(), tries=0, runner=runner
+            )
+            report.failed[key] = problem
+            continue
         attempt = _Attempt(partial(mailer.send, message))
         try:
             with_retries(

@@ -22,6 +22,7 @@ from esafety_flow.notify.dispatch import (
     deliver_channel,
     deliver_notices,
     new_notice,
+    unbuildable,
 )
 from esafety_flow.notify.messages import (
     DeadlineMovedNotice,
@@ -88,6 +89,8 @@ def _mailer(app: App) -> SmtpMailer:
         username=s.smtp_username,
         password=s.smtp_password,
         starttls=s.smtp_starttls,
+        connect_timeout=s.smtp_connect_timeout_seconds,
+        send_timeout=s.smtp_send_timeout_seconds,
     )
 
 
@@ -206,41 +209,59 @@ class DigestReport(NoticeReport):
 
 
 def queue_work_notices(
-    session_factory: SessionFactory, *, at: datetime, base_url: str, mail_from: str
+    session_factory: SessionFactory,
+    *,
+    at: datetime,
+    base_url: str,
+    mail_from: str,
+    failed: dict[str, str] | None = None,
 ) -> int:
     """Render each work notice not yet emailed (DESIGN 2.5: a case allocated, transferred, passed
     on or left unallocated) into the notice outbox, one message per notice, and mark it emailed.
 
     Exactly once: the outbox key is the notice's id, so a pass that stopped between queueing and
     marking queues nothing twice when it runs again. A message carries the case reference, what
-    happened and a link, never a child's name or any fact of the case. Returns how many were
-    queued."""
+    happened and a link, never a child's name or any fact of the case. A notice whose message
+    cannot be built (an address stored with a line break) is left unemailed, with its reason in
+    `failed` (label -> why), and blocks no other: it is tried again on the next pass. Returns how
+    many were queued."""
     queued = 0
+    after = 0
     while True:
-        batch = notifications.unemailed(session_factory, limit=500)
+        batch = notifications.unemailed(session_factory, limit=500, after=after)
         if not batch:
             return queued
+        after = batch[-1].id
         items: list[NewNotice] = []
+        done: list[int] = []
         for n in batch:
+            label = f"{n.reference} {n.kind.value} to {n.username}"
             if not n.email:
+                done.append(n.id)
                 continue  # nobody to write to: the notice stays in the app
             passed_on = n.kind is notifications.NoticeKind.PASSED_ON
-            notice = WorkNotice(
-                notice_id=n.id,
-                kind=n.kind.value,
-                recipient_name=n.display_name,
-                recipient_email=n.email,
-                case_reference=n.reference,
-                # a case passed to the LADOs is no longer theirs to open: link to the caseload
-                link=f"{base_url.rstrip('/')}/caseload"
-                if passed_on
-                else case_link(base_url, n.case_id),
-                link_text="Open your caseload" if passed_on else "Open the case",
-            )
-            label = f"{n.reference} {n.kind.value} to {n.username}"
-            items.append(new_notice(f"work:{n.id}", "work", label, work_email(notice, mail_from)))
+            try:
+                notice = WorkNotice(
+                    notice_id=n.id,
+                    kind=n.kind.value,
+                    recipient_name=n.display_name,
+                    recipient_email=n.email,
+                    case_reference=n.reference,
+                    # a case passed to the LADOs is no longer theirs to open: link to the caseload
+                    link=f"{base_url.rstrip('/')}/caseload"
+                    if passed_on
+                    else case_link(base_url, n.case_id),
+                    link_text="Open your caseload" if passed_on else "Open the case",
+                )
+                message = work_email(notice, mail_from)
+            except Exception as exc:  # this notice only: the others still go
+                if failed is not None:
+                    failed[label] = unbuildable(exc)
+                continue
+            items.append(new_notice(f"work:{n.id}", "work", label, message))
+            done.append(n.id)
         queued += queue_notices(session_factory, items, at=at)
-        notifications.mark_emailed(session_factory, [n.id for n in batch], at=at)
+        notifications.mark_emailed(session_factory, done, at=at)
 
 
 def deliver_pending_notices(app: App, *, retry: RetryPolicy | None = None) -> NoticeDelivery:
@@ -248,15 +269,18 @@ def deliver_pending_notices(app: App, *, retry: RetryPolicy | None = None) -> No
     batches make progress (`esafety alerts deliver` and the `deliver_alerts` flow call it, so a
     notice that failed is retried on the next pass). The work notices not yet emailed are
     rendered into the outbox first (`queue_work_notices`)."""
+    unbuilt: dict[str, str] = {}
     queue_work_notices(
         app.session_factory,
         at=app.clock.now(),
         base_url=app.settings.base_url,
         mail_from=app.settings.mail_from,
+        failed=unbuilt,
     )
     retry = retry or retry_policy(app)
     limit = app.settings.delivery_batch_size
     total = NoticeDelivery()
+    total.failed.update({("work", label): why for label, why in unbuilt.items()})
     with _mailer(app) as mailer:
         while True:
             report = deliver_notices(
@@ -309,7 +333,11 @@ def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None)
             week_ends=through,
             workers=tuple(DigestWorker(name, tuple(rows)) for name, rows in workers.items()),
         )
-        message = digest_email(notice, app.settings.mail_from)
+        try:
+            message = digest_email(notice, app.settings.mail_from)
+        except Exception as exc:  # this team's digest only
+            report.failed[" ".join(team.manager_email.split())] = unbuildable(exc)
+            continue
         key = f"digest:{team.team_id}:{on.isoformat()}"
         items.append(new_notice(key, "digest", team.manager_email, message))
     _send_queued(app, "digest", items, report, retry)
@@ -375,7 +403,7 @@ def moved_notices(
 ) -> tuple[list[NewNotice], dict[str, str]]:
     """The deadline-moved notices of the calendar change recorded at `at` (one per moved
     deadline, keyed so that queueing twice adds nothing), and the moved deadlines that have no
-    owner to tell (label -> why)."""
+    owner to tell or whose message cannot be built (label -> why)."""
     at = to_utc(at)
     items: list[NewNotice] = []
     untold: dict[str, str] = {}
@@ -394,7 +422,11 @@ def moved_notices(
             reason=reason,
             link=case_link(base_url, m.case_id),
         )
-        message = moved_email(notice, mail_from)
+        try:
+            message = moved_email(notice, mail_from)
+        except Exception as exc:  # this owner only: the others are still told
+            untold[label] = unbuildable(exc)
+            continue
         key = f"moved:{m.case_id}:{m.deadline_kind}:{at.isoformat()}"
         items.append(new_notice(key, "deadline_moved", label, message))
     return items, untold

@@ -3,6 +3,11 @@
 A send returns only once the server has accepted the message (SMTP: the end of DATA answered with
 2xx; webhook: a 2xx response); anything else raises `DeliveryError` carrying the reason, so the
 caller can leave the outbox record pending with that error.
+
+SMTP has two time limits: `connect_timeout` to reach the server and read its greeting (and for
+STARTTLS and login), `send_timeout` for every answer while sending. A server that accepts the
+connection and then stalls past either is treated as down (`DeliveryError.unreachable`): the
+batch stops trying it and its other messages wait for the next run.
 """
 
 from __future__ import annotations
@@ -30,6 +35,19 @@ class DeliveryError(Exception):
         self.unreachable = unreachable
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """Whether `exc` is, or was raised while handling, a socket timeout (smtplib turns a timed
+    out read into `SMTPServerDisconnected`)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class SmtpMailer:
     """Sends email through one SMTP server (smtplib; a connection per batch)."""
 
@@ -43,24 +61,32 @@ class SmtpMailer:
         username: str | None = None,
         password: str | None = None,
         starttls: bool = False,
-        timeout: float = 10.0,
+        connect_timeout: float = 10.0,
+        send_timeout: float = 30.0,
     ) -> None:
+        if connect_timeout <= 0 or send_timeout <= 0:
+            raise ValueError("SMTP timeouts must be positive")
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.starttls = starttls
-        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.send_timeout = send_timeout
         self._smtp: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
         if self._smtp is None:
             try:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.connect_timeout)
                 if self.starttls:
                     smtp.starttls()
                 if self.username:
                     smtp.login(self.username, self.password or "")
+                # from here on, each answer of the server while sending has the send limit
+                smtp.timeout = self.send_timeout
+                if smtp.sock is not None:
+                    smtp.sock.settimeout(self.send_timeout)
             except (OSError, smtplib.SMTPException) as exc:
                 raise DeliveryError(
                     self.channel,
@@ -77,10 +103,28 @@ class SmtpMailer:
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(self.channel, f"recipient refused: {exc.recipients}") from exc
         except (OSError, smtplib.SMTPException) as exc:
-            self.close()
-            raise DeliveryError(self.channel, f"{type(exc).__name__}: {exc}") from exc
+            if not _timed_out(exc):
+                self.close()
+                raise DeliveryError(self.channel, f"{type(exc).__name__}: {exc}") from exc
+            # accepted, then stalled: the server is down for this run
+            self._drop()
+            raise DeliveryError(
+                self.channel,
+                f"{self.host}:{self.port} did not answer within {self.send_timeout:g} s "
+                "while sending",
+                unreachable=True,
+            ) from exc
+        except (ValueError, TypeError, UnicodeError) as exc:
+            # a message that cannot be put on the wire (a header smtplib refuses): this one only
+            raise DeliveryError(self.channel, f"cannot send this message: {exc}") from exc
         if refused:
             raise DeliveryError(self.channel, f"recipient refused: {refused}")
+
+    def _drop(self) -> None:
+        """Close the connection without QUIT (a stalled server would stall that too)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None

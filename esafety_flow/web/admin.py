@@ -31,6 +31,7 @@ from esafety_flow.web.common import (
     render,
 )
 from esafety_flow.web.security import verify_password
+from esafety_flow.web.sessions import throttle_key
 from workflows import accounts, queries
 from workflows.audit import MAX_ID
 from workflows.errors import InvalidRecord
@@ -250,6 +251,63 @@ def _own_password_page(
     return render(request, "account_password.html", context, viewer=viewer, status_code=status_code)
 
 
+def _password_check_refused(
+    request: Request, viewer: Viewer, password_hash: str | None, given: str
+) -> Response | None:
+    """Check the current password under the sign-in throttle (the same count per username and
+    per client address, ESAFETY_SIGN_IN_*): a session in the wrong hands must not try password
+    after password here either. A wrong password is a failed sign-in attempt, recorded in the
+    audit trail; None when the password is right."""
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    username_key = throttle_key(ctx, "username", viewer.username.casefold())
+    address_key = throttle_key(ctx, "address", request.client.host if request.client else "-")
+    throttle = accounts.sign_in_throttle(
+        ctx.session_factory,
+        username_key=username_key,
+        address_key=address_key,
+        at=now,
+        window=ctx.sign_in_window,
+        max_per_account=ctx.sign_in_max_failures_per_account,
+        max_per_address=ctx.sign_in_max_failures_per_address,
+    )
+    where = "/account/password"
+    if throttle.blocked:
+        assert throttle.until is not None
+        accounts.record_sign_in(
+            ctx.session_factory,
+            at=now,
+            outcome="throttled",
+            username_key=username_key,
+            address_key=address_key,
+            user_id=viewer.id,
+            throttled_by=throttle.reason,
+            where=where,
+        )
+        minutes = max(1, -(-int((throttle.until - now).total_seconds()) // 60))
+        message = (
+            "There have been too many failed attempts to enter your password. "
+            f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again"
+        )
+        response = _own_password_page(request, viewer, ("current", message), 429)
+        response.headers["Retry-After"] = str(minutes * 60)
+        return response
+    if verify_password(password_hash, given):
+        return None
+    accounts.record_sign_in(
+        ctx.session_factory,
+        at=now,
+        outcome="wrong_password",
+        username_key=username_key,
+        address_key=address_key,
+        user_id=viewer.id,
+        where=where,
+    )
+    return _own_password_page(
+        request, viewer, ("current", "Your current password is not correct"), 400
+    )
+
+
 @router.get("/account/password")
 def own_password_page(request: Request) -> Response:
     viewer = load_viewer(request)
@@ -269,10 +327,9 @@ async def change_own_password(request: Request) -> Response:
     ctx = ctx_of(request)
     user = queries.user_by_id(ctx.session_factory, viewer.id)
     assert user is not None
-    if not verify_password(user.password_hash, _first(form, "current")):
-        return _own_password_page(
-            request, viewer, ("current", "Your current password is not correct"), 400
-        )
+    refused = _password_check_refused(request, viewer, user.password_hash, _first(form, "current"))
+    if refused is not None:
+        return refused
     password = _first(form, "password")
     if password != _first(form, "confirm"):
         return _own_password_page(

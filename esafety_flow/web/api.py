@@ -26,7 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
-from calendars import LONDON, Region, UnknownRegionError, to_utc
+from calendars import LONDON, CalendarRangeError, Region, UnknownRegionError, to_utc
 from esafety_flow.web.access import Viewer, actor_of, can_raise_concern, can_read_case, works_cases
 from esafety_flow.web.common import Forbidden, ctx_of, viewer_of
 from esafety_flow.web.pages import case_lookup, caseload_filter
@@ -45,7 +45,16 @@ from workflows import (
 from workflows.errors import CaseNotFound
 from workflows.permissions import event_refusal
 
-__all__ = ["MAX_JSON_DEPTH", "MAX_NUMBER_DIGITS", "ApiError", "json_problem", "router"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_NUMBER_DIGITS",
+    "ApiError",
+    "Problem",
+    "StrictJsonRoute",
+    "documented_errors",
+    "json_problem",
+    "router",
+]
 
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_DIGITS = 30
@@ -150,6 +159,38 @@ class StrictJsonRoute(APIRoute):
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], route_class=StrictJsonRoute)
 _bearer = HTTPBearer(auto_error=False)
+
+
+class ProblemItem(BaseModel):
+    loc: list[str | int] = Field(description="where: body, path, query or header, then the field")
+    msg: str = Field(description="the reason, for the person who sent it")
+    type: str
+
+
+class Problem(BaseModel):
+    """Every error answer of the API: FastAPI's validation format."""
+
+    detail: list[ProblemItem]
+
+
+_ERROR_TEXT = {
+    401: "no bearer token, or one unknown, revoked or of a deactivated user",
+    403: "your role may not do this (the reason is given)",
+    404: "no such case, or one you may not see, or an id out of range",
+    409: "`expected_version` is not the case's version: nothing was written",
+    413: "the request body is over ESAFETY_MAX_REQUEST_BYTES",
+    422: "invalid input or a refused event: `detail` names the field and the reason",
+}
+
+
+def documented_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses=` of an operation's error answers (each a `Problem`)."""
+    return {s: {"model": Problem, "description": _ERROR_TEXT[s]} for s in statuses}
+
+
+READ_ERRORS = documented_errors(401, 403, 422)
+CASE_ERRORS = documented_errors(401, 403, 404, 422)
+WRITE_ERRORS = documented_errors(401, 403, 404, 413, 422)
 
 
 class ApiError(Exception):
@@ -465,7 +506,7 @@ def _casework(viewer: Viewer) -> None:
         raise Forbidden(f"role {viewer.role.value} does not work cases")
 
 
-@router.get("/cases", response_model=list[CaseSummary])
+@router.get("/cases", response_model=list[CaseSummary], responses=READ_ERRORS)
 def list_cases(
     request: Request, viewer: ViewerDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[CaseSummary]:
@@ -490,7 +531,12 @@ def list_cases(
     ]
 
 
-@router.post("/cases", response_model=CaseOut, status_code=201)
+@router.post(
+    "/cases",
+    response_model=CaseOut,
+    status_code=201,
+    responses=documented_errors(401, 403, 413, 422),
+)
 def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOut:
     """Raise a concern: triage sets the required actions and same-day deadlines."""
     if not can_raise_concern(viewer):
@@ -504,6 +550,8 @@ def create_case(request: Request, viewer: ViewerDep, body: NewConcern) -> CaseOu
     received = now if body.occurred_at is None else _aware(body.occurred_at)
     try:
         case = _raise(request, viewer, body, region, received, now)
+    except CalendarRangeError as exc:
+        raise ApiError(422, ["body", "occurred_at"], _no_calendar(exc), "invalid_date") from None
     except InvalidStep as exc:
         raise ApiError(422, ["body", "occurred_at"], str(exc), "invalid_date") from None
     except InvalidEventData as exc:
@@ -538,7 +586,7 @@ def _raise(
     )
 
 
-@router.get("/cases/{case_id}", response_model=CaseOut)
+@router.get("/cases/{case_id}", response_model=CaseOut, responses=CASE_ERRORS)
 def get_case(request: Request, viewer: ViewerDep, case_id: int) -> CaseOut:
     _casework(viewer)
     _readable(request, viewer, case_id)
@@ -552,7 +600,11 @@ def get_case(request: Request, viewer: ViewerDep, case_id: int) -> CaseOut:
     return _case_out(case, now, known=_known(request, viewer, case_id))
 
 
-@router.post("/cases/{case_id}/events", response_model=CaseOut)
+@router.post(
+    "/cases/{case_id}/events",
+    response_model=CaseOut,
+    responses=documented_errors(401, 403, 404, 409, 413, 422),
+)
 def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn) -> CaseOut:
     """Fire an event on the case, dated `occurred_at` (default now). A refused event is 422 with
     the reason (403 when your role may not do it); a date the order rule refuses is 422 naming
@@ -590,6 +642,9 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
     except InvalidStep as exc:
         where = "data" if body.event is Event.CORRECT_DATE else "occurred_at"
         raise ApiError(422, ["body", where], str(exc), "invalid_date") from None
+    except CalendarRangeError as exc:
+        where = "data" if body.event is Event.CORRECT_DATE else "occurred_at"
+        raise ApiError(422, ["body", where], _no_calendar(exc), "invalid_date") from None
     except TransitionRefused as exc:
         raise ApiError(422, ["body", "event"], exc.reason, "transition_refused") from None
     except StaleCase as exc:
@@ -600,13 +655,24 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
 
 
 def _aware(value: datetime) -> datetime:
-    """An instant from the API: naive means Europe/London wall-clock time (DESIGN 6)."""
-    if value.tzinfo is None:
-        return to_utc(value.replace(tzinfo=LONDON, fold=1))
-    return to_utc(value)
+    """An instant from the API: naive means Europe/London wall-clock time (DESIGN 6). One that
+    has no UTC instant (year 1 with an offset east of Greenwich) is 422 naming `occurred_at`."""
+    try:
+        if value.tzinfo is None:
+            return to_utc(value.replace(tzinfo=LONDON, fold=1))
+        return to_utc(value)
+    except (OverflowError, ValueError):
+        raise ApiError(
+            422, ["body", "occurred_at"], "a moment outside the range of dates", "invalid_date"
+        ) from None
 
 
-@router.get("/deadlines", response_model=list[DeadlineOut])
+def _no_calendar(exc: CalendarRangeError) -> str:
+    """The reason for a date no working-day calendar covers (the message names the range)."""
+    return f"no deadline can be counted from that date: {exc}"
+
+
+@router.get("/deadlines", response_model=list[DeadlineOut], responses=CASE_ERRORS)
 def list_deadlines(
     request: Request,
     viewer: ViewerDep,

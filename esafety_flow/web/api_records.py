@@ -13,7 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from esafety_flow.web.api import ApiError, ViewerDep, _casework, _readable
+from esafety_flow.web.api import (
+    CASE_ERRORS,
+    READ_ERRORS,
+    ApiError,
+    StrictJsonRoute,
+    ViewerDep,
+    _casework,
+    _readable,
+)
 from esafety_flow.web.common import ctx_of
 from esafety_flow.web.pages import caseload_filter
 from workflows import audit, casework, people, search
@@ -21,14 +29,7 @@ from workflows.domain import effective_history
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["records"])
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "no valid bearer token"},
-    403: {"description": "a role that does not work cases"},
-    404: {"description": "no such case, or one you may not see"},
-    422: {"description": "invalid input: `detail` names the field and the reason"},
-}
+router = APIRouter(prefix="/api/v1", tags=["records"], route_class=StrictJsonRoute)
 
 
 class TimelineEntry(BaseModel):
@@ -53,7 +54,7 @@ class TimelineEntry(BaseModel):
     data: dict[str, Any]
 
 
-@router.get("/cases/{case_id}/timeline", response_model=list[TimelineEntry], responses=_ERRORS)
+@router.get("/cases/{case_id}/timeline", response_model=list[TimelineEntry], responses=CASE_ERRORS)
 def timeline(request: Request, viewer: ViewerDep, case_id: int) -> list[TimelineEntry]:
     """Every entry of the case's log in the order recorded, each event at its corrected time."""
     _casework(viewer)
@@ -96,7 +97,7 @@ class SearchAnswer(BaseModel):
     results: list[SearchHit]
 
 
-@router.get("/search", response_model=SearchAnswer, responses=_ERRORS)
+@router.get("/search", response_model=SearchAnswer, responses=READ_ERRORS)
 def search_cases(
     request: Request,
     viewer: ViewerDep,
@@ -145,7 +146,7 @@ class PersonMatchOut(BaseModel):
     date_of_birth: date | None
 
 
-@router.get("/people/matches", response_model=list[PersonMatchOut], responses=_ERRORS)
+@router.get("/people/matches", response_model=list[PersonMatchOut], responses=READ_ERRORS)
 def person_matches(
     request: Request,
     viewer: ViewerDep,

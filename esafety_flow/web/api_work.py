@@ -23,7 +23,16 @@ from pydantic import BaseModel, Field
 
 from calendars import london_date
 from esafety_flow.web.access import Role, actor_of, can_read_case
-from esafety_flow.web.api import ApiError, ViewerDep, _casework, _readable
+from esafety_flow.web.api import (
+    CASE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiError,
+    StrictJsonRoute,
+    ViewerDep,
+    _casework,
+    _readable,
+)
 from esafety_flow.web.common import ctx_of
 from esafety_flow.web.pages import caseload_filter
 from workflows import (
@@ -41,14 +50,8 @@ from workflows.permissions import may_supervise
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["work"])
+router = APIRouter(prefix="/api/v1", tags=["work"], route_class=StrictJsonRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "no valid bearer token"},
-    403: {"description": "your role may not do this (the reason is given)"},
-    404: {"description": "no such case, or one you may not see"},
-    422: {"description": "invalid input: `detail` names the field and the reason"},
-}
 
 MAX_CASES = 5_000
 
@@ -75,7 +78,7 @@ class ReassignOut(BaseModel):
     case_ids: list[int]
 
 
-@router.post("/reassignments", response_model=ReassignOut, responses=_ERRORS)
+@router.post("/reassignments", response_model=ReassignOut, responses=WRITE_ERRORS)
 def reassign(request: Request, viewer: ViewerDep, body: ReassignIn) -> ReassignOut:
     """Reassign many cases at once; refused (403) unless you manage every one of them."""
     _casework(viewer)
@@ -132,7 +135,7 @@ class UnallocatedOut(BaseModel):
     waiting_working_days: int
 
 
-@router.get("/unallocated", response_model=list[UnallocatedOut], responses=_ERRORS)
+@router.get("/unallocated", response_model=list[UnallocatedOut], responses=READ_ERRORS)
 def unallocated(request: Request, viewer: ViewerDep) -> list[UnallocatedOut]:
     """The cases waiting for an owner that you may see, longest waiting first."""
     _casework(viewer)
@@ -165,7 +168,7 @@ class AwaitingOut(BaseModel):
 
 
 @router.get(
-    "/assessments/awaiting-authorisation", response_model=list[AwaitingOut], responses=_ERRORS
+    "/assessments/awaiting-authorisation", response_model=list[AwaitingOut], responses=READ_ERRORS
 )
 def awaiting(request: Request, viewer: ViewerDep) -> list[AwaitingOut]:
     """Single assessments submitted and not yet authorised, with the working days each has left
@@ -199,7 +202,7 @@ class OversightOut(BaseModel):
     working_days_overdue: int
 
 
-@router.get("/oversight/due", response_model=list[OversightOut], responses=_ERRORS)
+@router.get("/oversight/due", response_model=list[OversightOut], responses=READ_ERRORS)
 def oversight_due(request: Request, viewer: ViewerDep) -> list[OversightOut]:
     """Cases with a child protection plan overdue for management oversight (the policy's
     `management_oversight` standard)."""
@@ -240,7 +243,7 @@ class NoteOut(BaseModel):
     amended_by: list[int]
 
 
-@router.get("/cases/{case_id}/notes", response_model=list[NoteOut], responses=_ERRORS)
+@router.get("/cases/{case_id}/notes", response_model=list[NoteOut], responses=CASE_ERRORS)
 def notes(request: Request, viewer: ViewerDep, case_id: int) -> list[NoteOut]:
     """The case's notes in the order they happened."""
     _casework(viewer)
@@ -282,7 +285,9 @@ class ChronologyOut(BaseModel):
     data: dict[str, Any]
 
 
-@router.get("/cases/{case_id}/chronology", response_model=list[ChronologyOut], responses=_ERRORS)
+@router.get(
+    "/cases/{case_id}/chronology", response_model=list[ChronologyOut], responses=CASE_ERRORS
+)
 def chronology(request: Request, viewer: ViewerDep, case_id: int) -> list[ChronologyOut]:
     """The case's significant events, notes and decisions in the order they happened."""
     _casework(viewer)
@@ -317,7 +322,7 @@ class ManagersOut(BaseModel):
     managers: list[str]
 
 
-@router.put("/cases/{case_id}/managers", response_model=ManagersOut, responses=_ERRORS)
+@router.put("/cases/{case_id}/managers", response_model=ManagersOut, responses=WRITE_ERRORS)
 def name_managers(
     request: Request, viewer: ViewerDep, case_id: int, body: ManagersIn
 ) -> ManagersOut:
@@ -370,7 +375,7 @@ class MyAlertsOut(BaseModel):
     notices: list[WorkNoticeOut]
 
 
-@router.get("/me/alerts", response_model=MyAlertsOut, responses=_ERRORS)
+@router.get("/me/alerts", response_model=MyAlertsOut, responses=READ_ERRORS)
 def my_alerts(
     request: Request,
     viewer: ViewerDep,

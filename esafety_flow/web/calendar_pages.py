@@ -38,7 +38,7 @@ from workflows.errors import InvalidRecord
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not in the API document
 
 DAY = "day"
 """The name of the date field (`day-day`, `day-month`, `day-year`)."""

@@ -27,6 +27,7 @@ from esafety_flow.web.context import WebContext
 from workflows import queries
 
 __all__ = [
+    "BadFormText",
     "CsrfRefused",
     "Forbidden",
     "NotFound",
@@ -54,6 +55,15 @@ class Forbidden(Exception):
 
 class CsrfRefused(Exception):
     """A form posted without this session's security token (403, with the reason)."""
+
+
+class BadFormText(Exception):
+    """A form field holding text that cannot be stored (a NUL character): 400, naming the
+    field; nothing is saved."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
 
 
 class NotFound(Exception):
@@ -160,7 +170,9 @@ def csrf_token(request: Request) -> str:
 async def form_values(request: Request) -> dict[str, list[str]]:
     """The posted form, every field as a list of its values, after checking the CSRF token.
 
-    Raises `CsrfRefused` when the token is missing or does not match this session's."""
+    Raises `CsrfRefused` when the token is missing or does not match this session's, and
+    `BadFormText` when a field or its name holds a NUL character (no database column takes
+    one: PostgreSQL refuses it in text and JSON alike)."""
     form = await request.form()
     given = form.get("csrf_token")
     if not sessions.csrf_matches_request(request, given if isinstance(given, str) else None):
@@ -168,6 +180,8 @@ async def form_values(request: Request) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for key, value in form.multi_items():
         if isinstance(value, str):
+            if "\x00" in key or "\x00" in value:
+                raise BadFormText(key.replace("\x00", "")[:40] or "a field")
             values.setdefault(key, []).append(value)
     return values
 

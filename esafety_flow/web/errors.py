@@ -5,6 +5,7 @@
 - A path parameter that is no id (`/cases/abc`): "Page not found"; under `/api` 422 naming it.
 - A query parameter out of bounds: 400 naming it; under `/api` 422 naming it.
 - A form without this session's security token: 403 with the reason.
+- A form field with a NUL character (names pasted from elsewhere): 400 naming the field.
 - A body over the size limit: 413 with the reason (pages and API).
 - Anything unexpected: 500, "Sorry, there is a problem with the service" with a reference
   number that is also logged; under `/api` JSON with the reference.
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from esafety_flow.web.common import (
+    BadFormText,
     CsrfRefused,
     Forbidden,
     NotFound,
@@ -94,6 +96,17 @@ def install_error_handlers(app: FastAPI, *, hsts: bool) -> None:
             403,
             "Your form could not be sent",
             f"{reason[:1].upper()}{reason[1:]}. Nothing was saved.",
+        )
+
+    @app.exception_handler(BadFormText)
+    def _bad_text(request: Request, exc: BadFormText) -> Response:
+        return _page(
+            request,
+            400,
+            "What you entered cannot be saved",
+            f"The field {exc.field} contains a NUL character (often pasted from another "
+            "program), which cannot be stored. Go back, retype the value and try again. "
+            "Nothing was saved.",
         )
 
     @app.exception_handler(NotFound)

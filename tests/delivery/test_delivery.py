@@ -141,7 +141,7 @@ def test_smtp_down_leaves_alerts_pending_then_they_go_out(
     sink = SmtpSink(port=free_port())  # not started: the server is down
 
     def run() -> list[int]:
-        with SmtpMailer("127.0.0.1", sink.port, timeout=2) as mailer:
+        with SmtpMailer("127.0.0.1", sink.port, connect_timeout=2) as mailer:
             report = deliver_channel(
                 session_factory,
                 mailer,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from esafety_flow.bootstrap import App
@@ -14,7 +15,8 @@ from esafety_flow.cli import app as cli
 from tests.flows.conftest import Org, referred_case
 from tests.notify.servers import SmtpSink
 from workflows import persistence
-from workflows.delivery import delivery_counts
+from workflows.delivery import claim_deliveries, delivery_counts
+from workflows.persistence import alert_deliveries, users
 
 
 def _run(app: App, *args: str) -> tuple[int, str, str]:
@@ -134,6 +136,57 @@ def test_deliver_command_exits_1_while_smtp_is_down(
     assert code == 1
     assert "cannot connect" in err
     assert delivery_counts(app.session_factory) == {("email", "pending"): 2}
+
+
+def test_deliver_after_a_killed_run_exits_1_and_sends_nothing_twice(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    """Finding 12: after a killed delivery run, the re-run exited 0 with the alerts still held.
+    Now it sends none of what the killed run holds, says so and exits 1; once the claim's lease
+    has run out a run takes them over and sends each once."""
+    referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    _run(app, "sweep", "--as-of", "2026-03-06T09:00")
+    sf = app.session_factory
+    now = datetime.now(UTC)
+    held = claim_deliveries(sf, "email", runner="killed", at=now, lease=timedelta(minutes=15))
+    assert len(held) == 2
+    code, out, err = _run(app, "alerts", "deliver")
+    assert code == 1
+    assert out == "email: 0 delivered, 0 failed\n"
+    assert "email: 2 still pending, 2 held by another run until " in err
+    assert smtp_server.messages == []
+    # the killed run's lease runs out
+    with sf.begin() as s:
+        s.execute(update(alert_deliveries).values(claimed_until=now - timedelta(minutes=1)))
+    code, out, err = _run(app, "alerts", "deliver")
+    assert (code, out, err) == (0, "email: 2 delivered, 0 failed\n", "")
+    assert _run(app, "alerts", "deliver")[:2] == (0, "email: 0 delivered, 0 failed\n")
+    assert len(smtp_server.to("sam@esafety.test")) == 1
+    assert len(smtp_server.to("morgan@esafety.test")) == 1
+
+
+def test_deliver_exits_1_while_an_address_cannot_be_used_and_sends_the_rest(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    """Finding 3: one address with a line break crashed `esafety alerts deliver` and blocked
+    every alert of its batch. Now that alert fails alone with its reason, the run goes on, and
+    the command exits 1 while it is pending."""
+    referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    sf = app.session_factory
+    with sf.begin() as s:
+        s.execute(
+            update(users)
+            .where(users.c.id == org.manager_id)
+            .values(email="morgan@esafety.test\nBcc: x@y.test")
+        )
+    _run(app, "sweep", "--as-of", "2026-03-06T09:00")
+    code, out, err = _run(app, "alerts", "deliver")
+    assert code == 1
+    assert out == "email: 1 delivered, 1 failed\n"
+    assert "cannot build the message: ValueError:" in err
+    assert "email: 1 still pending\n" in err
+    assert len(smtp_server.to("sam@esafety.test")) == 1
+    assert delivery_counts(sf) == {("email", "delivered"): 1, ("email", "pending"): 1}
 
 
 def test_sweep_and_deliver_commands_do_not_import_prefect() -> None:

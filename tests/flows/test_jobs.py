@@ -388,3 +388,36 @@ def test_no_notice_carries_anything_family_facing(
         text = message.as_string()
         for fact in ("Robin", "Quill", "stepfather", "adult_indecent_images", "images"):
             assert fact not in text, (fact, message["Subject"])
+
+
+def test_the_smtp_time_limits_come_from_the_settings(app: App, org: Org) -> None:
+    """A server that accepts and then stalls costs one send limit (ESAFETY_SMTP_SEND_TIMEOUT_
+    SECONDS) in a run, not the hard-coded 10 s per message it cost before; the rest wait."""
+    import time
+
+    from esafety_flow.bootstrap import bootstrap
+    from tests.notify.servers import StallingSmtp
+
+    for i in range(3):
+        referred_case(app, org, datetime(2026, 3, 2, 11, i, tzinfo=UTC), child=f"C{i}")
+    jobs.sweep(app, datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
+    stalling = StallingSmtp(at="data")
+    stalling.start()
+    settings = app.settings.model_copy(
+        update={"smtp_port": stalling.port, "smtp_send_timeout_seconds": 0.4}
+    )
+    stalled = bootstrap(settings, clock=app.clock)
+    try:
+        jobs.queue(stalled)
+        started = time.monotonic()
+        report = jobs.deliver(stalled, "email")
+        took = time.monotonic() - started
+    finally:
+        stalled.close()
+        stalling.stop()
+    assert took < 2.5, f"{took:.1f} s"
+    assert report.delivered == []
+    assert len(report.failed) == 3
+    assert "did not answer within 0.4 s while sending" in next(iter(report.failed.values()))
+    assert stalling.messages == 2  # the first message, tried twice (delivery_attempts=2)
+    assert delivery_counts(app.session_factory) == {("email", "pending"): 3}

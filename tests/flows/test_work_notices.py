@@ -160,3 +160,43 @@ def test_the_deliver_alerts_flow_sends_each_work_notice_once(
     deliver_alerts()
     deliver_alerts()
     assert len(smtp_server.to("pat@esafety.test")) == 1
+
+
+def test_a_work_notice_that_cannot_be_built_blocks_no_other(
+    app: App, org: Org, pat: int, smtp_server: SmtpSink
+) -> None:
+    """An address stored with a line break (before addresses were validated) made rendering
+    the work notices raise, so none was queued and every delivery pass crashed. Now that notice
+    fails alone with its reason and stays unemailed (tried again next pass); the others go."""
+    from sqlalchemy import update
+
+    from workflows.persistence import users
+
+    organisation.create_user(
+        app.session_factory,
+        username="kit",
+        display_name="Kit Practitioner",
+        email="kit@esafety.test",
+        role="practitioner",
+        at=JAN_2026,
+        team_id=org.team_id,
+    )
+    _allocate(app, referred_case(app, org, REFERRED, child="A"), "pat")
+    _allocate(app, referred_case(app, org, REFERRED, child="B"), "kit")
+    with app.session_factory.begin() as s:
+        s.execute(
+            update(users).where(users.c.id == pat).values(email="pat@esafety.test\r\nBcc: x@y.test")
+        )
+    report = jobs.deliver_pending_notices(app)
+    assert len(smtp_server.to("kit@esafety.test")) == 1
+    assert smtp_server.to("pat@esafety.test") == []
+    [(kind, label)] = report.failed
+    assert kind == "work"
+    assert label.endswith("allocated to pat")
+    assert report.failed[(kind, label)].startswith("cannot build the message: ValueError:")
+    [left] = notifications.unemailed(app.session_factory)
+    assert left.username == "pat"
+    # the next pass tries it again, alone, and sends nothing twice
+    again = jobs.deliver_pending_notices(app)
+    assert list(again.failed) == [(kind, label)]
+    assert len(smtp_server.to("kit@esafety.test")) == 1

@@ -1,8 +1,10 @@
 """Real servers for notification tests: an SMTP server (aiosmtpd) and an HTTP server
-(http.server in a thread), each on a free local port, recording what they accepted."""
+(http.server in a thread), each on a free local port, recording what they accepted; and an SMTP
+server that accepts connections and then stalls (a raw socket server), for the time limits."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -15,7 +17,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-__all__ = ["HttpSink", "SmtpSink", "free_port", "smtp_server", "webhook_server"]
+__all__ = [
+    "HttpSink",
+    "SmtpSink",
+    "StallingSmtp",
+    "free_port",
+    "smtp_server",
+    "webhook_server",
+]
 
 
 def free_port() -> int:
@@ -93,6 +102,91 @@ class HttpSink:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class StallingSmtp:
+    """A server that accepts each connection and then stops answering: at once (`at="greeting"`:
+    no 220 greeting) or once the message's DATA has been sent (`at="data"`: it greets, answers
+    EHLO, MAIL and RCPT, then never answers the end of DATA). `connections` counts the
+    connections it accepted and `messages` the DATAs it swallowed."""
+
+    def __init__(self, at: str = "data") -> None:
+        if at not in ("greeting", "data"):
+            raise ValueError(f"stall at greeting or data, not {at!r}")
+        self.at = at
+        self.connections = 0
+        self.messages = 0
+        self._stop = threading.Event()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self._listener.settimeout(0.1)
+        self.port: int = self._listener.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+        self._conns: list[socket.socket] = []
+
+    def start(self) -> None:
+        thread = threading.Thread(target=self._accept, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            self._conns.append(conn)
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(None)  # blocking; `stop` shuts the connection down to end a read
+        with conn:
+            if self.at == "data":
+                self._talk(conn)
+            self._stop.wait()  # stall until the test ends
+
+    def _talk(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(b"220 stalling.test ESMTP\r\n")
+        in_data = False
+        while not self._stop.is_set():
+            try:
+                line = reader.readline()
+            except OSError:
+                return
+            if not line:
+                return
+            if in_data:
+                if line in (b".\r\n", b".\n"):
+                    self.messages += 1
+                    return  # the end of DATA: never answered
+                continue
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                conn.sendall(b"250 stalling.test\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                in_data = True
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 OK\r\n")
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ def test_smtp_mailer_delivers_to_a_real_server(smtp_server: SmtpSink) -> None:
 
 def test_smtp_server_down_raises_delivery_error_naming_the_server() -> None:
     port = free_port()
-    mailer = SmtpMailer("127.0.0.1", port, timeout=2)
+    mailer = SmtpMailer("127.0.0.1", port, connect_timeout=2)
     with pytest.raises(DeliveryError, match=f"cannot connect to 127.0.0.1:{port}") as caught:
         mailer.send(alert_email(_notice(), "alerts@esafety.test"))
     assert caught.value.channel == "email"
