@@ -19,6 +19,9 @@ from states import (
     ConferenceOutcome,
     Event,
     LeaveHome,
+    PrimaryNeed,
+    ReasonForClosure,
+    ReferralSource,
     ReviewOutcome,
     RiskFactor,
 )
@@ -99,6 +102,20 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
             "checkboxes",
             _options(["police", "childrens_social_care"]),
         ),
+        # the CIN census items of a referral (DESIGN 6.1), with the DfE's wording
+        FieldSpec(
+            "referral_source",
+            "Who made the referral",
+            "radios",
+            tuple((c.value, c.label) for c in ReferralSource),
+            hint="As the children in need census records it",
+        ),
+        FieldSpec(
+            "primary_need",
+            "Primary need",
+            "radios",
+            tuple((c.value, c.label) for c in PrimaryNeed if c.for_referral),
+        ),
     ),
     Event.CONVENE_STRATEGY_DISCUSSION: (
         FieldSpec("urgent", "Is the strategy discussion urgent (same day)?", "yesno"),
@@ -166,6 +183,12 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
     Event.CLOSE: (
         FieldSpec("outcome", "Outcome", "radios", _options([v.value for v in CloseOutcome])),
         FieldSpec("reason", "Reason", "textarea"),
+        FieldSpec(
+            "reason_for_closure",
+            "Reason for closure (children in need census)",
+            "radios",
+            tuple((c.value, c.label) for c in ReasonForClosure),
+        ),
     ),
     Event.RECORD_FACTS: (
         FieldSpec(
