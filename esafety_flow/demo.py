@@ -718,7 +718,11 @@ def _load_people(
         at=at(7, 11),
         recorded_at=at(0, 9),
         actor="sam",
-        data={"referred_to": ["childrens_social_care"], "referral_source": "2A"},
+        data={
+            "referred_to": ["childrens_social_care"],
+            "referral_source": "2A",
+            "primary_need": "N1",
+        },
         calendar=calendar,
         policy=app.policy,
     )

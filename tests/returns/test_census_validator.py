@@ -167,3 +167,38 @@ def test_a_seeded_violation_gives_its_code(
     # the service's own check names the same rule, as a task for the case's owner
     tasks = census_check.child_tasks(child, YEAR, calendar_for(Region.ENGLAND_AND_WALES))
     assert [t.rule for t in tasks] == [code]
+
+
+DEMO_CLOCK = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+"""As `.ci/run` loads the demo: every case falls in the reporting year ending 31 March 2027."""
+
+
+def _demo_return(database_url: str) -> tuple[str, list[census_check.CensusTask]]:
+    from calendars import FixedClock
+    from esafety_flow.demo import load_demo_into
+
+    app = bootstrap(Settings(database_url=database_url), clock=FixedClock(DEMO_CLOCK))
+    try:
+        load_demo_into(app)
+        year = census.census_year(2027)
+        out = io.StringIO()
+        header = census.CensusHeader(la_code="201", year=year, made_at=DEMO_CLOCK)
+        census.export_census(app.session_factory, out, header)
+        tasks = census_check.census_tasks(app.session_factory, year)
+    finally:
+        app.close()
+    return out.getvalue(), tasks
+
+
+def test_the_demo_records_every_referral_census_item(database_url: str) -> None:
+    """Every demo referral that led to further action has its source and primary need (the DfE
+    rules 8650 and 8610 are errors): each way the demo records a referral goes through them."""
+    _xml, tasks = _demo_return(database_url)
+    missing = [t.text for t in tasks if t.field in ("primary_need", "referral_source")]
+    assert missing == []
+
+
+def test_the_demo_return_has_no_error(validator: Path, database_url: str, tmp_path: Path) -> None:
+    xml, _tasks = _demo_return(database_url)
+    report = _validate(validator, xml, tmp_path)
+    assert report["errors"] == []
