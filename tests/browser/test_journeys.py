@@ -81,8 +81,8 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
     assert page.get_by_text("Do not inform the family").first.is_visible()
 
     box = _open(pages, "refer")
-    box.get_by_label("Police").check()
-    box.get_by_label("Children's social care").check()
+    box.get_by_role("checkbox", name="Police", exact=True).check()
+    box.get_by_role("checkbox", name="Children's social care", exact=True).check()
     _submit(pages, "refer")
 
     box = _open(pages, "convene_strategy_discussion")
