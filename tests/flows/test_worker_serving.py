@@ -1,5 +1,5 @@
 """`esafety worker` on a single machine: with no PREFECT_API_URL it starts a local Prefect server
-(scheduler on), serves the three deployments against the embedded database, and on SIGTERM stops
+(scheduler on), serves every deployment against the embedded database, and on SIGTERM stops
 serving, then the server (issue 5)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.prefect
 
-DEPLOYMENTS = {"deadline-sweep", "deliver-alerts", "manager-digest"}
+DEPLOYMENTS = {"deadline-sweep", "deliver-alerts", "manager-digest", "census-check"}
 T = TypeVar("T")
 
 
@@ -105,7 +105,7 @@ def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path
             }
             return names if names == DEPLOYMENTS else None
 
-        _wait_for("scheduled runs for the three deployments", scheduled_for_all, 60, worker)
+        _wait_for("scheduled runs for every deployment", scheduled_for_all, 60, worker)
 
         # served, not only scheduled: a run of the sweep asked for now completes
         run = client.post(f"/deployments/{ids['deadline-sweep']}/create_flow_run", json={})
