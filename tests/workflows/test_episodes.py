@@ -81,10 +81,11 @@ def test_a_referral_stepped_down_before_assessment_is_no_further_action() -> Non
         {"outcome": "no_further_action", "reason": "needs met", "reason_for_closure": "RC8"},
     )
     first, second = episodes_of(case.history, case.deadlines)
+    # a referral stepped down before any assessment: no further action, closed as RC8
     assert (first.closure_date, first.no_further_action, first.reason_for_closure) == (
         date(2026, 3, 10),
         True,
-        None,
+        "RC8",
     )
     assert (second.referral_date, second.closure_date, second.reason_for_closure) == (
         date(2026, 5, 5),
