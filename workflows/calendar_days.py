@@ -32,6 +32,7 @@ from calendars import (
     Region,
     WorkingDayCalendar,
     build_calendar,
+    calendar_for,
     london_date,
     to_utc,
 )
@@ -300,7 +301,7 @@ def recalculate_region(
 def _statutory_name(spec: CalendarSpec, day: date) -> str | None:
     """The name of the statutory bank holiday on `day`, if it is one (weekdays only)."""
     try:
-        found = _calendar(CalendarSpec(spec.region)).bank_holidays(day.year)
+        found = calendar_for(spec.region).bank_holidays(day.year)
     except ValueError:
         return None
     return next((h.name for h in found if h.date == day and h.kind == "statutory"), None)

@@ -7,8 +7,6 @@ a business rule of its own: the sweep, the outbox and the calendar are the servi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -104,43 +102,29 @@ def _sender(app: App, channel: str) -> SmtpMailer | WebhookPoster:
     raise ValueError(f"unknown delivery channel {channel!r}: expected email or webhook")
 
 
-@contextmanager
-def _run_recorded(app: App, name: str, *, as_of: datetime | None = None) -> Iterator[list[str]]:
-    """Keep the job's last run (`workflows.operations.record_run`): when it started and
-    finished, ok or failed. The body appends a count-only detail to the list it is given."""
-    started = app.clock.now()
-    detail: list[str] = []
-    try:
-        yield detail
-    except Exception as exc:
-        operations.record_run(
-            app.session_factory,
-            name,
-            started_at=started,
-            finished_at=app.clock.now(),
-            ok=False,
-            as_of=as_of,
-            detail=type(exc).__name__,
-        )
-        raise
-    operations.record_run(
-        app.session_factory,
-        name,
-        started_at=started,
-        finished_at=app.clock.now(),
-        ok=True,
-        as_of=as_of,
-        detail=" ".join(detail) or None,
-    )
-
-
 def sweep(app: App, as_of: datetime) -> deadline_alerts.SweepResult:
     """One deadline sweep at `as_of` (`deadline_alerts.sweep`: each alert into the outbox exactly
-    once), kept as the sweep's last run."""
+    once), kept as the sweep's last run (`workflows.operations.record_run`: ok or failed)."""
     as_of = to_utc(as_of)
-    with _run_recorded(app, "sweep", as_of=as_of) as detail:
+    started = app.clock.now()
+
+    def recorded(ok: bool, detail: str) -> None:
+        operations.record_run(
+            app.session_factory,
+            "sweep",
+            started_at=started,
+            finished_at=app.clock.now(),
+            ok=ok,
+            as_of=as_of,
+            detail=detail,
+        )
+
+    try:
         result = deadline_alerts.sweep(app.session_factory, as_of, app.calendar_for, app.policy_for)
-        detail.append(f"{result.deadlines} deadlines {result.alerts} alerts")
+    except Exception as exc:
+        recorded(False, type(exc).__name__)
+        raise
+    recorded(True, f"{result.deadlines} deadlines {result.alerts} alerts")
     return result
 
 

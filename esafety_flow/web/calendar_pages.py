@@ -13,7 +13,7 @@ log, each owner is told by email, and the change is in the audit trail.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -31,6 +31,7 @@ from esafety_flow.web.common import (
     load_viewer,
     render,
 )
+from esafety_flow.web.context import WebContext
 from esafety_flow.web.work_forms import WorkForm
 from workflows import calendar_days, queries
 from workflows.audit import AuditKind, record_audit
@@ -265,25 +266,47 @@ async def add_day(request: Request) -> Response:
     except InvalidRecord as exc:
         form.problem(DAY, _plain(str(exc)), f"{DAY}-day", ("day", "month", "year"))
         return _page(request, viewer, region, day.year, form=form, status_code=400)
+    _changed(
+        ctx,
+        viewer,
+        at,
+        region,
+        f"added {day.isoformat()}",
+        moved,
+        reason=f"{day.isoformat()} ({name}) was added as a day off",
+    )
+    done = f"{name} ({day:%-d %B %Y}) added: {_deadlines(moved)} moved; {_TOLD}"
+    return _page(request, viewer, region, day.year, done=done)
+
+
+def _changed(
+    ctx: WebContext,
+    viewer: Viewer,
+    at: datetime,
+    region: Region,
+    what: str,
+    moved: int,
+    *,
+    reason: str,
+) -> None:
+    """A calendar change made: in the audit trail, and each owner whose deadline moved told by
+    email (queued in the notice outbox here, sent by the next delivery pass, so the page never
+    waits on a mail server)."""
     record_audit(
         ctx.session_factory,
         kind=AuditKind.CALENDAR_CHANGE,
         at=at,
         user_id=viewer.id,
-        detail=f"added {day.isoformat()} in {region.value}: {moved} deadlines moved",
+        detail=f"{what} in {region.value}: {moved} deadlines moved",
     )
-    # each owner whose deadline moved is told by email: queued in the notice outbox here, sent by
-    # the next delivery pass, so the page never waits on a mail server
     queue_owner_notices(
         ctx.session_factory,
         region=region,
         at=at,
-        reason=f"{day.isoformat()} ({name}) was added as a day off",
+        reason=reason,
         base_url=ctx.base_url,
         mail_from=ctx.mail_from,
     )
-    done = f"{name} ({day:%-d %B %Y}) added: {_deadlines(moved)} moved; {_TOLD}"
-    return _page(request, viewer, region, day.year, done=done)
 
 
 def _deadlines(n: int) -> str:
@@ -332,20 +355,14 @@ async def remove_day(request: Request) -> Response:
         form = WorkForm()
         form.problem(DAY, _plain(str(exc)), "holidays")
         return _page(request, viewer, region, day.year, form=form, status_code=400)
-    record_audit(
-        ctx.session_factory,
-        kind=AuditKind.CALENDAR_CHANGE,
-        at=at,
-        user_id=viewer.id,
-        detail=f"removed {day.isoformat()} in {region.value}: {moved} deadlines moved",
-    )
-    queue_owner_notices(
-        ctx.session_factory,
-        region=region,
-        at=at,
+    _changed(
+        ctx,
+        viewer,
+        at,
+        region,
+        f"removed {day.isoformat()}",
+        moved,
         reason=f"{day.isoformat()} ({name}) is no longer a day off",
-        base_url=ctx.base_url,
-        mail_from=ctx.mail_from,
     )
     done = f"{name} ({day:%-d %B %Y}) removed: {_deadlines(moved)} moved back; {_TOLD}"
     return _page(request, viewer, region, day.year, done=done)

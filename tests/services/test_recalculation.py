@@ -3,6 +3,7 @@ resumable after a crash, and a case changed meanwhile is done again alone, not t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -44,17 +45,28 @@ def _record_day(sf: SessionFactory) -> None:
     )
 
 
-def _day_without_recalculation(sf: SessionFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The day recorded by a run that went down before recomputing any case."""
+def _down_at(monkeypatch: pytest.MonkeyPatch, n: int) -> Callable[[], None]:
+    """From now on the recalculation's `n`th case fails (the machine went down); returns the
+    undo."""
     real = calendar_days._recompute
+    calls = {"n": 0}
 
     def down(*args: Any, **kwargs: Any) -> int:
-        raise RuntimeError("the machine went down")
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise RuntimeError("the machine went down")
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(calendar_days, "_recompute", down)
+    return lambda: monkeypatch.setattr(calendar_days, "_recompute", real)
+
+
+def _day_without_recalculation(sf: SessionFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day recorded by a run that went down before recomputing any case."""
+    undo = _down_at(monkeypatch, 1)
     with pytest.raises(RuntimeError):
         _record_day(sf)
-    monkeypatch.setattr(calendar_days, "_recompute", real)
+    undo()
 
 
 def _moves(sf: SessionFactory, case_id: int) -> list[str]:
@@ -102,19 +114,10 @@ def test_a_run_that_crashed_midway_resumes_where_it_stopped(
     session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = _referred_cases(session_factory, 5)
-    real = calendar_days._recompute
-    calls = {"n": 0}
-
-    def crash_on_the_fourth(*args: Any, **kwargs: Any) -> int:
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise RuntimeError("the machine went down")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(calendar_days, "_recompute", crash_on_the_fourth)
+    undo = _down_at(monkeypatch, 4)
     with pytest.raises(RuntimeError):
         _record_day(session_factory)
-    monkeypatch.setattr(calendar_days, "_recompute", real)
+    undo()
     # the day is recorded; its one batch was rolled back whole: a re-run does every case
     done_before = [c for c in ids if _moves(session_factory, c)]
     assert done_before == []
@@ -130,16 +133,7 @@ def test_a_crash_between_batches_keeps_the_batches_done(
     session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = _referred_cases(session_factory, 5)
-    real = calendar_days._recompute
-    calls = {"n": 0}
-
-    def crash_in_the_second_batch(*args: Any, **kwargs: Any) -> int:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("the machine went down")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(calendar_days, "_recompute", crash_in_the_second_batch)
+    undo = _down_at(monkeypatch, 3)
     with pytest.raises(RuntimeError):
         calendar_days.add_calendar_day(
             session_factory,
@@ -151,7 +145,7 @@ def test_a_crash_between_batches_keeps_the_batches_done(
             policy_for=policy_by_name,
             batch_size=2,
         )
-    monkeypatch.setattr(calendar_days, "_recompute", real)
+    undo()
     assert [bool(_moves(session_factory, c)) for c in ids] == [True, True, False, False, False]
     rest = calendar_days.recalculate_region(
         session_factory, EW, at=at(ADDED_AT), actor="admin", policy_for=policy_by_name, batch_size=2
