@@ -24,6 +24,7 @@ from calendars import LONDON, WorkingDayCalendar, london_date
 from esafety_flow.web import sessions
 from esafety_flow.web.access import Role, Viewer
 from esafety_flow.web.context import WebContext
+from esafety_flow.web.work_forms import WorkForm
 from workflows import queries
 
 __all__ = [
@@ -209,6 +210,33 @@ def render(
     base.update(context)
     response = templates.TemplateResponse(request, template, base, status_code=status_code)
     return sessions.apply_cookies(request, response)
+
+
+def render_form(
+    request: Request,
+    viewer: Viewer,
+    template: str,
+    title: str,
+    form: WorkForm,
+    *,
+    status: int | None = None,
+    **context: Any,
+) -> Response:
+    """A page holding a `WorkForm`: its error summary and messages beside the fields; 400 while
+    the form has problems unless `status` says otherwise."""
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "form": form,
+            "errors": form.summary,
+            "error_for": form.error_for,
+            **context,
+        },
+        viewer=viewer,
+        status_code=status if status is not None else (200 if form.ok else 400),
+    )
 
 
 def due_soon_limit(calendar: WorkingDayCalendar, today: date, working_days: int) -> date:

@@ -32,6 +32,7 @@ from esafety_flow.web.common import (
     form_values,
     load_viewer,
     render,
+    render_form,
 )
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.forms import FieldSpec
@@ -84,31 +85,6 @@ def _sentence(text: str) -> str:
 def _version(form: WorkForm) -> int | None:
     raw = form.one("expected_version")
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
-
-
-def _page(
-    request: Request,
-    viewer: Viewer,
-    template: str,
-    title: str,
-    form: WorkForm,
-    *,
-    status: int | None = None,
-    **context: Any,
-) -> Response:
-    return render(
-        request,
-        template,
-        {
-            "title": title,
-            "form": form,
-            "errors": form.summary,
-            "error_for": form.error_for,
-            **context,
-        },
-        viewer=viewer,
-        status_code=status if status is not None else (200 if form.ok else 400),
-    )
 
 
 def _record(
@@ -191,7 +167,7 @@ def _correct_page(
         for e in record_views.timeline(case, today=today, may_correct=False)
         if e.seq == target.seq
     )
-    return _page(
+    return render_form(
         request,
         viewer,
         "record_correct_date.html",
@@ -609,7 +585,7 @@ def _fact_page(
 ) -> Response:
     name, question, specs = _fact(slug, case)
     current = record_views.fact_text(name, case.facts.model_dump(mode="json").get(name))
-    return _page(
+    return render_form(
         request,
         viewer,
         "record_fact.html",

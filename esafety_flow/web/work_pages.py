@@ -36,6 +36,7 @@ from esafety_flow.web.common import (
     form_values,
     load_viewer,
     render,
+    render_form,
 )
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.work_forms import WHEN, WorkForm, when_defaults, when_from_form
@@ -159,31 +160,6 @@ def _done(case_id: int, event: Event) -> Response:
     return RedirectResponse(f"/cases/{case_id}?{urlencode({'done': event.value})}", status_code=303)
 
 
-def _page(
-    request: Request,
-    viewer: Viewer,
-    template: str,
-    title: str,
-    form: WorkForm,
-    *,
-    status: int | None = None,
-    **context: Any,
-) -> Response:
-    return render(
-        request,
-        template,
-        {
-            "title": title,
-            "form": form,
-            "errors": form.summary,
-            "error_for": form.error_for,
-            **context,
-        },
-        viewer=viewer,
-        status_code=status if status is not None else (200 if form.ok else 400),
-    )
-
-
 def _new_form(ctx: WebContext, case: Case | None = None, **values: str) -> WorkForm:
     form = WorkForm(when_defaults(ctx.clock.now()))
     if case is not None:
@@ -254,7 +230,7 @@ def _allocate(request: Request, viewer: Viewer, case: Case, form: WorkForm, **kw
     if case.owner_id is not None:
         user = queries.user_by_id(ctx.session_factory, case.owner_id)
         current = user.display_name if user is not None else None
-    return _page(
+    return render_form(
         request,
         viewer,
         "work_allocate.html",
@@ -319,7 +295,7 @@ def transfer_page(request: Request, case_id: int) -> Response:
 
 
 def _transfer(request: Request, viewer: Viewer, case: Case, form: WorkForm, **kw: Any) -> Response:
-    return _page(
+    return render_form(
         request,
         viewer,
         "work_transfer.html",
@@ -386,7 +362,7 @@ def _assessment(
     ctx = ctx_of(request)
     names = work_views.person_names(ctx)
     submission = case.assessment
-    return _page(
+    return render_form(
         request,
         viewer,
         template,
@@ -557,7 +533,7 @@ def _note(
         if amends
         else (f"Add a note to case {case.reference}")
     )
-    return _page(
+    return render_form(
         request,
         viewer,
         "work_note.html",
@@ -673,7 +649,7 @@ def managers_page(request: Request, case_id: int) -> Response:
     ctx = ctx_of(request)
     named = {u.username for u in _managers(ctx) if u.id in access.manager_ids}
     form = WorkForm({"managers": sorted(named)})
-    return _page(
+    return render_form(
         request,
         viewer,
         "work_managers.html",
@@ -696,7 +672,7 @@ async def name_managers(request: Request, case_id: int) -> Response:
     unknown = [c for c in chosen if c not in managers]
     if unknown:
         form.problem("managers", "Choose from the managers listed", "managers")
-        return _page(
+        return render_form(
             request,
             viewer,
             "work_managers.html",
@@ -875,7 +851,7 @@ def _candidates(ctx: WebContext, viewer: Viewer, source: str) -> list[dict[str, 
 
 def _reassign_start(request: Request, viewer: Viewer, form: WorkForm) -> Response:
     ctx = ctx_of(request)
-    return _page(
+    return render_form(
         request,
         viewer,
         "reassign.html",
@@ -945,7 +921,7 @@ def _reassign_cases(
     **kw: Any,
 ) -> Response:
     ctx = ctx_of(request)
-    return _page(
+    return render_form(
         request,
         viewer,
         "reassign_cases.html",
@@ -1001,7 +977,7 @@ def _reassign_check(
     cases_change = urlencode(
         [("from", source), ("to", target)] + [("case", str(c["id"])) for c in chosen]
     )
-    return _page(
+    return render_form(
         request,
         viewer,
         "reassign_check.html",
