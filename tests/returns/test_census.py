@@ -5,6 +5,7 @@ to fix before the census; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from calendars import LONDON, FixedClock
@@ -22,6 +24,7 @@ from esafety_flow.settings import Settings
 from states import Event
 from workflows import casework, organisation
 from workflows.audit import AuditKind, search_audit
+from workflows.persistence.tables import subjects
 from workflows.returns import census, census_check
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -266,3 +269,57 @@ def test_sample_year_records_cases_through_the_services(database_url: str) -> No
     bad = _invoke(["returns", "sample-year", "--year", "3000"], database_url)
     assert bad.exit_code == 2
     assert "2014 to 2099" in bad.output
+
+
+def _export_text(org: Org, batch_size: int) -> str:
+    out = io.StringIO()
+    header = census.CensusHeader(la_code="201", year=census.census_year(2026), made_at=NOW)
+    census.export_census(org.app.session_factory, out, header, batch_size=batch_size)
+    return out.getvalue()
+
+
+def test_the_return_is_the_same_whatever_the_batch(org: Org) -> None:
+    """Batches are ranges of person ids, then of subject ids for child subjects with no person
+    record (recorded before people were kept): a child in two cases, a case of two children and
+    unlinked children come out the same read one at a time or all at once."""
+    twice = {**CHILD, "nhs_number": "9434765919"}
+    _case(org, "2025-05-06", _assessed(), twice)
+    _case(org, "2025-09-01", [("2025-09-01", Event.REFER, REFER)], twice)
+    for day in ("2025-06-02", "2025-07-01", "2025-08-04"):
+        _case(org, day, _assessed(day)[:2])
+    with org.app.session_factory.begin() as session:
+        unlinked = session.execute(
+            select(subjects.c.id).where(subjects.c.role == "child").order_by(subjects.c.id)
+        ).scalars().all()[-2:]  # fmt: skip
+        session.execute(
+            update(subjects)
+            .where(subjects.c.id.in_(unlinked))
+            .values(person_id=None, details={"name": "B", "sex": "M", "ethnicity": "WBRI"})
+        )
+    whole = _export_text(org, 500)
+    for batch_size in (1, 2, 3):
+        assert _export_text(org, batch_size) == whole
+    children = ET.fromstring(whole).findall("Children/Child")
+    ids = [c.findtext("ChildIdentifiers/LAchildID") or "" for c in children]
+    assert len(ids) == 4
+    assert [i for i in ids if i.startswith("ESFS")] == [f"ESFS{i}" for i in unlinked]
+
+
+def test_the_read_ahead_hands_on_errors_and_stops_with_its_caller() -> None:
+    read: list[int] = []
+
+    def batches(fail_at: int | None) -> Iterator[int]:
+        for n in range(1000):
+            if n == fail_at:
+                raise RuntimeError("the database went away")
+            read.append(n)
+            yield n
+
+    with pytest.raises(RuntimeError, match="went away"):
+        list(census._prefetched(batches(3)))
+    read.clear()
+    ahead = census._prefetched(batches(None))
+    assert [next(ahead), next(ahead)] == [0, 1]
+    ahead.close()
+    assert len(read) <= 4  # the reader stopped one or two ahead, not at the end
+    assert not [t for t in threading.enumerate() if t.name == "census-prefetch"]

@@ -29,23 +29,29 @@ oldest first. The LA child ID is `ESF` and the person's id (a child not linked t
 Streaming: `write_census` writes the XML element by element to a text file object, a child at a
 time (text escaped with `xml.sax.saxutils.escape`); `census_children` reads the children in
 batches of `batch_size` people (their subjects, the transition events and ICPC deadlines of
-their cases: one query each per batch), so memory holds one batch, never the whole return.
+their cases: one query each per batch, naming a range of ids rather than a list), so memory holds
+one or two batches, never the whole return. On PostgreSQL the next batch is read in a thread
+while this one is written (`_prefetched`). Speed at national scale (650,000 referrals): see
+docs/benchmarks.md; what costs is Python's work per log entry, so the reading takes only the
+columns the episodes use, unpacks rows by position, and leaves the concern's own entry undecoded.
 """
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, null, select, type_coerce
 
 from calendars import end_of_london_day
-from states import DeadlineKind
+from states import DeadlineKind, Event
 from workflows.domain import CaseEvent, CaseEventKind, Deadline
 from workflows.persistence import SessionFactory
 from workflows.persistence.repository import deadline_from_row
@@ -231,6 +237,7 @@ def _as_date(value: object) -> date | None:
 
 # -- reading the database, in batches -------------------------------------------------------------
 
+_T = TypeVar("_T")
 _TRANSITION = CaseEventKind.TRANSITION.value
 _ICPC = DeadlineKind.INITIAL_CHILD_PROTECTION_CONFERENCE.value
 _PERSON_COLUMNS = (
@@ -248,78 +255,154 @@ def census_children(
 ) -> Iterator[CensusChild]:
     """Every child with an episode in the year, in order of LA child ID's person id (children
     with a person record first, then any child subject without one), read `batch_size` people
-    at a time."""
+    at a time: each batch is a range of person ids (then of subject ids), so its queries name
+    the range rather than a list of ids, and the next batch is read while this one is written
+    (`prefetched`)."""
+    batches = _batches(sf, batch_size)
+    if _dialect(sf) == "postgresql":
+        batches = _prefetched(batches)
+    for batch in batches:
+        yield from _children_of(year, batch)
+
+
+def _dialect(sf: SessionFactory) -> str:
+    bind = sf.kw.get("bind")
+    return bind.dialect.name if bind is not None else ""
+
+
+def _prefetched(items: Iterator[_T]) -> Generator[_T]:
+    """`items`, read one ahead in a thread of its own: while the caller works on one batch, the
+    next one's queries run (PostgreSQL does the reading in its own process, so the two overlap).
+    An error in the reading is raised to the caller; a caller that stops early stops the
+    reading."""
+    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ahead.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ahead.put(("done", None))
+        except BaseException as error:  # handed to the caller, raised there
+            ahead.put(("error", error))
+
+    reader = threading.Thread(target=read, name="census-prefetch", daemon=True)
+    reader.start()
+    try:
+        while True:
+            what, value = ahead.get()
+            if what == "done":
+                return
+            if what == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while reader.is_alive():
+            try:
+                ahead.get_nowait()
+            except queue.Empty:
+                reader.join(0.05)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The rows of one batch of children: their subjects (with person items), and their cases'
+    references, child subjects, transitions and conference deadlines."""
+
+    children: list[dict[str, Any]]
+    cases: list[Any]
+    child_subjects: list[Any]
+    events: list[Any]
+    icpcs: list[Any]
+
+
+def _batches(sf: SessionFactory, batch_size: int) -> Iterator[_Batch]:
+    child = subjects.c.role == "child"
     last = 0
     while True:
         with sf() as session:
-            ids = list(
-                session.execute(
-                    select(subjects.c.person_id)
-                    .where(
-                        subjects.c.role == "child",
-                        subjects.c.person_id.is_not(None),
-                        subjects.c.person_id > last,
-                    )
-                    .distinct()
-                    .order_by(subjects.c.person_id)
-                    .limit(batch_size)
-                ).scalars()
+            next_ids = (
+                select(subjects.c.person_id)
+                .where(child, subjects.c.person_id > last)
+                .distinct()
+                .order_by(subjects.c.person_id)
+                .limit(batch_size)
+                .subquery("next_ids")
             )
-            if not ids:
+            upper = session.execute(select(func.max(next_ids.c.person_id))).scalar()
+            if upper is None:
                 break
-            last = ids[-1]
+            in_range = and_(child, subjects.c.person_id > last, subjects.c.person_id <= upper)
             rows = session.execute(
                 select(subjects.c.id, subjects.c.case_id, subjects.c.person_id, *_PERSON_COLUMNS)
                 .join(persons, persons.c.id == subjects.c.person_id)
-                .where(subjects.c.role == "child", subjects.c.person_id.in_(ids))
+                .where(in_range)
             ).all()
-            yield from _children_of(session, year, [dict(r._mapping) for r in rows])
+            yield _read_cases(session, [dict(r._mapping) for r in rows], in_range)
+            last = upper
     last = 0
     while True:
         with sf() as session:
             rows = session.execute(
                 select(subjects.c.id, subjects.c.case_id, subjects.c.person_id, subjects.c.details)
-                .where(
-                    subjects.c.role == "child",
-                    subjects.c.person_id.is_(None),
-                    subjects.c.id > last,
-                )
+                .where(child, subjects.c.person_id.is_(None), subjects.c.id > last)
                 .order_by(subjects.c.id)
                 .limit(batch_size)
             ).all()
             if not rows:
                 break
-            last = rows[-1].id
+            in_range = and_(
+                child, subjects.c.person_id.is_(None), subjects.c.id.between(last + 1, rows[-1].id)
+            )
             unlinked = [{**dict(r.details), **dict(r._mapping)} for r in rows]
-            yield from _children_of(session, year, unlinked)
+            yield _read_cases(session, unlinked, in_range)
+            last = rows[-1].id
 
 
-def _children_of(
-    session: Any, year: CensusYear, rows: list[dict[str, Any]]
-) -> Iterator[CensusChild]:
-    case_ids = sorted({r["case_id"] for r in rows})
-    case_rows = {
-        r.id: r
-        for r in session.execute(
+def _read_cases(session: Any, children: list[dict[str, Any]], in_range: Any) -> _Batch:
+    """The rows of the cases of the children that `in_range` selects."""
+    case_ids = select(subjects.c.case_id).where(in_range).scalar_subquery()
+    return _Batch(
+        children=children,
+        cases=session.execute(
             select(cases.c.id, cases.c.reference, cases.c.owner_id).where(cases.c.id.in_(case_ids))
-        )
-    }
-    numbers = _child_numbers(session, case_ids)
+        ).all(),
+        child_subjects=session.execute(
+            select(subjects.c.id, subjects.c.case_id)
+            .where(subjects.c.case_id.in_(case_ids), subjects.c.role == "child")
+            .order_by(subjects.c.case_id, subjects.c.id)
+        ).all(),
+        events=session.execute(
+            select(*_EVENT_COLUMNS)
+            .where(case_events.c.case_id.in_(case_ids), case_events.c.kind == _TRANSITION)
+            .order_by(case_events.c.case_id, case_events.c.seq)
+        ).all(),
+        icpcs=session.execute(
+            select(deadlines).where(deadlines.c.case_id.in_(case_ids), deadlines.c.kind == _ICPC)
+        ).all(),
+    )
+
+
+def _children_of(year: CensusYear, batch: _Batch) -> Iterator[CensusChild]:
+    case_rows = {r.id: r for r in batch.cases}
+    numbers = _child_numbers(batch.child_subjects)
     history: dict[int, list[CaseEvent]] = defaultdict(list)
-    for r in session.execute(
-        select(*_EVENT_COLUMNS)
-        .where(case_events.c.case_id.in_(case_ids), case_events.c.kind == _TRANSITION)
-        .order_by(case_events.c.case_id, case_events.c.seq)
-    ).all():
-        history[r.case_id].append(_event(r))
+    for r in batch.events:
+        history[r[0]].append(_event(r))
     icpcs: dict[int, list[Deadline]] = defaultdict(list)
-    for r in session.execute(
-        select(deadlines).where(deadlines.c.case_id.in_(case_ids), deadlines.c.kind == _ICPC)
-    ).all():
+    for r in batch.icpcs:
         icpcs[r.case_id].append(deadline_from_row(r))
-    referrals = {cid: year_referrals(history[cid], icpcs[cid], year) for cid in case_ids}
+    referrals = {cid: year_referrals(history[cid], icpcs[cid], year) for cid in case_rows}
     by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
+    for r in batch.children:
         by_child[la_child_id(r["person_id"], r["id"])].append(r)
     for child_id, child_rows in by_child.items():
         episodes = [
@@ -350,36 +433,41 @@ _EVENT_COLUMNS = (
     case_events.c.machine,
     case_events.c.from_state,
     case_events.c.to_state,
-    case_events.c.data,
+    # the concern's own entry (its text and the people named) is the largest of a case and the
+    # episodes read nothing of it: not read, so not decoded
+    type_coerce(
+        case((case_events.c.event == Event.RAISE_CONCERN.value, null()), else_=case_events.c.data),
+        case_events.c.data.type,
+    ),
 )
 
 
-def _event(r: Any) -> CaseEvent:
-    """A transition of the log with what the episodes read (not its calendar version)."""
+def _event(row: Any) -> CaseEvent:
+    """A transition of the log with what the episodes read (not its calendar version), from a
+    row of `_EVENT_COLUMNS` (unpacked by position: the export reads every transition of the
+    year)."""
+    (_case, seq, at, recorded_at, corrects, actor, event, machine, from_state, to_state, data) = row
     return CaseEvent(
-        seq=r.seq,
-        at=r.at,
-        recorded_at=r.recorded_at,
-        corrects=r.corrects,
-        actor=r.actor,
+        seq=seq,
+        at=at,
+        recorded_at=recorded_at,
+        corrects=corrects,
+        actor=actor,
         kind=CaseEventKind.TRANSITION,
-        event=r.event,
-        machine=r.machine,
-        from_state=r.from_state,
-        to_state=r.to_state,
-        data=r.data,
+        event=event,
+        machine=machine,
+        from_state=from_state,
+        to_state=to_state,
+        data=data or {},
     )
 
 
-def _child_numbers(session: Any, case_ids: Sequence[int]) -> dict[int, int]:
-    """Each child subject's place among its case's children (1-based, in the order recorded)."""
+def _child_numbers(child_subjects: Sequence[Any]) -> dict[int, int]:
+    """Each child subject's place among its case's children (1-based, in the order recorded),
+    from the child subjects in order of case and id."""
     numbers: dict[int, int] = {}
     seen: dict[int, int] = defaultdict(int)
-    for r in session.execute(
-        select(subjects.c.id, subjects.c.case_id)
-        .where(subjects.c.case_id.in_(case_ids), subjects.c.role == "child")
-        .order_by(subjects.c.case_id, subjects.c.id)
-    ):
+    for r in child_subjects:
         seen[r.case_id] += 1
         numbers[r.id] = seen[r.case_id]
     return numbers

@@ -30,7 +30,7 @@ child: each child's record repeats them).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -93,42 +93,47 @@ class Referral:
 
 
 @dataclass
+class _Open:
+    """The referral being walked: its items and groups as plain mutable values (the names of
+    `Referral`, `Assessment`, `Section47` and `Plan` fields), made into those frozen values once
+    it ends (`frozen`), so that a step changes one item instead of copying the referral."""
+
+    items: dict[str, Any]
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    section_47s: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[dict[str, Any]] = field(default_factory=list)
+    strategy_discussions: list[date] = field(default_factory=list)
+
+    def open_plan(self) -> dict[str, Any] | None:
+        return self.plans[-1] if self.plans and self.plans[-1].get("end") is None else None
+
+    def frozen(self) -> Referral:
+        return Referral(
+            **self.items,
+            assessments=tuple(Assessment(**a) for a in self.assessments),
+            section_47s=tuple(Section47(**s) for s in self.section_47s),
+            plans=tuple(Plan(**{**p, "reviews": tuple(p["reviews"])}) for p in self.plans),
+            strategy_discussions=tuple(self.strategy_discussions),
+        )
+
+
+@dataclass
 class _Walk:
     done: list[Referral] = field(default_factory=list)
-    current: Referral | None = None
+    current: _Open | None = None
     icpc_targets: list[date] = field(default_factory=list)
-
-    def update(self, **changes: Any) -> None:
-        assert self.current is not None
-        self.current = replace(self.current, **changes)
-
-    def last_assessment(self, change: dict[str, Any]) -> None:
-        if self.current is None or not self.current.assessments:
-            return
-        *rest, last = self.current.assessments
-        self.update(assessments=(*rest, replace(last, **change)))
-
-    def last_s47(self, change: dict[str, Any]) -> None:
-        if self.current is None or not self.current.section_47s:
-            return
-        *rest, last = self.current.section_47s
-        self.update(section_47s=(*rest, replace(last, **change)))
-
-    def open_plan(self, change: dict[str, Any]) -> None:
-        if self.current is None or not self.current.plans:
-            return
-        *rest, last = self.current.plans
-        if last.end is None:
-            self.update(plans=(*rest, replace(last, **change)))
+    section_47s: int = 0  # started so far, in every referral: the index of the next ICPC target
 
     def end(self, day: date, reason: str | None, *, nfa: bool, outcome: str | None) -> None:
         if self.current is None:
             return
-        self.open_plan({"end": day})
-        self.update(
+        plan = self.current.open_plan()
+        if plan is not None:
+            plan["end"] = day
+        self.current.items.update(
             closure_date=day, reason_for_closure=reason, no_further_action=nfa, outcome=outcome
         )
-        self.done.append(self.current)
+        self.done.append(self.current.frozen())
         self.current = None
 
 
@@ -154,7 +159,7 @@ def episodes_of(
                 outcome=e.data.get("outcome"),
             )
     if walk.current is not None:
-        walk.done.append(walk.current)
+        walk.done.append(walk.current.frozen())
     return tuple(walk.done)
 
 
@@ -162,44 +167,55 @@ def _step(walk: _Walk, ev: Event, day: date, data: dict[str, Any], actor: str) -
     if ev in (Event.REFER, Event.ESCALATE):
         if walk.current is not None:
             walk.end(day, None, nfa=not walk.current.assessments, outcome=None)
-        walk.current = Referral(
-            referral_date=day,
-            source=data.get("referral_source"),
-            primary_need=data.get("primary_need"),
-            referred_to=tuple(data.get("referred_to") or ()),
+        walk.current = _Open(
+            items={
+                "referral_date": day,
+                "source": data.get("referral_source"),
+                "primary_need": data.get("primary_need"),
+                "referred_to": tuple(data.get("referred_to") or ()),
+            }
         )
         return
-    if walk.current is None:
-        return
     current = walk.current
+    if current is None:
+        return
+    assessment = current.assessments[-1] if current.assessments else None
     if ev is Event.START_ASSESSMENT or (
-        ev is Event.CONVENE_STRATEGY_DISCUSSION and not current.assessments
+        ev is Event.CONVENE_STRATEGY_DISCUSSION and assessment is None
     ):
-        walk.update(assessments=(*current.assessments, Assessment(start=day)))
-    elif ev is Event.COMPLETE_ASSESSMENT:
+        current.assessments.append({"start": day})
+    elif ev is Event.COMPLETE_ASSESSMENT and assessment is not None:
         factors = tuple(str(f) for f in data.get("factors") or ())
-        walk.last_assessment({"completed": day, "factors": factors, "completed_by": actor})
-    elif ev is Event.RETURN_ASSESSMENT:
-        walk.last_assessment({"completed": None, "completed_by": None})
-    elif ev is Event.AUTHORISE_ASSESSMENT:
-        walk.last_assessment({"authorised": day, "authorised_by": actor})
+        assessment.update(completed=day, factors=factors, completed_by=actor)
+    elif ev is Event.RETURN_ASSESSMENT and assessment is not None:
+        assessment.update(completed=None, completed_by=None)
+    elif ev is Event.AUTHORISE_ASSESSMENT and assessment is not None:
+        assessment.update(authorised=day, authorised_by=actor)
     elif ev is Event.HOLD_STRATEGY_DISCUSSION:
-        walk.update(strategy_discussions=(*current.strategy_discussions, day))
+        current.strategy_discussions.append(day)
         answers = data.get("considerations") or {}
         if current.section_47s and answers.get("icpc_required") is False:
-            walk.last_s47({"icpc_not_required": True})
+            current.section_47s[-1]["icpc_not_required"] = True
     elif ev is Event.START_SECTION_47:
-        index = sum(len(r.section_47s) for r in (*walk.done, current))
+        index = walk.section_47s
         target = walk.icpc_targets[index] if index < len(walk.icpc_targets) else None
-        walk.update(section_47s=(*current.section_47s, Section47(start=day, icpc_target=target)))
+        walk.section_47s += 1
+        current.section_47s.append({"start": day, "icpc_target": target})
     elif ev is Event.HOLD_CONFERENCE:
-        walk.last_s47({"icpc": day})
+        if current.section_47s:
+            current.section_47s[-1]["icpc"] = day
         if data.get("outcome") == "child_protection_plan":
             category = data.get("category_of_abuse")
-            plan = Plan(start=day, initial_category=category, latest_category=category)
-            walk.update(plans=(*walk.current.plans, plan) if walk.current else (plan,))
+            current.plans.append(
+                {
+                    "start": day,
+                    "initial_category": category,
+                    "latest_category": category,
+                    "reviews": [],
+                }
+            )
     elif ev is Event.HOLD_REVIEW_CONFERENCE:
-        _review(walk, day, data)
+        _review(current, day, data)
     elif ev is Event.STEP_DOWN:
         after_assessment = bool(current.assessments)
         # the census's reasons: RC9 after an assessment; a referral that goes no further than
@@ -214,15 +230,11 @@ def _step(walk: _Walk, ev: Event, day: date, data: dict[str, Any], actor: str) -
         )
 
 
-def _review(walk: _Walk, day: date, data: dict[str, Any]) -> None:
-    assert walk.current is not None
-    if not walk.current.plans:
+def _review(current: _Open, day: date, data: dict[str, Any]) -> None:
+    plan = current.open_plan()
+    if plan is None:
         return
-    *rest, plan = walk.current.plans
-    if plan.end is not None:
-        return
-    category = data.get("category_of_abuse") or plan.latest_category
-    plan = replace(plan, reviews=(*plan.reviews, day), latest_category=category)
+    plan["reviews"].append(day)
+    plan["latest_category"] = data.get("category_of_abuse") or plan["latest_category"]
     if data.get("outcome") == "plan_ended":
-        plan = replace(plan, end=day)
-    walk.update(plans=(*rest, plan))
+        plan["end"] = day
