@@ -38,11 +38,10 @@ columns the episodes use, unpacks rows by position, and leaves the concern's own
 
 from __future__ import annotations
 
-import queue
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import IO, Any, TypeVar
@@ -257,59 +256,25 @@ def census_children(
     with a person record first, then any child subject without one), read `batch_size` people
     at a time: each batch is a range of person ids (then of subject ids), so its queries name
     the range rather than a list of ids, and the next batch is read while this one is written
-    (`prefetched`)."""
+    (`_prefetched`)."""
     batches = _batches(sf, batch_size)
-    if _dialect(sf) == "postgresql":
-        batches = _prefetched(batches)
+    with sf() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            batches = _prefetched(batches)
     for batch in batches:
         yield from _children_of(year, batch)
-
-
-def _dialect(sf: SessionFactory) -> str:
-    bind = sf.kw.get("bind")
-    return bind.dialect.name if bind is not None else ""
 
 
 def _prefetched(items: Iterator[_T]) -> Generator[_T]:
     """`items`, read one ahead in a thread of its own: while the caller works on one batch, the
     next one's queries run (PostgreSQL does the reading in its own process, so the two overlap).
     An error in the reading is raised to the caller; a caller that stops early stops the
-    reading."""
-    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        ahead.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            ahead.put(("done", None))
-        except BaseException as error:  # handed to the caller, raised there
-            ahead.put(("error", error))
-
-    reader = threading.Thread(target=read, name="census-prefetch", daemon=True)
-    reader.start()
-    try:
-        while True:
-            what, value = ahead.get()
-            if what == "done":
-                return
-            if what == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        while reader.is_alive():
-            try:
-                ahead.get_nowait()
-            except queue.Empty:
-                reader.join(0.05)
+    reading once the batch being read is done."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="census-prefetch") as reader:
+        ahead = reader.submit(next, items, None)
+        while (item := ahead.result()) is not None:
+            ahead = reader.submit(next, items, None)
+            yield item
 
 
 @dataclass(frozen=True)

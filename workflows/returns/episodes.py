@@ -122,7 +122,6 @@ class _Walk:
     done: list[Referral] = field(default_factory=list)
     current: _Open | None = None
     icpc_targets: list[date] = field(default_factory=list)
-    section_47s: int = 0  # started so far, in every referral: the index of the next ICPC target
 
     def end(self, day: date, reason: str | None, *, nfa: bool, outcome: str | None) -> None:
         if self.current is None:
@@ -197,9 +196,8 @@ def _step(walk: _Walk, ev: Event, day: date, data: dict[str, Any], actor: str) -
         if current.section_47s and answers.get("icpc_required") is False:
             current.section_47s[-1]["icpc_not_required"] = True
     elif ev is Event.START_SECTION_47:
-        index = walk.section_47s
+        index = sum(len(r.section_47s) for r in walk.done) + len(current.section_47s)
         target = walk.icpc_targets[index] if index < len(walk.icpc_targets) else None
-        walk.section_47s += 1
         current.section_47s.append({"start": day, "icpc_target": target})
     elif ev is Event.HOLD_CONFERENCE:
         if current.section_47s:
