@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from states.labels import in_words
+
 __all__ = [
     "AlertNotice",
     "DeadlineMovedNotice",
@@ -42,8 +44,9 @@ def level_label(level: str) -> str:
 
 
 def kind_label(kind: str) -> str:
-    """`initial_child_protection_conference` -> `initial child protection conference`."""
-    return kind.replace("_", " ")
+    """`initial_child_protection_conference` -> `initial child protection conference`, as it
+    reads inside a sentence (`states.labels`)."""
+    return in_words(kind)
 
 
 @dataclass(frozen=True)

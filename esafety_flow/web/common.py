@@ -25,6 +25,7 @@ from esafety_flow.web import sessions
 from esafety_flow.web.access import Role, Viewer
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.work_forms import WorkForm
+from states.labels import label
 from workflows import queries
 
 __all__ = [
@@ -71,12 +72,7 @@ class NotFound(Exception):
     """No such thing, or one the viewer may not know exists (404)."""
 
 
-def _label(code: Any) -> str:
-    text = str(getattr(code, "value", code) or "").replace("_", " ")
-    special = {"childrens social care": "children's social care", "lado": "LADO"}
-    text = special.get(text, text)
-    text = text.replace("section 47", "Section 47").replace(" lado", " LADO")
-    return text[:1].upper() + text[1:]
+_label = label  # the `label` filter: a code's name from the one label table
 
 
 def _day(value: date) -> str:

@@ -25,6 +25,7 @@ from states import (
     ReviewOutcome,
     RiskFactor,
 )
+from states.labels import label
 
 __all__ = [
     "EVENT_FORMS",
@@ -51,15 +52,10 @@ class FieldSpec:
 def label_of(code: str) -> str:
     """`childrens_social_care` -> "Children's social care"."""
     special = {
-        "childrens_social_care": "Children's social care",
-        "lado": "LADO",
         "sen": "Special educational needs",
         "icpc_required": "Is an initial child protection conference required?",
     }
-    if code in special:
-        return special[code]
-    text = code.replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return special.get(code) or label(code)
 
 
 def _options(values: Sequence[str]) -> tuple[tuple[str, str], ...]:

@@ -29,6 +29,7 @@ from states import (
     ReasonForClosure,
     ReferralSource,
 )
+from states.labels import label as label_of_code
 from workflows.domain import Case, CaseEvent, CaseEventKind, effective_history
 
 __all__ = [
@@ -275,10 +276,7 @@ def place_data_error(form: WorkForm, prefix: str, specs: Sequence[FieldSpec], me
 
 def _label(code: Any) -> str:
     text = str(code)
-    if text in _WORDS:
-        return _WORDS[text]
-    text = text.replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return _WORDS[text] if text in _WORDS else label_of_code(text)
 
 
 def _join(items: Sequence[str]) -> str:

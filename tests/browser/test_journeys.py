@@ -124,7 +124,7 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
     pages.check()
 
     _submit(pages, "start_section_47")
-    assert "Section 47 (now)" in page.locator("#state-diagram").inner_text()
+    assert "Section 47 enquiry (now)" in page.locator("#state-diagram").inner_text()
     assert "Initial child protection conference" in page.locator("#deadlines").inner_text()
 
 

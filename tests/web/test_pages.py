@@ -123,7 +123,7 @@ def test_referral_to_section_47_with_the_gate_refused_then_satisfied(
     client = web.client("pat")
     case_id = _new_case(client, ADULT_OWN_CHILD)
     page = client.get(f"/cases/{case_id}").text
-    assert "Do not inform the family" in page
+    assert "Do not inform the family, the alleged abuser or their partner" in page
     url = f"/cases/{case_id}/events"
 
     def fire(event: str, data: Mapping[str, Any], status: int = 303) -> str:
@@ -154,11 +154,11 @@ def test_referral_to_section_47_with_the_gate_refused_then_satisfied(
     )
     fire("start_section_47", {})
     page = client.get(f"/cases/{case_id}").text
-    assert 'aria-current="step">Section 47 (now)' in page
+    assert 'aria-current="step">Section 47 enquiry (now)' in page
     assert "Initial child protection conference" in page.split('id="deadlines"')[1]
     assert "Robin-Zephyr" in page  # the page shows the child; the logs never do
     # the discussion decided when the alleged abuser is told: the bar is lifted, the record stays
-    assert "Do not inform the family" not in page
+    assert "Do not inform the family, the alleged abuser or their partner" not in page
     disclosure = page.split('id="disclosure"')[1].split("</p>")[0]
     assert "decided when to inform the alleged abuser: After arrest" in disclosure
     assert all("Robin-Zephyr" not in r.getMessage() for r in caplog.records)
