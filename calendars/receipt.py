@@ -5,6 +5,9 @@ that is a working day (a Saturday referral has its 1-working-day decision due on
 authority may instead treat something received out of hours as received at the opening of the
 next working day: then a referral on Friday evening or at the weekend counts from Monday, and its
 1-working-day decision is due on Tuesday. `OfficeHours.effective_receipt` gives that instant.
+
+The same hours, as the authority's alert hours (08:00 to 18:00 by default), hold email alerts
+written outside them until they open: `OfficeHours.next_opening` (DESIGN 3.3).
 """
 
 from __future__ import annotations
@@ -40,6 +43,23 @@ class OfficeHours:
         day = london_date(received)
         if calendar.is_working_day(day) and local.time() < self.closes:
             return received
+        day += timedelta(days=1)
+        while not calendar.is_working_day(day):
+            day += timedelta(days=1)
+        return to_utc(datetime.combine(day, self.opens, tzinfo=LONDON))
+
+    def next_opening(self, at: datetime, calendar: WorkingDayCalendar) -> datetime | None:
+        """None while the hours are open at `at` (a working day, from `opens` until before
+        `closes`); otherwise the instant, as aware UTC, they next open: later the same working
+        day when `at` is before opening, else at opening on the next working day."""
+        at = to_utc(at)
+        local = at.astimezone(LONDON)
+        day = london_date(at)
+        if calendar.is_working_day(day):
+            if self.opens <= local.time() < self.closes:
+                return None
+            if local.time() < self.opens:
+                return to_utc(datetime.combine(day, self.opens, tzinfo=LONDON))
         day += timedelta(days=1)
         while not calendar.is_working_day(day):
             day += timedelta(days=1)

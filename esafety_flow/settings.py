@@ -5,10 +5,11 @@ Built only by `esafety_flow.bootstrap` (never at import time, house rule 8).
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -108,6 +109,26 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="first back-off between tries; doubles each time"
     )
     delivery_batch_size: int = Field(default=500, ge=1, description="alerts per delivery run")
+    alert_hours_open: time = Field(
+        default=time(8, 0),
+        description="email alerts go out from this London time on a working day of the case's "
+        "region (the alert hours); one written outside them waits until they open",
+    )
+    alert_hours_close: time = Field(
+        default=time(18, 0), description="the alert hours end at this London time"
+    )
+    alert_hours_levels: frozenset[Literal["due_soon", "due_today", "overdue", "escalated"]] = Field(
+        default=frozenset({"due_soon", "due_today", "overdue", "escalated"}),
+        description="the alert levels whose emails wait for the alert hours (a JSON list; "
+        '[] sends every level at once, e.g. \'["due_soon", "escalated"]\' sends due today '
+        "and overdue at any hour); the in-app list and webhooks never wait",
+    )
+    outbox_retention_days: int = Field(
+        default=400,
+        ge=30,
+        description="alerts and notices older than this, once done with, are moved to the "
+        "archive tables (`esafety alerts archive`)",
+    )
     sweep_max_ahead_minutes: int = Field(
         default=15,
         ge=0,
@@ -137,3 +158,12 @@ class Settings(BaseSettings):
     prefect_start_timeout: float = Field(
         default=120.0, gt=0, description="seconds to wait for the local server's API to answer"
     )
+
+    @model_validator(mode="after")
+    def _alert_hours_in_order(self) -> Self:
+        if self.alert_hours_close <= self.alert_hours_open:
+            raise ValueError(
+                f"alert_hours_close ({self.alert_hours_close:%H:%M}) must be after "
+                f"alert_hours_open ({self.alert_hours_open:%H:%M})"
+            )
+        return self

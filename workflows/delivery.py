@@ -34,7 +34,7 @@ Each function is one transaction (`with session_factory.begin()`); times are par
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -68,10 +68,12 @@ from workflows.persistence.tables import (
     teams,
     users,
 )
+from workflows.persistence.types import UTCDateTime
 
 __all__ = [
     "CHANNELS",
     "DigestRow",
+    "Hold",
     "MovedDeadline",
     "NewNotice",
     "Outstanding",
@@ -114,31 +116,93 @@ def _insert(session: Session) -> Any:
     raise ValueError(f"unsupported database dialect {name!r}")
 
 
-def queue_deliveries(session_factory: SessionFactory, channels: Iterable[str]) -> int:
-    """Create the missing `pending` delivery rows of every alert for each channel; returns how
-    many were created. Safe to run concurrently and repeatedly."""
+QUEUE_BATCH = 1000
+"""New alerts queued per transaction."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Email alerts not sent before a moment: `until[(region, level)]` for an alert of that
+    level on a case of that region (the opening of the alert hours); a pair missing is sent at
+    once."""
+
+    until: Mapping[tuple[str, str], datetime]
+
+
+def _not_before(channel: str, hold: Hold | None) -> ColumnElement[Any]:
+    if channel != "email" or hold is None or not hold.until:
+        return literal(None, UTCDateTime)
+    return case(
+        *(
+            (
+                and_(cases.c.region == region, alerts.c.level == level),
+                literal(until, UTCDateTime),
+            )
+            for (region, level), until in sorted(hold.until.items())
+        ),
+        else_=literal(None, UTCDateTime),
+    )
+
+
+def queue_deliveries(
+    session_factory: SessionFactory,
+    channels: Iterable[str],
+    *,
+    at: datetime | None = None,
+    hold: Hold | None = None,
+) -> int:
+    """Create the `pending` delivery rows of every alert not yet queued, for each channel, and
+    mark those alerts queued at `at` (default: when each was written); returns how many rows
+    were created. Only new alerts are read (the partial index on `queued_at IS NULL`), so the
+    cost follows the new work, not the history. With `hold`, an email alert of a held level is
+    not sent before its region's opening time. Safe to run concurrently and repeatedly: on
+    PostgreSQL a run skips the alerts another run is queueing."""
+    names = list(channels)
+    for channel in names:
+        _check_channel(channel)
     created = 0
-    with session_factory.begin() as session:
-        for channel in channels:
-            _check_channel(channel)
-            missing = (
-                select(alerts.c.id, literal(channel), literal("pending"), literal(0))
-                .where(
-                    ~exists().where(
-                        alert_deliveries.c.alert_id == alerts.c.id,
-                        alert_deliveries.c.channel == channel,
-                    )
-                )
+    while True:
+        with session_factory.begin() as session:
+            new = (
+                select(alerts.c.id)
+                .where(alerts.c.queued_at.is_(None))
                 .order_by(alerts.c.id)
+                .limit(QUEUE_BATCH)
             )
-            stmt = (
-                _insert(session)(alert_deliveries)
-                .from_select(["alert_id", "channel", "status", "attempts"], missing)
-                .on_conflict_do_nothing(index_elements=["alert_id", "channel"])
-                .returning(alert_deliveries.c.id)
+            if session.get_bind().dialect.name == "postgresql":
+                new = new.with_for_update(skip_locked=True)
+            ids = session.execute(new).scalars().all()
+            if not ids:
+                return created
+            # the ids themselves, not their range: an alert committed meanwhile inside the
+            # range is left for the next run rather than marked queued without its rows
+            batch = alerts.c.id.in_(ids)
+            for channel in names:
+                rows = (
+                    select(
+                        alerts.c.id,
+                        literal(channel),
+                        literal("pending"),
+                        literal(0),
+                        _not_before(channel, hold),
+                    )
+                    .select_from(alerts)
+                    .join(cases, cases.c.id == alerts.c.case_id)
+                    .where(batch)
+                    .order_by(alerts.c.id)
+                )
+                stmt = (
+                    _insert(session)(alert_deliveries)
+                    .from_select(["alert_id", "channel", "status", "attempts", "not_before"], rows)
+                    .on_conflict_do_nothing(index_elements=["alert_id", "channel"])
+                    .returning(alert_deliveries.c.id)
+                )
+                created += len(session.execute(stmt).all())
+            session.execute(
+                update(alerts)
+                .where(batch)
+                .values(queued_at=at if at is not None else alerts.c.created_at)
             )
-            created += len(session.execute(stmt).all())
-    return created
 
 
 @dataclass(frozen=True)
@@ -239,6 +303,11 @@ def _unclaimed(at: datetime) -> ColumnElement[bool]:
     return or_(alert_deliveries.c.claimed_until.is_(None), alert_deliveries.c.claimed_until < at)
 
 
+def _due(at: datetime) -> ColumnElement[bool]:
+    """Not held for the alert hours at `at`."""
+    return or_(alert_deliveries.c.not_before.is_(None), alert_deliveries.c.not_before <= at)
+
+
 def claim_deliveries(
     session_factory: SessionFactory,
     channel: str,
@@ -250,7 +319,8 @@ def claim_deliveries(
 ) -> list[PendingDelivery]:
     """Claim up to `limit` pending, unclaimed deliveries of `channel` for `runner` until
     `at + lease`, oldest alert first, and return them. A row claimed by another run whose lease
-    has not run out at `at` is left alone; an expired lease is taken over."""
+    has not run out at `at` is left alone; an expired lease is taken over; a row held for the
+    alert hours (`not_before` after `at`) waits."""
     _check_channel(channel)
     _check_limit(limit)
     if not runner or len(runner) > 64:
@@ -264,6 +334,7 @@ def claim_deliveries(
                 alert_deliveries.c.status == "pending",
                 alert_deliveries.c.channel == channel,
                 _unclaimed(at),
+                _due(at),
             )
             .order_by(alert_deliveries.c.alert_id)
             .limit(limit)
@@ -400,12 +471,15 @@ def _outstanding(session: Session, table: Any, at: datetime, *where: Any) -> Out
 def outstanding_deliveries(
     session_factory: SessionFactory, channels: Iterable[str], *, at: datetime
 ) -> Outstanding:
-    """The pending deliveries of `channels` at `at`, and how many of them a run holds."""
+    """The pending deliveries of `channels` due at `at` (not those waiting for the alert hours),
+    and how many of them a run holds."""
     names = list(channels)
     for channel in names:
         _check_channel(channel)
     with session_factory.begin() as session:
-        return _outstanding(session, alert_deliveries, at, alert_deliveries.c.channel.in_(names))
+        return _outstanding(
+            session, alert_deliveries, at, alert_deliveries.c.channel.in_(names), _due(at)
+        )
 
 
 def outstanding_notices(session_factory: SessionFactory, *, at: datetime) -> Outstanding:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alembic.migration import MigrationContext
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from calendars import to_utc
@@ -99,7 +99,8 @@ class Backlog:
     pending_deliveries: dict[str, int]
     """Per channel."""
     oldest_pending_delivery: datetime | None
-    """When the oldest alert not yet delivered on some channel was written."""
+    """When the oldest alert not yet delivered on some channel was written (or, for an email
+    held for the alert hours, when they opened; later than now while it still waits)."""
     pending_notices: int
     oldest_pending_notice: datetime | None
 
@@ -114,8 +115,13 @@ def _backlog(sf: SessionFactory) -> Backlog:
                 .group_by(alert_deliveries.c.channel)
             )
         }
+        # an email held for the alert hours is late only from when they opened
+        due_from = case(
+            (alert_deliveries.c.not_before > alerts.c.created_at, alert_deliveries.c.not_before),
+            else_=alerts.c.created_at,
+        )
         oldest = session.execute(
-            select(func.min(alerts.c.created_at))
+            select(func.min(due_from))
             .select_from(alert_deliveries)
             .join(alerts, alerts.c.id == alert_deliveries.c.alert_id)
             .where(alert_deliveries.c.status == "pending")

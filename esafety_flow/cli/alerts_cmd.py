@@ -4,6 +4,9 @@ esafety alerts deliver [--channel email|webhook]   send what is pending, with th
                                                    and deadline notices; exit 1 while anything is
                                                    still pending or held by another run
 esafety alerts status                              deliveries per channel and status
+esafety alerts archive                             move alerts and notices past the retention
+                                                   period (ESAFETY_OUTBOX_RETENTION_DAYS) that
+                                                   nothing needs any more to the archive tables
 """
 
 from __future__ import annotations
@@ -120,3 +123,23 @@ def status(database_url: DatabaseUrl = None) -> None:
         typer.echo("no deliveries")
     for (name, state), n in sorted(counts.items()):
         typer.echo(f"{name}\t{state}\t{n}")
+
+
+@app.command("archive")
+def archive(database_url: DatabaseUrl = None) -> None:
+    """Move the alerts and notices older than the retention period that nothing needs any more
+    (delivered, on a deadline no longer open) into the archive tables."""
+    from esafety_flow.bootstrap import bootstrap
+    from esafety_flow.notify import jobs
+    from esafety_flow.settings import Settings
+
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
+    app = bootstrap(settings)
+    try:
+        report = jobs.archive(app)
+    finally:
+        app.close()
+    typer.echo(
+        f"archived {report.alerts} alerts, {report.deliveries} deliveries and {report.notices} "
+        f"notices older than {settings.outbox_retention_days} days"
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from calendars import BankHoliday, Region, london_date, to_utc
+from calendars import BankHoliday, OfficeHours, Region, london_date, to_utc
 from esafety_flow.bootstrap import App
 from esafety_flow.notify.dispatch import (
     DeliveryReport,
@@ -33,6 +33,7 @@ from esafety_flow.notify.render import digest_email, moved_email, work_email
 from esafety_flow.notify.senders import SmtpMailer, WebhookPoster
 from workflows import calendar_days, deadline_alerts, notifications, operations
 from workflows.delivery import (
+    Hold,
     NewNotice,
     calendar_day_added_at,
     manager_digests,
@@ -40,6 +41,7 @@ from workflows.delivery import (
     queue_deliveries,
     queue_notices,
 )
+from workflows.outbox_archive import ArchiveReport, archive_outbox
 from workflows.persistence import SessionFactory
 
 __all__ = [
@@ -128,9 +130,40 @@ def sweep(app: App, as_of: datetime) -> deadline_alerts.SweepResult:
     return result
 
 
+def alert_hold(app: App, at: datetime) -> Hold:
+    """When the email alerts written at `at` may go out, per region and level (DESIGN 3.3):
+    the levels of `alert_hours_levels` wait for the alert hours of the case's region to open;
+    an escalation never goes out on a weekend or bank holiday, whatever the settings."""
+    settings = app.settings
+    hours = OfficeHours(settings.alert_hours_open, settings.alert_hours_close)
+    until: dict[tuple[str, str], datetime] = {}
+    for region in Region:
+        calendar = app.calendar_for(region)
+        opening = hours.next_opening(at, calendar)
+        if opening is None:
+            continue
+        for level in settings.alert_hours_levels:
+            until[(region.value, level)] = opening
+        if not calendar.is_working_day(london_date(at)):
+            until[(region.value, "escalated")] = opening
+    return Hold(until)
+
+
+def archive(app: App) -> ArchiveReport:
+    """Move the outbox rows older than the retention period that nothing needs any more into
+    the archive tables (`workflows.outbox_archive`)."""
+    now = app.clock.now()
+    before = now - timedelta(days=app.settings.outbox_retention_days)
+    return archive_outbox(app.session_factory, before=before, at=now)
+
+
 def queue(app: App) -> int:
-    """Pending delivery rows for every new alert on each enabled channel."""
-    return queue_deliveries(app.session_factory, enabled_channels(app))
+    """Pending delivery rows for every new alert on each enabled channel, each email held for
+    the alert hours where they are closed (`alert_hold`)."""
+    now = app.clock.now()
+    return queue_deliveries(
+        app.session_factory, enabled_channels(app), at=now, hold=alert_hold(app, now)
+    )
 
 
 def deliver(app: App, channel: str, *, retry: RetryPolicy | None = None) -> DeliveryReport:

@@ -4,7 +4,7 @@ clocks go forward on Sunday 29 March."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -50,3 +50,39 @@ def test_office_hours_are_checked() -> None:
         OfficeHours(opens=time(17), closes=time(9))
     late = OfficeHours(opens=time(8), closes=time(20))
     assert late.effective_receipt(london(2026, 3, 5, 19), CAL) == london(2026, 3, 5, 19)
+
+
+ALERT_HOURS = OfficeHours(time(8, 0), time(18, 0))
+
+
+@pytest.mark.parametrize(
+    ("at", "opens"),
+    [
+        # open: nothing waits
+        (london(2026, 3, 5, 8), None),
+        (london(2026, 3, 5, 17, 59), None),
+        # a due-today alert written just after midnight waits for 08:00 the same day
+        (london(2026, 3, 5, 0, 0), london(2026, 3, 5, 8)),
+        # after closing: the next working day
+        (london(2026, 3, 5, 18), london(2026, 3, 6, 8)),
+        (london(2026, 3, 6, 23, 30), london(2026, 3, 9, 8)),
+        # the weekend of the spring clock change: Monday 08:00 BST is 07:00 UTC
+        (london(2026, 3, 28, 11), london(2026, 3, 30, 8)),
+        # Good Friday to Easter Monday: Tuesday; an escalation never goes out on a bank holiday
+        (london(2026, 4, 3, 10), london(2026, 4, 7, 8)),
+        (london(2026, 4, 6, 7), london(2026, 4, 7, 8)),
+    ],
+)
+def test_alert_hours_next_opening(at: datetime, opens: datetime | None) -> None:
+    assert ALERT_HOURS.next_opening(at, CAL) == opens
+    if opens is not None:
+        assert opens.utcoffset() == timedelta(0)
+
+
+def test_next_opening_follows_the_region() -> None:
+    # 17 March 2026 (St Patrick's Day) is a bank holiday in Northern Ireland only
+    tuesday = london(2026, 3, 17, 9)
+    assert ALERT_HOURS.next_opening(tuesday, CAL) is None
+    assert ALERT_HOURS.next_opening(tuesday, calendar_for(Region.NORTHERN_IRELAND)) == london(
+        2026, 3, 18, 8
+    )

@@ -57,13 +57,20 @@ def make_org(sf: SessionFactory, *, team: str = "Online harm", with_manager: boo
     return Org(team_id, owner, manager, head)
 
 
-def add_case(sf: SessionFactory, org: Org, reference: str, *, restricted: bool = False) -> int:
+def add_case(
+    sf: SessionFactory,
+    org: Org,
+    reference: str,
+    *,
+    restricted: bool = False,
+    region: str = "england-and-wales",
+) -> int:
     with sf.begin() as s:
         case_id: int = s.execute(
             insert(cases)
             .values(
                 reference=reference,
-                region="england-and-wales",
+                region=region,
                 policy_name="england-2023",
                 state="referral",
                 allegation_state=None,
@@ -119,6 +126,8 @@ def add_alert(
     level: str,
     role: str = "owner",
     recipient_user_id: int | None = None,
+    *,
+    created_at: datetime = T0,
 ) -> int:
     with sf.begin() as s:
         aid: int = s.execute(
@@ -129,8 +138,8 @@ def add_alert(
                 level=level,
                 recipient_role=role,
                 recipient_user_id=recipient_user_id,
-                created_at=T0,
-                due_at=T0,
+                created_at=created_at,
+                due_at=created_at,
             )
             .returning(alerts.c.id)
         ).scalar_one()

@@ -51,7 +51,9 @@ __all__ = [
     "SIGN_IN_OUTCOMES",
     "USER_ROLES",
     "alert_deliveries",
+    "alert_deliveries_archive",
     "alerts",
+    "alerts_archive",
     "api_tokens",
     "audit_events",
     "calendar_days",
@@ -62,6 +64,7 @@ __all__ = [
     "deadlines",
     "metadata",
     "notices",
+    "notices_archive",
     "person_name_keys",
     "persons",
     "service_runs",
@@ -342,9 +345,18 @@ alerts = Table(
     ),
     CheckConstraint(_in("level", ALERT_LEVELS), name="level"),
     CheckConstraint(_in("recipient_role", RECIPIENT_ROLES), name="recipient_role"),
+    # when its delivery rows were written; NULL: not yet (rev 0210). The partial index keeps
+    # "what is new" a scan of the new alerts only, however long the history
+    Column("queued_at", UTCDateTime, nullable=True),
     Index("ix_alerts_case_id", "case_id"),
     # a user's own alerts, newest first (the in-app list; rev 0006)
     Index("ix_alerts_recipient_user_id_created_at", "recipient_user_id", "created_at"),
+    Index(
+        "ix_alerts_unqueued",
+        "id",
+        sqlite_where=text("queued_at IS NULL"),
+        postgresql_where=text("queued_at IS NULL"),
+    ),
 )
 
 # levels a late sweep passed over (DESIGN 3.3): recorded once, never sent (rev 0007)
@@ -383,6 +395,8 @@ alert_deliveries = Table(
     # the delivery run holding the row, until its lease runs out (rev 0002)
     Column("claimed_by", String(64), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
+    # not sent before this moment: the opening of the alert hours (rev 0210); NULL: at once
+    Column("not_before", UTCDateTime, nullable=True),
     UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_id_channel"),
     CheckConstraint(_in("channel", ("email", "webhook")), name="channel"),
     CheckConstraint(_in("status", ("pending", "delivered")), name="status"),
@@ -422,6 +436,27 @@ notices = Table(
         postgresql_where=text("status = 'pending'"),
     ),
 )
+
+
+def _archive_of(table: Table) -> Table:
+    """Where `table`'s rows go once past the retention period (`workflows.outbox_archive`; rev
+    0210): the same columns (the id kept, no other constraint) and when the row was moved."""
+    return Table(
+        f"{table.name}_archive",
+        metadata,
+        *(
+            Column(
+                c.name, c.type, primary_key=c.primary_key, autoincrement=False, nullable=c.nullable
+            )
+            for c in table.columns
+        ),
+        Column("archived_at", UTCDateTime, nullable=False),
+    )
+
+
+alerts_archive = _archive_of(alerts)
+alert_deliveries_archive = _archive_of(alert_deliveries)
+notices_archive = _archive_of(notices)
 
 # what the service tells a person about their work (workflows.notifications; rev 0008)
 user_notices = Table(
