@@ -219,9 +219,7 @@ LABELS: Mapping[str, str] = {
 """Every code's name, as it starts a line (capital first letter)."""
 
 _CENSUS: Mapping[str, str] = {
-    str(code.value): code.label
-    for kind in CensusCode.__subclasses__()
-    for code in kind
+    str(code.value): code.label for kind in CensusCode.__subclasses__() for code in kind
 }
 
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
