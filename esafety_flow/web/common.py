@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -73,9 +74,9 @@ class NotFound(Exception):
 
 def _label(code: Any) -> str:
     text = str(getattr(code, "value", code) or "").replace("_", " ")
-    special = {"childrens social care": "children's social care", "lado": "LADO"}
+    special = {"childrens social care": "children's social care"}
     text = special.get(text, text)
-    text = text.replace("section 47", "Section 47").replace(" lado", " LADO")
+    text = re.sub(r"\blado\b", "LADO", text.replace("section 47", "Section 47"))
     return text[:1].upper() + text[1:]
 
 
