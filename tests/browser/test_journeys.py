@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Locator
 
-from tests.browser.conftest import Pages
+from tests.browser.conftest import ARTIFACTS, Pages
 
 pytestmark = pytest.mark.browser
 
@@ -125,6 +125,15 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
 
     _submit(pages, "start_section_47")
     assert "Section 47 (now)" in page.locator("#state-diagram").inner_text()
+    drawing = page.locator("#child-protection-diagram")
+    assert drawing.is_visible()
+    assert drawing.get_attribute("role") == "img"
+    assert drawing.locator(".app-state-diagram__state--now").get_attribute("data-state") == (
+        "section_47"
+    )
+    assert page.locator("pre").count() == 0  # no Mermaid text
+    column = page.locator(".govuk-grid-column-one-third", has=drawing)
+    column.screenshot(path=str(ARTIFACTS / f"{pages.name}-where-the-case-is.png"))
     assert "Initial child protection conference" in page.locator("#deadlines").inner_text()
 
 
