@@ -4,7 +4,8 @@
 initial state) and the moves; this module gives them coordinates and draws them. Layers go down
 the page, a layer's states side by side; every arrow leaves a box at its bottom and enters one at
 its top. An arrow between neighbouring layers runs down the gap between them; a longer forward
-move runs down a lane on the left, a move back up a lane on the right. Each box holds the state's
+move runs down a lane on the left (on the right to a state in the last of several columns), a
+move back up a lane on the right; each horizontal run has its own track. Each box holds the state's
 name in words; each arrow its events' names where they fit (and every move is written in the
 `desc`). The current state is drawn with a thick border, a yellow fill and the word "(now)", so
 it does not depend on colour. `case_diagram` is cached per pair of states: the tables are static.
@@ -175,17 +176,18 @@ class _Drawing:
             )
             for s in self.boxes
         }
+        # the start marker's arrow enters the initial state down its middle, or after the other
+        # arrows in when one of them comes straight down the column
+        self.start_first = self._straight_index(self.ins[layout.initial]) is None
         for state, box in self.boxes.items():
-            straight = [i for i, e in enumerate(self.outs[state]) if self._straight(e)]
-            box.exits = _spread(box, len(self.outs[state]), straight[0] if straight else None)
-            ins = self.ins[state]
-            straight = [i for i, e in enumerate(ins) if self._straight(e)]
-            if state == layout.initial:  # the start marker enters straight down the middle
-                box.entries = _spread(box, len(ins) + 1, 0 if not straight else None)
-                if straight:
-                    box.entries = _spread(box, len(ins) + 1, straight[0])
+            outs, ins = self.outs[state], self.ins[state]
+            box.exits = _spread(box, len(outs), self._straight_index(outs))
+            if state != layout.initial:
+                box.entries = _spread(box, len(ins), self._straight_index(ins))
+            elif self.start_first:
+                box.entries = _spread(box, len(ins) + 1, 0)
             else:
-                box.entries = _spread(box, len(ins), straight[0] if straight else None)
+                box.entries = _spread(box, len(ins) + 1, self._straight_index(ins))
         # gap n is above layer n (gap 0 holds the start marker): each horizontal run of an arrow
         # across a gap has its own track, the runs to and from lanes outside those in the gap
         runs: dict[int, list[tuple[tuple[int, float], DiagramEdge]]] = {
@@ -227,23 +229,23 @@ class _Drawing:
             return (2, index)
         return (1, self.column[other])
 
-    def _straight(self, e: DiagramEdge) -> bool:
-        return self.way[e] == _DOWN and self.column[e.source] == self.column[e.dest]
+    def _straight_index(self, edges: list[DiagramEdge]) -> int | None:
+        """The index of the move straight down the same column among `edges`, if any."""
+        for i, e in enumerate(edges):
+            if self.way[e] == _DOWN and self.column[e.source] == self.column[e.dest]:
+                return i
+        return None
 
     def exit_x(self, e: DiagramEdge) -> float:
         return self.boxes[e.source].exits[self.outs[e.source].index(e)]
 
     def entry_x(self, e: DiagramEdge) -> float:
-        ins = self.ins[e.dest]
-        if e.dest == self.layout.initial:
-            straight = any(self._straight(i) for i in ins)
-            return self.boxes[e.dest].entries[ins.index(e) + (0 if straight else 1)]
-        return self.boxes[e.dest].entries[ins.index(e)]
+        after_start = e.dest == self.layout.initial and self.start_first
+        return self.boxes[e.dest].entries[self.ins[e.dest].index(e) + after_start]
 
     def start_x(self) -> float:
-        ins = self.ins[self.layout.initial]
-        straight = any(self._straight(i) for i in ins)
-        return self.boxes[self.layout.initial].entries[len(ins) if straight else 0]
+        initial = self.layout.initial
+        return self.boxes[initial].entries[0 if self.start_first else len(self.ins[initial])]
 
     def track(self, n: int, e: DiagramEdge) -> float:
         return self.gap_top[n] + _BAND + _TRACK * (self.runs[n].index(e) + 0.5)
