@@ -16,6 +16,10 @@ from states.census import (
     Sex,
 )
 from states.diagram import (
+    DiagramEdge,
+    DiagramLayout,
+    layered_layout,
+    machine_layout,
     mermaid_diagram,
 )
 from states.errors import (
@@ -177,6 +181,8 @@ __all__ = [
     "CorrectDateData",
     "DeadlineKind",
     "Decision",
+    "DiagramEdge",
+    "DiagramLayout",
     "Disability",
     "EmploymentSector",
     "Ethnicity",
@@ -226,7 +232,9 @@ __all__ = [
     "build_machine",
     "decide",
     "is_temporary_upn",
+    "layered_layout",
     "load_policy",
+    "machine_layout",
     "machine_states",
     "mermaid_diagram",
     "nhs_number_check_digit",

@@ -22,7 +22,7 @@ from typing import Any
 from calendars import Region
 from states.census import CensusCode
 
-__all__ = ["LABELS", "in_words", "label"]
+__all__ = ["LABELS", "in_words", "inline_label", "label"]
 
 _REGIONS: Mapping[str, str] = {
     Region.ENGLAND_AND_WALES.value: "England and Wales",
@@ -238,7 +238,10 @@ def label(code: Any) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _inline(code: str) -> str:
+def inline_label(code: Any) -> str:
+    """A code's name as it reads inside a sentence ("section_47" -> "Section 47 enquiry",
+    "review" -> "child protection plan")."""
+    code = str(getattr(code, "value", code) or "")
     if code in _ANSWERS:
         return _ANSWERS[code]
     name = label(code)
@@ -247,4 +250,4 @@ def _inline(code: str) -> str:
 
 def in_words(text: str) -> str:
     """`text` with every code in it replaced by its name, as it reads inside a sentence."""
-    return _CODE.sub(lambda m: _inline(m.group(0)), text)
+    return _CODE.sub(lambda m: inline_label(m.group(0)), text)

@@ -1,10 +1,13 @@
 """`esafety states ...`: the procedures as data, printed from the tables.
 
     esafety states diagram [--state S] [--allegation-state A]   the Mermaid state diagram
+    esafety states diagram --svg [--track T] [--state S | --allegation-state A]
+                                                                 one track as the case page draws it
     esafety states policy [NAME | --file PATH] [--json]          the timescale table with sources
 
 Bad input (an unknown state or policy, a malformed policy file) is a message on stderr, exit
-status 2, and nothing on stdout. Imports only `states` and Typer.
+status 2, and nothing on stdout. Imports only `states` and Typer (and, for `--svg` alone, the
+web's drawing module).
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from states import Policy, RecordedDate, StatesError, load_policy, mermaid_diagram, policy_by_name
+from states import (
+    MachineName,
+    Policy,
+    RecordedDate,
+    StatesError,
+    load_policy,
+    machine_layout,
+    mermaid_diagram,
+    policy_by_name,
+)
 
 __all__ = ["app"]
 
@@ -37,13 +49,39 @@ def diagram(
     allegation_state: Annotated[
         str | None, typer.Option("--allegation-state", help="Highlight this allegation state.")
     ] = None,
+    svg: Annotated[
+        bool, typer.Option("--svg", help="Print one track as SVG, as the case page draws it.")
+    ] = False,
+    track: Annotated[
+        MachineName, typer.Option("--track", help="The track --svg draws.")
+    ] = MachineName.CHILD_PROTECTION,
 ) -> None:
-    """Print the Mermaid diagram of both machines, generated from the transition tables."""
+    """Print the Mermaid diagram of both machines, generated from the transition tables (or,
+    with --svg, one track's SVG)."""
     try:
-        text = mermaid_diagram(state, allegation_state)
+        if svg:
+            text = _svg(track, state, allegation_state)
+        else:
+            text = mermaid_diagram(state, allegation_state)
     except StatesError as exc:
         _fail(str(exc))
     typer.echo(text, nl=False)
+
+
+def _svg(track: MachineName, state: str | None, allegation_state: str | None) -> str:
+    from esafety_flow.web.diagram import layout_svg  # the web's drawing: loaded for --svg only
+
+    current = state if track is MachineName.CHILD_PROTECTION else allegation_state
+    other = allegation_state if track is MachineName.CHILD_PROTECTION else state
+    if other is not None:
+        flag = "--allegation-state" if track is MachineName.CHILD_PROTECTION else "--state"
+        raise StatesError(f"{flag} belongs to the other track: --svg draws {track.value}")
+    title = {
+        MachineName.CHILD_PROTECTION: "Child protection: the procedure",
+        MachineName.ALLEGATION: "Allegation (LADO) track",
+    }[track]
+    drawn = layout_svg(machine_layout(track), current=current, title=title, ident=track.value)
+    return drawn + "\n"
 
 
 def _policy_rows(policy: Policy) -> list[dict[str, object]]:

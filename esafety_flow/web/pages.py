@@ -37,6 +37,7 @@ from esafety_flow.web.common import (
     templates,
     viewer_of,
 )
+from esafety_flow.web.diagram import case_diagram
 from esafety_flow.web.forms import EVENT_FORMS, FormError, event_data_from_form
 from esafety_flow.web.security import verify_password
 from esafety_flow.web.sessions import throttle_key
@@ -48,7 +49,8 @@ from states import (
     DeadlineKind,
     Event,
     InvalidEventData,
-    mermaid_diagram,
+    MachineName,
+    machine_layout,
     parse_event_data,
 )
 from workflows import (
@@ -86,12 +88,6 @@ def event_fields_html_of(event: Event, form: WorkForm | None) -> Markup:
     """The fields of the event's form with what `form` holds (typed values, problems)."""
     template = templates.env.get_template("_event_fields.html")
     return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value, form=form))
-
-
-@functools.cache
-def _diagram(state: str, allegation_state: str | None) -> str:
-    """The Mermaid text of the diagram with these states marked (drawn once per pair)."""
-    return mermaid_diagram(state, allegation_state)
 
 
 def _require(request: Request) -> Viewer:
@@ -503,9 +499,10 @@ def _case_page(
             "actions": actions,
             "timeline": record_views.timeline(case, today=today, may_correct=open_case),
             "records": record_views.records(case, today),
-            "states": [s.value for s in CaseState],
+            # in the order the diagram draws them: the order of the procedure
+            "states": machine_layout(MachineName.CHILD_PROTECTION).states,
             "moves": moves,
-            "diagram": _diagram(
+            "diagram": case_diagram(
                 case.state.value,
                 case.allegation_state.value if case.allegation_state is not None else None,
             ),

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Locator
 
-from tests.browser.conftest import Pages
+from tests.browser.conftest import ARTIFACTS, Pages
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +125,29 @@ def test_referral_through_strategy_discussion_to_section_47(pages: Pages) -> Non
 
     _submit(pages, "start_section_47")
     assert "Section 47 enquiry (now)" in page.locator("#state-diagram").inner_text()
+    drawing = page.locator("#child-protection-diagram")
+    assert drawing.is_visible()
+    assert drawing.get_attribute("role") == "img"
+    assert drawing.locator(".app-state-diagram__state--now").get_attribute("data-state") == (
+        "section_47"
+    )
+    assert page.locator("pre").count() == 0  # no Mermaid text
+    column = page.locator(".govuk-grid-column-one-third", has=drawing)
+    column.screenshot(path=str(ARTIFACTS / f"{pages.name}-where-the-case-is.png"))
     assert "Initial child protection conference" in page.locator("#deadlines").inner_text()
+
+
+def test_a_lado_sees_both_tracks_drawn_on_an_allegations_case(pages: Pages) -> None:
+    pages.sign_in("lee")
+    pages.page.locator("table.govuk-table tbody tr a").first.click()
+    pages.check()  # axe-core on the case page with both drawings
+    page = pages.page
+    assert page.locator("#child-protection-diagram").is_visible()
+    drawing = page.locator("#allegation-diagram")
+    assert drawing.is_visible()
+    assert drawing.locator(".app-state-diagram__state--now").count() == 1
+    column = page.locator(".govuk-grid-column-one-third", has=drawing)
+    column.screenshot(path=str(ARTIFACTS / f"{pages.name}-where-the-case-is.png"))
 
 
 def test_manager_sees_an_overdue_item_on_the_dashboard(pages: Pages) -> None:

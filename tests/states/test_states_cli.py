@@ -76,3 +76,26 @@ def test_policy_bad_file_exits_2(tmp_path: Path) -> None:
     code, out, err = run("policy", "--file", str(bad))
     assert (code, out) == (2, "")
     assert "rules.core_group.n: unknown field" in err
+
+
+def test_diagram_svg_draws_one_track_as_the_case_page_does() -> None:
+    import xml.etree.ElementTree as ET
+
+    code, out, _ = run("diagram", "--svg", "--state", "review")
+    assert code == 0
+    root = ET.fromstring(out)
+    assert root.get("role") == "img"
+    assert 'app-state-diagram__state--now" data-state="review"' in out
+    code, out, _ = run("diagram", "--svg", "--track", "allegation")
+    assert code == 0
+    assert 'data-state="lado_referral"' in out
+    assert "--now" not in out
+
+
+def test_diagram_svg_refuses_a_state_of_the_other_track_or_none() -> None:
+    code, out, err = run("diagram", "--svg", "--allegation-state", "concluded")
+    assert (code, out) == (2, "")
+    assert "--allegation-state belongs to the other track" in err
+    code, out, err = run("diagram", "--svg", "--track", "allegation", "--allegation-state", "x")
+    assert (code, out) == (2, "")
+    assert "unknown state 'x'" in err

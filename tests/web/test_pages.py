@@ -366,12 +366,6 @@ def test_calendar_day_name_is_escaped_in_the_confirmation(web: Web) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
 
-def test_case_page_shows_the_mermaid_source_as_preformatted_text(web: Web) -> None:
-    page = web.client("pat").get(f"/cases/{web.north_case}").text
-    assert '<pre class="app-mermaid" tabindex="0">stateDiagram-v2' in page
-    assert "&lt;pre" not in page
-
-
 def test_calendar_day_errors_name_the_field(web: Web) -> None:
     admin = web.client("ada")
     token = csrf_of(admin.get("/calendar").text)
