@@ -109,6 +109,13 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="first back-off between tries; doubles each time"
     )
     delivery_batch_size: int = Field(default=500, ge=1, description="alerts per delivery run")
+    delivery_parallel: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="PostgreSQL: messages sent at once by one delivery run, each on its own "
+        "connection to the server and to the database",
+    )
     alert_hours_open: time = Field(
         default=time(8, 0),
         description="email alerts go out from this London time on a working day of the case's "

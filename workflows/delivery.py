@@ -12,6 +12,10 @@ alert into the `alerts` outbox exactly once. Delivery then works per channel (`e
    crashed run) satisfies, so two runs at once never hold the same row: PostgreSQL re-checks the
    WHERE on a row another transaction changed and the candidate SELECT skips locked rows; SQLite
    runs one writer at a time. `pending_deliveries` reads pending rows without claiming them;
+   On PostgreSQL, `take_delivery` is used instead: one row at a time, locked with `FOR UPDATE
+   SKIP LOCKED` for as long as its message is sent, its outcome written in the same
+   transaction (`LockedDelivery.delivered` / `.failed`). A dead sender's lock goes with its
+   connection, so nothing waits for a lease;
 3. after the channel's server accepted the message, `mark_delivered`; after it refused or was
    unreachable, `mark_failed` records the error and the attempts and leaves the row pending, so the
    next run tries again. Both release the claim. A pending row is never dropped.
@@ -34,7 +38,8 @@ Each function is one transaction (`with session_factory.begin()`); times are par
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -74,6 +79,7 @@ __all__ = [
     "CHANNELS",
     "DigestRow",
     "Hold",
+    "LockedDelivery",
     "MovedDeadline",
     "NewNotice",
     "Outstanding",
@@ -96,6 +102,7 @@ __all__ = [
     "pending_deliveries",
     "queue_deliveries",
     "queue_notices",
+    "take_delivery",
 ]
 
 CHANNELS = ("email", "webhook")
@@ -365,6 +372,81 @@ def claim_deliveries(
             )
         ).all()
     return _pending(channel, rows)
+
+
+class LockedDelivery:
+    """One pending delivery taken by `take_delivery`, its row locked until the outcome is
+    recorded: `delivered` or `failed` (in the same transaction, committed when the `with`
+    ends)."""
+
+    def __init__(self, session: Session, row_id: int, pending: PendingDelivery) -> None:
+        self._session = session
+        self._row_id = row_id
+        self.pending = pending
+
+    def delivered(self, *, at: datetime, tries: int) -> None:
+        self._session.execute(
+            update(alert_deliveries)
+            .where(alert_deliveries.c.id == self._row_id)
+            .values(
+                status="delivered",
+                delivered_at=at,
+                last_attempt_at=at,
+                attempts=alert_deliveries.c.attempts + tries,
+            )
+        )
+
+    def failed(self, error: str, *, at: datetime, tries: int) -> None:
+        if not error:
+            raise ValueError("a failed delivery needs its error")
+        self._session.execute(
+            update(alert_deliveries)
+            .where(alert_deliveries.c.id == self._row_id)
+            .values(
+                last_error=error[:2000],
+                last_attempt_at=at,
+                attempts=alert_deliveries.c.attempts + tries,
+            )
+        )
+
+
+@contextmanager
+def take_delivery(
+    session_factory: SessionFactory,
+    channel: str,
+    *,
+    at: datetime,
+    exclude: Collection[int] = (),
+) -> Iterator[LockedDelivery | None]:
+    """PostgreSQL: the oldest pending, due delivery of `channel` that no other run holds, with
+    its row locked (`FOR UPDATE SKIP LOCKED`) for as long as the `with` block runs, so the
+    message is sent while the lock is held; None when there is none. The lock is the claim: if
+    the process dies while sending, its connection closes, PostgreSQL releases the lock and the
+    row is at once there for another run (no lease to wait out, none to outlast). Alerts in
+    `exclude` (those this run has tried) are passed over. An exception in the block leaves the
+    row as it was."""
+    _check_channel(channel)
+    with session_factory.begin() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            raise ValueError("take_delivery needs PostgreSQL (SQLite: claim_deliveries)")
+        row_id = session.execute(
+            select(alert_deliveries.c.id)
+            .where(
+                alert_deliveries.c.status == "pending",
+                alert_deliveries.c.channel == channel,
+                _unclaimed(at),
+                _due(at),
+                alert_deliveries.c.alert_id.not_in(sorted(exclude)),
+            )
+            .order_by(alert_deliveries.c.alert_id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if row_id is None:
+            yield None
+            return
+        rows = session.execute(_details(channel).where(alert_deliveries.c.id == row_id)).all()
+        yield LockedDelivery(session, row_id, _pending(channel, rows)[0])
 
 
 def _held(alert_id: int, channel: str, runner: str | None) -> list[ColumnElement[bool]]:

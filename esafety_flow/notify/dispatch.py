@@ -1,8 +1,12 @@
 """One delivery pass over the outbox: the logic shared by `esafety alerts deliver` (plain cron)
 and the `deliver_alerts` flow. No Prefect here.
 
-A pass first claims its batch (`workflows.delivery.claim_deliveries`), so that two passes at once
-(two workers, or a run overlapping the next tick) never send the same (alert, channel) twice.
+On SQLite (one delivery process) a pass first claims its batch
+(`workflows.delivery.claim_deliveries`, a lease), so that two passes at once (a run overlapping
+the next tick) never send the same (alert, channel) twice. On PostgreSQL
+(`deliver_channel_locked`) each message is taken with its row locked (`FOR UPDATE SKIP LOCKED`)
+and sent while the lock is held, by a bounded number of senders at once: no lease, so a pass
+whose machine dies leaves its rows to the next pass the moment its connection goes.
 For each claimed (alert, channel): build the notice, send it with retries and back-off, then mark
 it delivered (only after the server accepted it) or failed (the row stays pending with the error
 and the attempt count, for the next pass). When a server cannot be reached at all (or stalls past
@@ -16,9 +20,11 @@ marked failed with its reason, its claim is released, and the pass goes on with 
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_string
@@ -39,6 +45,7 @@ from workflows.delivery import (
     mark_failed,
     mark_notice_delivered,
     mark_notice_failed,
+    take_delivery,
 )
 from workflows.persistence import SessionFactory
 
@@ -49,6 +56,7 @@ __all__ = [
     "RetryPolicy",
     "case_link",
     "deliver_channel",
+    "deliver_channel_locked",
     "deliver_notices",
     "new_notice",
     "notice_for",
@@ -136,6 +144,45 @@ def _missing_recipient(p: PendingDelivery) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    delivered: bool
+    tries: int
+    error: str | None = None
+    unreachable: bool = False
+
+
+def _attempt(
+    p: PendingDelivery,
+    sender: SmtpMailer | WebhookPoster,
+    *,
+    base_url: str,
+    mail_from: str,
+    retry: RetryPolicy,
+) -> _Outcome:
+    """Build and send one delivery with its retries; never raises for this message's own
+    problems (a missing address, a message that cannot be built, a refusal)."""
+    if isinstance(sender, SmtpMailer):
+        problem = _missing_recipient(p)
+        if problem is not None:
+            return _Outcome(False, 1, problem)
+    try:
+        send = _sending(sender, notice_for(p, base_url), mail_from)
+    except Exception as exc:  # this message only: the others still go
+        return _Outcome(False, 0, unbuildable(exc))
+    attempt = _Attempt(send)
+    try:
+        with_retries(
+            attempt,
+            attempts=retry.attempts,
+            backoff_seconds=retry.backoff_seconds,
+            sleep=retry.sleep,
+        )
+    except DeliveryError as exc:
+        return _Outcome(False, attempt.tries, exc.reason, exc.unreachable)
+    return _Outcome(True, attempt.tries)
+
+
 def deliver_channel(
     session_factory: SessionFactory,
     sender: SmtpMailer | WebhookPoster,
@@ -156,48 +203,101 @@ def deliver_channel(
         session_factory, channel, runner=runner, at=clock.now(), lease=lease, limit=limit
     )
     failed = partial(mark_failed, session_factory, channel=channel, runner=runner)
-    down: DeliveryError | None = None
+    down: str | None = None
     for p in batch:
         if down is not None:
-            failed(p.alert_id, error=down.reason, at=clock.now(), tries=0)
-            report.failed[p.alert_id] = down.reason
+            failed(p.alert_id, error=down, at=clock.now(), tries=0)
+            report.failed[p.alert_id] = down
             continue
-        if isinstance(sender, SmtpMailer):
-            problem = _missing_recipient(p)
-            if problem is not None:
-                failed(p.alert_id, error=problem, at=clock.now())
-                report.failed[p.alert_id] = problem
-                continue
-        try:
-            send = _sending(sender, notice_for(p, base_url), mail_from)
-        except Exception as exc:  # this message only: the others still go
-            problem = unbuildable(exc)
-            failed(p.alert_id, error=problem, at=clock.now(), tries=0)
-            report.failed[p.alert_id] = problem
-            continue
-        attempt = _Attempt(send)
-        try:
-            with_retries(
-                attempt,
-                attempts=retry.attempts,
-                backoff_seconds=retry.backoff_seconds,
-                sleep=retry.sleep,
-            )
-        except DeliveryError as exc:
-            failed(p.alert_id, error=exc.reason, at=clock.now(), tries=attempt.tries)
-            report.failed[p.alert_id] = exc.reason
-            if exc.unreachable:
-                down = exc
+        outcome = _attempt(p, sender, base_url=base_url, mail_from=mail_from, retry=retry)
+        if not outcome.delivered:
+            error = outcome.error or "not delivered"
+            failed(p.alert_id, error=error, at=clock.now(), tries=outcome.tries)
+            report.failed[p.alert_id] = error
+            if outcome.unreachable:
+                down = error
             continue
         mark_delivered(
             session_factory,
             p.alert_id,
             channel,
             at=clock.now(),
-            tries=attempt.tries,
+            tries=outcome.tries,
             runner=runner,
         )
         report.delivered.append(p.alert_id)
+    return report
+
+
+def deliver_channel_locked(
+    session_factory: SessionFactory,
+    make_sender: Callable[[], SmtpMailer | WebhookPoster],
+    *,
+    clock: Clock,
+    base_url: str,
+    mail_from: str,
+    retry: RetryPolicy,
+    limit: int = 500,
+    parallel: int = 4,
+) -> DeliveryReport:
+    """PostgreSQL: deliver up to `limit` pending alerts, `parallel` at a time, each sent while
+    its row is locked (`workflows.delivery.take_delivery`): a run that dies mid-send leaves its
+    rows to the next run at once, and two runs never hold one row. Each of the `parallel`
+    senders has its own connection to the server (`make_sender`). A row that fails in this run
+    is not tried again by it; when the server cannot be reached, every sender stops and the
+    rest wait for the next run."""
+    if parallel < 1:
+        raise ValueError(f"parallel must be at least 1, got {parallel}")
+    probe = make_sender()
+    channel = probe.channel
+    probe.close()
+    report = DeliveryReport(channel)
+    lock = threading.Lock()
+    stop = threading.Event()
+    tried: set[int] = set()
+    budget = [limit]
+
+    def take_one() -> frozenset[int] | None:
+        """Room for one more in this run: the alerts this run has tried already; None: stop."""
+        with lock:
+            if budget[0] <= 0 or stop.is_set():
+                return None
+            budget[0] -= 1
+            return frozenset(tried)
+
+    def work() -> None:
+        sender = make_sender()
+        try:
+            while (exclude := take_one()) is not None:
+                with take_delivery(
+                    session_factory, channel, at=clock.now(), exclude=exclude
+                ) as held:
+                    if held is None:
+                        return
+                    p = held.pending
+                    outcome = _attempt(
+                        p, sender, base_url=base_url, mail_from=mail_from, retry=retry
+                    )
+                    if outcome.delivered:
+                        held.delivered(at=clock.now(), tries=outcome.tries)
+                    else:
+                        held.failed(
+                            outcome.error or "not delivered", at=clock.now(), tries=outcome.tries
+                        )
+                with lock:
+                    tried.add(p.alert_id)
+                    if outcome.delivered:
+                        report.delivered.append(p.alert_id)
+                    else:
+                        report.failed[p.alert_id] = outcome.error or "not delivered"
+                        if outcome.unreachable:
+                            stop.set()
+        finally:
+            sender.close()
+
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix=f"deliver-{channel}") as pool:
+        for future in [pool.submit(work) for _ in range(parallel)]:
+            future.result()
     return report
 
 

@@ -18,6 +18,7 @@ from esafety_flow.notify.dispatch import (
     RetryPolicy,
     case_link,
     deliver_channel,
+    deliver_channel_locked,
     deliver_notices,
     new_notice,
     unbuildable,
@@ -167,10 +168,28 @@ def queue(app: App) -> int:
 
 
 def deliver(app: App, channel: str, *, retry: RetryPolicy | None = None) -> DeliveryReport:
-    """Deliver every pending alert of `channel`, batch after batch, while batches make progress."""
+    """Deliver every pending alert of `channel` that is due. On PostgreSQL, `delivery_parallel`
+    messages at a time, each sent while its row is locked (`dispatch.deliver_channel_locked`);
+    on SQLite (one delivery process), batch after batch of claimed rows while batches make
+    progress (`dispatch.deliver_channel`)."""
     retry = retry or retry_policy(app)
     limit = app.settings.delivery_batch_size
     total = DeliveryReport(channel)
+    if app.engine.dialect.name == "postgresql":
+        while True:
+            report = deliver_channel_locked(
+                app.session_factory,
+                lambda: _sender(app, channel),
+                clock=app.clock,
+                base_url=app.settings.base_url,
+                mail_from=app.settings.mail_from,
+                retry=retry,
+                limit=limit,
+                parallel=app.settings.delivery_parallel,
+            )
+            total.merge(report)
+            if len(report.delivered) + len(report.failed) < limit or not report.delivered:
+                return total
     sender = _sender(app, channel)
     try:
         while True:

@@ -404,7 +404,11 @@ def test_the_smtp_time_limits_come_from_the_settings(app: App, org: Org) -> None
     stalling = StallingSmtp(at="data")
     stalling.start()
     settings = app.settings.model_copy(
-        update={"smtp_port": stalling.port, "smtp_send_timeout_seconds": 0.4}
+        update={
+            "smtp_port": stalling.port,
+            "smtp_send_timeout_seconds": 0.4,
+            "delivery_parallel": 1,  # one sender: the count of attempts is exact
+        }
     )
     stalled = bootstrap(settings, clock=app.clock)
     try:
@@ -417,7 +421,9 @@ def test_the_smtp_time_limits_come_from_the_settings(app: App, org: Org) -> None
         stalling.stop()
     assert took < 2.5, f"{took:.1f} s"
     assert report.delivered == []
-    assert len(report.failed) == 3
+    # SQLite marks the rest of its claimed batch failed with the same reason; PostgreSQL's
+    # locked delivery stops taking rows, and the rest simply wait for the next run
+    assert len(report.failed) == (3 if app.engine.dialect.name == "sqlite" else 1)
     assert "did not answer within 0.4 s while sending" in next(iter(report.failed.values()))
     assert stalling.messages == 2  # the first message, tried twice (delivery_attempts=2)
     assert delivery_counts(app.session_factory) == {("email", "pending"): 3}

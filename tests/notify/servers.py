@@ -4,6 +4,7 @@ server that accepts connections and then stalls (a raw socket server), for the t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -41,18 +42,31 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
-        with self.sink.lock:
-            self.sink.messages.append(message)
+        sink = self.sink
+        with sink.lock:
+            sink.busy += 1
+            sink.most_at_once = max(sink.most_at_once, sink.busy)
+        if sink.delay:
+            await asyncio.sleep(sink.delay)
+        with sink.lock:
+            sink.busy -= 1
+            sink.messages.append(message)
         return "250 Message accepted for delivery"
 
 
 class SmtpSink:
-    """An aiosmtpd server on 127.0.0.1; `stop()` / `start()` take it down and bring it back."""
+    """An aiosmtpd server on 127.0.0.1; `stop()` / `start()` take it down and bring it back;
+    with `delay`, each message takes that long to be accepted."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, delay: float = 0.0) -> None:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
+        self.delay = delay
+        """Seconds each message takes to be accepted (a slow server)."""
+        self.busy = 0
+        self.most_at_once = 0
+        """The most messages the server was receiving at one time."""
         self._controller: Controller | None = None
 
     def start(self) -> None:
