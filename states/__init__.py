@@ -68,6 +68,7 @@ from states.facts import (
     WorkingAgreement,
 )
 from states.guards import (
+    DATA_GUARDS,
     GUARDS,
     POSITION_OF_TRUST_CONSIDERATIONS,
     REQUIRED_ATTENDEES,
@@ -100,6 +101,7 @@ from states.machines import (
     build_machine,
     decide,
     machine_states,
+    refusal_before_data,
     transitions_of,
 )
 from states.model import (
@@ -137,6 +139,7 @@ __all__ = [
     "CASE_LEVEL_EVENTS",
     "CHILD_PROTECTION_TRANSITIONS",
     "CREATION_EVENT",
+    "DATA_GUARDS",
     "DEFAULT_STANDARDS",
     "ENGLAND_2023",
     "EVENT_DATA",
@@ -234,6 +237,7 @@ __all__ = [
     "normalise_upn",
     "parse_event_data",
     "policy_by_name",
+    "refusal_before_data",
     "transitions_of",
     "triage",
     "upn_check_letter",
