@@ -15,7 +15,7 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from calendars import LONDON, london_date
-from esafety_flow.web import charts, record_views, sessions, work_views
+from esafety_flow.web import charts, next_steps, record_views, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
@@ -398,8 +398,9 @@ def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.Cas
 
 
 def allowed_events(case: Case) -> list[Event]:
-    """Events the tables allow from the case's current states (guards are judged on submit),
-    without those recorded on pages of their own (`record_views.OWN_PAGES`: the work panel's
+    """Events the tables allow from the case's current states (the case page then asks the
+    guards which are possible now: `next_steps.judge_actions`), without those recorded on pages
+    of their own (`record_views.OWN_PAGES`: the work panel's
     allocate, transfer, note, authorise and return; the facts' "Change" links; "Correct the
     date")."""
     if case.state is CaseState.CLOSED and case.allegation_state is None:
@@ -462,8 +463,27 @@ def _case_page(
                 "cancelled": {"text": "Cancelled", "classes": "govuk-tag--grey"},
             }[status]
         deadlines.append((d, tag))
+    offered, blocked = next_steps.judge_actions(case, allowed_events(case), actor=viewer.username)
+    if refused is not None and any(b.event == refused.event for b in blocked):
+        # a form posted anyway and refused is shown again, open, with the server's reason
+        offered.append(Event(refused.event))
+        blocked = [b for b in blocked if b.event != refused.event]
+    names = {u.id: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
+    teams = {t.id: t.name for t in queries.list_teams(ctx.session_factory)}
+    upcoming = next_steps.what_next(
+        case,
+        now=now,
+        soon_until=soon,
+        policy=ctx.policy,
+        offered=offered,
+        owner=names.get(case.owner_id) if case.owner_id is not None else None,
+        team=teams.get(case.team_id) if case.team_id is not None else None,
+        actor=viewer.username,
+    )
+    if upcoming.primary is not None:  # the step that meets the most urgent deadline comes first
+        offered.sort(key=lambda ev: ev.value != upcoming.primary)
     actions = []
-    for ev in allowed_events(case):
+    for ev in offered:
         again = refused if refused is not None and refused.event == ev.value else None
         form = again.form if again is not None and again.form is not None else None
         actions.append(
@@ -477,6 +497,7 @@ def _case_page(
                 "form": form or record_views.event_form(now),
                 "reason": again.reason if again is not None else None,
                 "open": again is not None,
+                "primary": ev.value == upcoming.primary,
             }
         )
     moves = []
@@ -501,6 +522,8 @@ def _case_page(
             "subjects": queries.case_subjects(ctx.session_factory, case_id),
             "deadlines": deadlines,
             "actions": actions,
+            "blocked": blocked,
+            "next": upcoming,
             "timeline": record_views.timeline(case, today=today, may_correct=open_case),
             "records": record_views.records(case, today),
             "states": [s.value for s in CaseState],
