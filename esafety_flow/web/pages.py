@@ -398,11 +398,10 @@ def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.Cas
 
 
 def allowed_events(case: Case) -> list[Event]:
-    """Events the tables allow from the case's current states (the case page then asks the
-    guards which are possible now: `next_steps.judge_actions`), without those recorded on pages
-    of their own (`record_views.OWN_PAGES`: the work panel's
-    allocate, transfer, note, authorise and return; the facts' "Change" links; "Correct the
-    date")."""
+    """Events the tables allow from the case's current states, without those recorded on pages
+    of their own (`record_views.OWN_PAGES`: the work panel's allocate, transfer, note, authorise
+    and return; the facts' "Change" links; "Correct the date"). The case page then asks the
+    guards which of them are possible now (`next_steps.judge_actions`)."""
     if case.state is CaseState.CLOSED and case.allegation_state is None:
         return []
     seen: list[Event] = []
@@ -468,7 +467,9 @@ def _case_page(
         # a form posted anyway and refused is shown again, open, with the server's reason
         offered.append(Event(refused.event))
         blocked = [b for b in blocked if b.event != refused.event]
-    names = {u.id: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
+    worker = (
+        None if case.owner_id is None else queries.user_by_id(ctx.session_factory, case.owner_id)
+    )
     teams = {t.id: t.name for t in queries.list_teams(ctx.session_factory)}
     upcoming = next_steps.what_next(
         case,
@@ -476,7 +477,7 @@ def _case_page(
         soon_until=soon,
         policy=ctx.policy,
         offered=offered,
-        owner=names.get(case.owner_id) if case.owner_id is not None else None,
+        owner=worker.display_name if worker is not None else None,
         team=teams.get(case.team_id) if case.team_id is not None else None,
         actor=viewer.username,
     )

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from esafety_flow.web.next_steps import FIRST_STEPS
-from states import DATA_GUARDS, GUARDS, RISK_FACTOR_LEAVE_HOME_REASON
+from calendars import end_of_london_day, parse_instant
+from esafety_flow.web.next_steps import FIRST_STEPS, due_text
+from states import DATA_GUARDS, GUARDS, RISK_FACTOR_LEAVE_HOME_REASON, DeadlineKind
 from tests.states.test_refusal_before_data import _contexts
 from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web, csrf_of
 from tests.web.test_pages import ADULT_OWN_CHILD, DISCUSSION, _new_case
-from workflows import casework, queries
+from workflows import Deadline, casework, queries
 
 
 def _fire(web: Web, client: TestClient, case_id: int, event: str, data: Mapping[str, Any]) -> Any:
@@ -71,10 +72,7 @@ def test_section_47_is_not_possible_until_the_leave_home_decision_is_recorded(we
         "Start the Section 47 enquiry: the strategy discussion of 4 March 2026 found the "
         "threshold met" in panel
     )
-    assert (
-        "Not possible yet: Start Section 47: first record whether the alleged abuser leaves the "
-        "home." in panel
-    )
+    assert "Not possible yet: first record whether the alleged abuser leaves the home." in panel
     # a second discussion is still offered: its guards read the discussion, judged when posted
     assert 'id="action-hold_strategy_discussion"' in actions
 
@@ -199,3 +197,24 @@ def test_every_reason_a_guard_on_the_case_alone_gives_has_a_first_step() -> None
                 assert reason in FIRST_STEPS, (name, reason)
     for step in FIRST_STEPS.values():
         assert "_" not in step.text, step.text
+
+
+def _deadline(anchor: str, due: str, due_at: datetime) -> Deadline:
+    return Deadline(
+        kind=DeadlineKind.STRATEGY_DISCUSSION,
+        anchor_at=parse_instant(anchor),
+        due_date=date.fromisoformat(due),
+        due_at=due_at,
+        calendar_version="v",
+        policy_name="england-2023",
+    )
+
+
+def test_due_text_gives_the_time_where_the_deadline_has_one() -> None:
+    # the clocks went forward on 29 March 2026: the London day still ends at midnight
+    same_day = _deadline("2026-03-30T09:00", "2026-03-30", end_of_london_day(date(2026, 3, 30)))
+    assert due_text(same_day) == "30 March 2026, before midnight"
+    counted = _deadline("2026-03-30T09:00", "2026-03-31", end_of_london_day(date(2026, 3, 31)))
+    assert due_text(counted) == "31 March 2026"
+    hourly = _deadline("2026-03-30T09:00", "2026-03-31", parse_instant("2026-03-31T15:00"))
+    assert due_text(hourly) == "31 March 2026, before 15:00"
