@@ -149,6 +149,9 @@ DEADLINE_STEPS: Mapping[DeadlineKind, str] = {
 }
 """What meets each deadline, in words ({referral_to}: who triage said the referral goes to)."""
 
+_REFER_FIRST = FirstStep("first refer the concern", "#action-refer")
+"""What comes first for a step the tables allow only once the concern is referred."""
+
 _AWAITING_AUTHORISATION = "Authorise the single assessment or return it to the worker"
 
 _LEAD_UP: Mapping[DeadlineKind, tuple[Event, ...]] = {
@@ -344,6 +347,13 @@ def what_next(
                 (),
             )
             fix_text, fix = "See who does the work", "#work"
+        if (
+            kind is DeadlineKind.REFERRAL_DECISION
+            and RequiredAction.URGENT_STRATEGY_DISCUSSION in case.required_actions
+        ):
+            # triage asked for an urgent strategy discussion: that is the response to offer first
+            urgent = Event.CONVENE_STRATEGY_DISCUSSION
+            events = (urgent, *(e for e in events if e is not urgent))
         if kind is DeadlineKind.STRATEGY_DISCUSSION and deadline.urgent:
             text += " (urgent: on the same day)"
         actions, blocked = _step_for(events, offered, case, actor)
@@ -422,5 +432,8 @@ def _required_steps(
     steps = []
     for text, events in wanted:
         actions, blocked = _step_for(events, offered, case, actor)
+        if not actions and blocked is None and case.state is CaseState.CONCERN:
+            # the tables allow it only from a referral
+            blocked = Blocked(events[0].value, _REFER_FIRST)
         steps.append(Step(text=text, owner=worker, actions=actions, blocked=blocked))
     return steps

@@ -19,6 +19,7 @@ from states import DATA_GUARDS, GUARDS, RISK_FACTOR_LEAVE_HOME_REASON, DeadlineK
 from tests.states.test_refusal_before_data import _contexts
 from tests.web.conftest import NOW, UNDER_13_IMAGERY, Web, csrf_of
 from tests.web.test_pages import ADULT_OWN_CHILD, DISCUSSION, _new_case
+from tests.web.test_work_pages import _assessment_submitted
 from workflows import Deadline, casework, queries
 
 
@@ -115,6 +116,26 @@ def test_the_panel_lists_the_open_deadlines_with_due_days_and_owner(web: Web) ->
     close = actions.split('id="submit-close"', 1)[0].rsplit("<button", 1)[1]
     assert "govuk-button--secondary" in close
     assert "_" not in _text(panel)  # names, never codes
+
+
+def test_what_triage_required_and_no_deadline_covers_yet_is_a_step(web: Web) -> None:
+    client = web.client("pat")
+    case_id = _new_case(client, ADULT_OWN_CHILD)
+    text = _text(_panel(client.get(f"/cases/{case_id}").text))
+    assert (
+        "Convene an urgent strategy discussion: it must be held on the same day No deadline yet. "
+        "Owner: Pat Practitioner. Not possible yet: first refer the concern." in text
+    )
+    assert "Triage also requires: Preserve evidence." in text
+    assert _fire(web, client, case_id, "refer", {"referred_to": ["police"]}).status_code == 303
+    text = _text(_panel(client.get(f"/cases/{case_id}").text))
+    assert "Convene an urgent strategy discussion" in text
+    assert "Record it with Convene strategy discussion under Actions." in text
+    # it is also the response to the referral to offer first: the one green button
+    page = client.get(f"/cases/{case_id}").text
+    convene = _actions(page).split('id="submit-convene_strategy_discussion"', 1)[0]
+    assert "govuk-button--secondary" not in convene.rsplit("<button", 1)[1]
+    assert 'id="action-convene_strategy_discussion"' in _actions(page)[:400]
 
 
 def test_a_referral_brings_the_next_deadline_and_no_code_is_shown(web: Web) -> None:
@@ -218,3 +239,38 @@ def test_due_text_gives_the_time_where_the_deadline_has_one() -> None:
     assert due_text(counted) == "31 March 2026"
     hourly = _deadline("2026-03-30T09:00", "2026-03-31", parse_instant("2026-03-31T15:00"))
     assert due_text(hourly) == "31 March 2026, before 15:00"
+
+
+def test_an_assessment_awaiting_authorisation_is_a_managers_step(web: Web) -> None:
+    _assessment_submitted(web, web.north_case)
+    page = web.client("pat").get(f"/cases/{web.north_case}").text
+    panel = _panel(page)
+    text = _text(panel)
+    assert "Authorise the single assessment or return it to the worker" in text
+    assert "Owner: A manager of North Safeguarding" in text
+    assert '<a class="govuk-link" href="#work">See who does the work</a>' in panel
+    blocked = _text(page.split('id="blocked-complete_assessment"', 1)[1].split("</li>", 1)[0])
+    assert "first a manager authorises or returns the single assessment already submitted" in (
+        blocked
+    )
+    assert 'id="action-complete_assessment"' not in page
+
+
+def test_a_lado_track_open_after_child_protection_closed_still_has_its_steps(web: Web) -> None:
+    lee = web.client("lee")
+    assert _fire(web, lee, web.lado_case, "refer_to_lado", {}).status_code == 303
+    closed = _fire(
+        web,
+        lee,
+        web.lado_case,
+        "close",
+        {"outcome": "no_further_action", "reason": "No child protection concern at home"},
+    )
+    assert closed.status_code == 303, closed.text
+    page = lee.get(f"/cases/{web.lado_case}").text
+    text = _text(_panel(page))
+    assert "Child protection is closed. The allegation (LADO) track is still open." in text
+    assert "Hold the LADO strategy meeting" in text
+    assert "This case is closed" not in text
+    assert 'id="action-hold_lado_strategy_meeting"' in page
+    assert 'id="action-close"' not in page
