@@ -72,6 +72,7 @@ from states.facts import (
     WorkingAgreement,
 )
 from states.guards import (
+    DATA_GUARDS,
     GUARDS,
     POSITION_OF_TRUST_CONSIDERATIONS,
     REQUIRED_ATTENDEES,
@@ -104,6 +105,7 @@ from states.machines import (
     build_machine,
     decide,
     machine_states,
+    refusal_before_data,
     transitions_of,
 )
 from states.model import (
@@ -141,6 +143,7 @@ __all__ = [
     "CASE_LEVEL_EVENTS",
     "CHILD_PROTECTION_TRANSITIONS",
     "CREATION_EVENT",
+    "DATA_GUARDS",
     "DEFAULT_STANDARDS",
     "ENGLAND_2023",
     "EVENT_DATA",
@@ -242,6 +245,7 @@ __all__ = [
     "normalise_upn",
     "parse_event_data",
     "policy_by_name",
+    "refusal_before_data",
     "transitions_of",
     "triage",
     "upn_check_letter",

@@ -32,6 +32,7 @@ from states.facts import CaseFacts, Category, LeaveHome, WorkingAgreement
 from states.model import DeadlineKind
 
 __all__ = [
+    "DATA_GUARDS",
     "GUARDS",
     "POSITION_OF_TRUST_CONSIDERATIONS",
     "REQUIRED_ATTENDEES",
@@ -394,3 +395,26 @@ GUARDS: Mapping[str, Guard] = {
     "note_complete": note_complete,
     "facts_update_complete": facts_update_complete,
 }
+
+DATA_GUARDS: frozenset[str] = frozenset(
+    {
+        "strategy_discussion_complete",
+        "referral_has_recipients",
+        "conference_plan",
+        "conference_no_plan",
+        "review_plan_continues",
+        "review_plan_ended",
+        "close_has_outcome_and_reason",
+        "allegation_outcome_recorded",
+        "correction_complete",
+        "allocation_names_owner",
+        "transfer_complete",
+        "return_has_reason",
+        "note_complete",
+        "facts_update_complete",
+    }
+)
+"""The guards that read the event's own data (`GuardContext.data`): they can be judged only when
+the event is recorded. Every other guard reads the case alone (its facts, states, deadlines,
+discussions and the assessment awaiting authorisation) and can be judged before the form is
+filled in (`states.machines.refusal_before_data`)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from states.guards import GUARDS, GuardContext
+from states.guards import DATA_GUARDS, GUARDS, GuardContext
 from states.model import AllegationState, CaseState, Event, MachineName
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "build_machine",
     "decide",
     "machine_states",
+    "refusal_before_data",
     "transitions_of",
 ]
 
@@ -236,6 +237,29 @@ def decide(event: Event, current: str | None, ctx: GuardContext) -> Decision:
             return Decision(True, state if dest is None else str(dest), None)
         first_reason = first_reason or reason
     return Decision(False, None, first_reason)
+
+
+def refusal_before_data(event: Event, current: str | None, ctx: GuardContext) -> str | None:
+    """Why `event` would be refused from `current` whatever its own data, or None when it may be
+    allowed: `decide` with the guards of `DATA_GUARDS` left out (they are judged when the event is
+    recorded, with its data; `ctx.data` is not read). Refused when no row leaves `current` (the
+    reason `decide` gives) or when every row has a guard that reads the case alone and refuses it
+    (the first such reason of the first such row)."""
+    if event is CREATION_EVENT:
+        return decide(event, current, ctx).reason
+    state = NO_ALLEGATION if current is None else str(current)
+    machine = MACHINE_OF_EVENT[event]
+    rows = [r for r in transitions_of(machine) if r["trigger"] == event and state in r["source"]]
+    if not rows:
+        return decide(event, current, ctx).reason
+    first_reason: str | None = None
+    for row in rows:
+        case_alone = [c for c in row.get("conditions", ()) if c not in DATA_GUARDS]
+        reason = _first_refusal(case_alone, ctx)
+        if reason is None:
+            return None
+        first_reason = first_reason or reason
+    return first_reason
 
 
 def _condition(name: str) -> Any:

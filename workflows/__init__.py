@@ -20,7 +20,14 @@ from workflows.domain import (
     DeadlineStatus,
     HeldStrategyDiscussion,
 )
-from workflows.engine import FireResult, fire, raise_concern, recalculate, replay
+from workflows.engine import (
+    FireResult,
+    fire,
+    raise_concern,
+    recalculate,
+    refusal_now,
+    replay,
+)
 from workflows.errors import (
     CaseNotFound,
     InvalidRecord,
@@ -51,6 +58,7 @@ __all__ = [
     "fire",
     "raise_concern",
     "recalculate",
+    "refusal_now",
     "replay",
     "reschedule_alerts",
     "schedule_alerts",

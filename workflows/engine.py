@@ -69,6 +69,7 @@ from states import (
     TransferData,
     build_machine,
     parse_event_data,
+    refusal_before_data,
     triage,
 )
 from workflows.alerting import reschedule_alerts, schedule_alerts
@@ -85,7 +86,7 @@ from workflows.domain import (
 )
 from workflows.errors import InvalidStep, TransitionRefused
 
-__all__ = ["FireResult", "fire", "raise_concern", "recalculate", "replay"]
+__all__ = ["FireResult", "fire", "raise_concern", "recalculate", "refusal_now", "replay"]
 
 
 @dataclass(frozen=True)
@@ -491,7 +492,7 @@ def _json_data(model: BaseModel) -> dict[str, Any]:
     return dumped
 
 
-def _guard_context(case: Case, data: BaseModel, actor: str) -> GuardContext:
+def _guard_context(case: Case, data: BaseModel | None, actor: str | None) -> GuardContext:
     return GuardContext(
         facts=case.facts,
         data=data,
@@ -503,6 +504,23 @@ def _guard_context(case: Case, data: BaseModel, actor: str) -> GuardContext:
         actor=actor,
         assessment_submitted_by=case.assessment.by if case.assessment else None,
     )
+
+
+def _current_state(case: Case, machine_name: MachineName) -> str:
+    if machine_name is MachineName.CHILD_PROTECTION:
+        return case.state.value
+    return case.allegation_state.value if case.allegation_state else NO_ALLEGATION
+
+
+def refusal_now(case: Case, event: Event, *, actor: str | None = None) -> str | None:
+    """Ask the machines whether `event` would be refused on `case` as it now stands, whatever the
+    event's own data: the reason (a guard's, or the state's when nothing leaves it with `event`),
+    or None when it may be recorded (the guards that read its data, the order rule of its date and
+    the checks of a correction are judged by `fire` when it is). Reads the case; changes nothing.
+    """
+    machine_name = MachineName(str(MACHINE_OF_EVENT[event]))
+    current = _current_state(case, machine_name)
+    return refusal_before_data(event, current, _guard_context(case, None, actor))
 
 
 def _as_event(event: Event | str) -> Event:
@@ -542,10 +560,7 @@ def fire(
     machine_name = MachineName(str(MACHINE_OF_EVENT[ev]))
     _check_when(case, ev, machine_name, at, recorded)
 
-    if machine_name is MachineName.CHILD_PROTECTION:
-        current = case.state.value
-    else:
-        current = case.allegation_state.value if case.allegation_state else NO_ALLEGATION
+    current = _current_state(case, machine_name)
     dest = _trigger(machine_name, ev, current, _guard_context(case, parsed, actor))
     correction = _plan_correction(case, parsed) if isinstance(parsed, CorrectDateData) else None
     if isinstance(parsed, AddNoteData) and parsed.amends is not None:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from calendars import LONDON, london_date
-from esafety_flow.web import charts, record_views, sessions, work_views
+from esafety_flow.web import charts, next_steps, record_views, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
@@ -394,10 +394,10 @@ def readable_case(request: Request, viewer: Viewer, case_id: int) -> queries.Cas
 
 
 def allowed_events(case: Case) -> list[Event]:
-    """Events the tables allow from the case's current states (guards are judged on submit),
-    without those recorded on pages of their own (`record_views.OWN_PAGES`: the work panel's
-    allocate, transfer, note, authorise and return; the facts' "Change" links; "Correct the
-    date")."""
+    """Events the tables allow from the case's current states, without those recorded on pages
+    of their own (`record_views.OWN_PAGES`: the work panel's allocate, transfer, note, authorise
+    and return; the facts' "Change" links; "Correct the date"). The case page then asks the
+    guards which of them are possible now (`next_steps.judge_actions`)."""
     if case.state is CaseState.CLOSED and case.allegation_state is None:
         return []
     seen: list[Event] = []
@@ -458,8 +458,29 @@ def _case_page(
                 "cancelled": {"text": "Cancelled", "classes": "govuk-tag--grey"},
             }[status]
         deadlines.append((d, tag))
+    offered, blocked = next_steps.judge_actions(case, allowed_events(case), actor=viewer.username)
+    if refused is not None and any(b.event == refused.event for b in blocked):
+        # a form posted anyway and refused is shown again, open, with the server's reason
+        offered.append(Event(refused.event))
+        blocked = [b for b in blocked if b.event != refused.event]
+    worker = (
+        None if case.owner_id is None else queries.user_by_id(ctx.session_factory, case.owner_id)
+    )
+    teams = {t.id: t.name for t in queries.list_teams(ctx.session_factory)}
+    upcoming = next_steps.what_next(
+        case,
+        now=now,
+        soon_until=soon,
+        policy=ctx.policy,
+        offered=offered,
+        owner=worker.display_name if worker is not None else None,
+        team=teams.get(case.team_id) if case.team_id is not None else None,
+        actor=viewer.username,
+    )
+    if upcoming.primary is not None:  # the step that meets the most urgent deadline comes first
+        offered.sort(key=lambda ev: ev.value != upcoming.primary)
     actions = []
-    for ev in allowed_events(case):
+    for ev in offered:
         again = refused if refused is not None and refused.event == ev.value else None
         form = again.form if again is not None and again.form is not None else None
         actions.append(
@@ -473,6 +494,7 @@ def _case_page(
                 "form": form or record_views.event_form(now),
                 "reason": again.reason if again is not None else None,
                 "open": again is not None,
+                "primary": ev.value == upcoming.primary,
             }
         )
     moves = []
@@ -497,6 +519,8 @@ def _case_page(
             "subjects": queries.case_subjects(ctx.session_factory, case_id),
             "deadlines": deadlines,
             "actions": actions,
+            "blocked": blocked,
+            "next": upcoming,
             "timeline": record_views.timeline(case, today=today, may_correct=open_case),
             "records": record_views.records(case, today),
             # in the order the diagram draws them: the order of the procedure
