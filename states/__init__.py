@@ -52,6 +52,7 @@ from states.events import (
     StrategyDiscussion,
     TransferData,
     as_event,
+    error_kinds,
     parse_event_data,
 )
 from states.facts import (
@@ -225,6 +226,7 @@ __all__ = [
     "as_event",
     "build_machine",
     "decide",
+    "error_kinds",
     "is_temporary_upn",
     "load_policy",
     "machine_states",

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
 
 from calendars import london_date
-from esafety_flow.web import work_views
+from esafety_flow.web import record_views, work_views
 from esafety_flow.web.access import Role, Viewer, actor_of, can_read_case, works_cases
 from esafety_flow.web.common import (
     Forbidden,
@@ -136,7 +136,7 @@ def _fire(
         form.problem(WHEN, _sentence(str(exc)), f"{prefix}-{WHEN}-day", ("day", "month", "year"))
         return False
     except InvalidEventData as exc:
-        form.problem(field, _sentence(str(exc).split(": ", 1)[-1]), anchor)
+        form.problem(field, record_views.data_refusal(exc), anchor)
         return False
     except TransitionRefused as exc:
         form.problem(field, _sentence(exc.reason), anchor)
