@@ -327,7 +327,7 @@ def read_date(form: MultiValues, name: str) -> date | FormProblem | None:
             name,
             Problem.INCOMPLETE_DATE,
             tuple(missing),
-            {"parts": " and a ".join(missing)},
+            {"missing": " and a ".join(missing)},
         )
     # ASCII digits, short: "²" passes isdigit() but not int(), 5,000 digits neither
     bad = tuple(p for p in DATE_PARTS if not (parts[p].isascii() and parts[p].isdigit()))

@@ -10,7 +10,7 @@ The kind comes from the checks of the page itself, or from pydantic's error `typ
 built from the field's label (`fallback`), never the library's wording; a test asserts that every
 field of every form has the entries its kind of field needs (`PROBLEMS_OF_KIND`).
 
-Placeholders: `{n}` the child's number on the form, `{parts}` the missing parts of a date ("day
+Placeholders: `{n}` the child's number on the form, `{missing}` the missing parts of a date ("day
 and a month"), `{reason}` the reason an identifier's check gives.
 
 The JSON API keeps its own 422 bodies (programs read them); nothing here is used there.
@@ -48,7 +48,7 @@ class Problem(StrEnum):
     NOT_A_REAL_DATE = "not_a_real_date"
     """A date that does not exist (31 2 2026) or is not made of numbers."""
     INCOMPLETE_DATE = "incomplete_date"
-    """A date with some of its day, month and year missing (`{parts}` names them)."""
+    """A date with some of its day, month and year missing (`{missing}` names them)."""
     SHORT_YEAR = "short_year"
     """A year without its 4 numbers."""
     CONFLICT = "conflict"
@@ -140,7 +140,7 @@ _WORKING_AGREEMENT: Mapping[str, FieldMessages] = {
     "working_agreement.review_date": {
         _P.MISSING: "Enter the review date of the working agreement",
         _P.NOT_A_REAL_DATE: "Review date must be a real date",
-        _P.INCOMPLETE_DATE: "Review date must include a {parts}",
+        _P.INCOMPLETE_DATE: "Review date must include a {missing}",
         _P.SHORT_YEAR: "The year of the review date must include 4 numbers, for example 2026",
         _P.OUT_OF_RANGE: f"Review date must be {_YEARS}",
     },
@@ -272,7 +272,7 @@ MESSAGES: Mapping[str, Mapping[str, FieldMessages]] = {
         },
         "child.dob": {
             _P.NOT_A_REAL_DATE: "The date of birth of child {n} must be a real date",
-            _P.INCOMPLETE_DATE: "The date of birth of child {n} must include a {parts}",
+            _P.INCOMPLETE_DATE: "The date of birth of child {n} must include a {missing}",
             _P.SHORT_YEAR: "The year of the date of birth of child {n} must include 4 numbers, "
             "for example 2014",
             _P.OUT_OF_RANGE: "The date of birth of child {n} must be today or in the past: for a "
@@ -280,7 +280,7 @@ MESSAGES: Mapping[str, Mapping[str, FieldMessages]] = {
         },
         "child.edd": {
             _P.NOT_A_REAL_DATE: "The expected date of birth of child {n} must be a real date",
-            _P.INCOMPLETE_DATE: "The expected date of birth of child {n} must include a {parts}",
+            _P.INCOMPLETE_DATE: "The expected date of birth of child {n} must include a {missing}",
             _P.SHORT_YEAR: "The year of the expected date of birth of child {n} must include 4 "
             "numbers, for example 2026",
             _P.OUT_OF_RANGE: f"The expected date of birth of child {{n}} must be {_YEARS}",
@@ -305,7 +305,7 @@ MESSAGES: Mapping[str, Mapping[str, FieldMessages]] = {
         "abuser.name": {_P.TOO_LONG: f"The alleged abuser's name must be {_NAME}"},
         "abuser.dob": {
             _P.NOT_A_REAL_DATE: "The alleged abuser's date of birth must be a real date",
-            _P.INCOMPLETE_DATE: "The alleged abuser's date of birth must include a {parts}",
+            _P.INCOMPLETE_DATE: "The alleged abuser's date of birth must include a {missing}",
             _P.SHORT_YEAR: "The year of the alleged abuser's date of birth must include 4 "
             "numbers, for example 1984",
             _P.OUT_OF_RANGE: "The alleged abuser's date of birth must be in the past",

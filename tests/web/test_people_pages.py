@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from esafety_flow.web.people_pages import _service_problem
-from states import InvalidEventData
 from esafety_flow.web.work_forms import WorkForm
+from states import InvalidEventData
 from tests.web.conftest import Web, csrf_of
 from workflows import casework
 from workflows.audit import AuditKind
