@@ -197,6 +197,20 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
                 "Is an initial child protection conference required?",
                 "yesno",
             ),
+            # the LADO discussion's questions (seed 004 s2.2), which its guard needs when the
+            # alleged abuser works or volunteers with children
+            FieldSpec(
+                "considerations.contact_with_children_through_work",
+                "Contact with children through work or volunteering",
+                "textarea",
+                hint="Where the alleged abuser works or volunteers with children",
+            ),
+            FieldSpec(
+                "considerations.employer_action",
+                "Action by the employer",
+                "textarea",
+                hint="Where the alleged abuser works or volunteers with children",
+            ),
         ),
         _LEAVE_HOME,
         *_WORKING_AGREEMENT,

@@ -199,6 +199,15 @@ MESSAGES: Mapping[str, Mapping[str, FieldMessages]] = {
             _P.MISSING: "Select whether the Section 47 threshold is met",
             _P.INVALID: "Select yes if the Section 47 threshold is met, or no",
         },
+        "considerations.contact_with_children_through_work": {
+            _P.MISSING: "Enter the alleged abuser's contact with children through work or "
+            "volunteering",
+            _P.TOO_LONG: f"Contact with children through work must be {_TEXT}",
+        },
+        "considerations.employer_action": {
+            _P.MISSING: "Enter what the employer will do",
+            _P.TOO_LONG: f"Action by the employer must be {_TEXT}",
+        },
         "considerations.icpc_required": {
             _P.MISSING: "Select whether an initial child protection conference is required",
             _P.INVALID: "Select yes if an initial child protection conference is required, or no",

@@ -605,7 +605,8 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
         )
         return again(422)
     except TransitionRefused as exc:
-        return again(409, exc.reason)
+        rest = record_views.place_refusal(form, event.value, specs, exc.reason, event.value)
+        return again(409, rest or None)
     except StaleCase:
         return again(
             409, "someone else changed this case while you were reading it: check it and try again"

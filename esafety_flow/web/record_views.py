@@ -11,6 +11,7 @@ both can use these.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -48,6 +49,7 @@ __all__ = [
     "occurred_from_form",
     "place_data_error",
     "place_problems",
+    "place_refusal",
     "records",
     "short_when",
     "timeline",
@@ -314,6 +316,28 @@ def place_data_error(
             form.problem(name, text[:1].upper() + text[1:], anchor)
             placed = True
     return placed
+
+
+def place_refusal(
+    form: WorkForm, prefix: str, specs: Sequence[FieldSpec], reason: str, form_name: str
+) -> str:
+    """Put a guard's refusal that names blank fields of the form by their codes ("strategy
+    discussion must answer employer_action") as a missing answer beside each. Returns what is
+    left of the reason for the whole form: its parts ("; ") that name none of them."""
+    parts = reason.split("; ")
+    named: set[int] = set()
+    missing = []
+    for spec in specs:
+        code = spec.name.rpartition(".")[2]
+        if "_" not in code or any(v.strip() for v in form.values.get(spec.name, [])):
+            continue
+        found = {i for i, p in enumerate(parts) if re.search(rf"\b{re.escape(code)}\b", p)}
+        if found:
+            named |= found
+            dates = DATE_PARTS if spec.kind == "date" else ()
+            missing.append(FormProblem(spec.name, messages.Problem.MISSING, dates))
+    place_problems(form, prefix, specs, missing, form_name)
+    return "; ".join(p for i, p in enumerate(parts) if i not in named)
 
 
 def data_refusal(error: InvalidEventData) -> str:

@@ -144,7 +144,11 @@ def test_a_fact_is_changed_from_the_case_page(pages: Pages) -> None:
     assert "Not recorded" in page.locator("#current-fact").inner_text()
     page.locator("#submit-record_facts").click()  # no answer: the error summary links the field
     pages.check()
-    assert page.locator(".govuk-error-summary").get_by_text("Select whether significant harm is suspected").is_visible()
+    assert (
+        page.locator(".govuk-error-summary")
+        .get_by_text("Select whether significant harm is suspected")
+        .is_visible()
+    )
     page.get_by_label("Yes").check()
     page.locator("#submit-record_facts").click()
     pages.check()

@@ -650,3 +650,32 @@ def test_a_concern_without_its_kind_of_harm(web: Web) -> None:
     assert response.status_code == 400
     _check(response.text, [("category", "#category", "Select the kind of online harm")])
     assert 'value="A"' in response.text
+
+
+def test_the_lado_questions_a_guard_needs_are_asked_beside_their_fields(web: Web) -> None:
+    # the teacher's case: the alleged abuser works with children, so the strategy discussion
+    # must also answer the two questions of the LADO discussion
+    _fire(web, web.lado_case, "refer", NOW.replace(hour=9, minute=30), {"referred_to": ["police"]})
+    _fire(web, web.lado_case, "convene_strategy_discussion", NOW.replace(hour=10))
+    response = _post(
+        web.client("lee"),
+        f"/cases/{web.lado_case}/events/hold_strategy_discussion",
+        {**DISCUSSION, "attendees": ["police", "childrens_social_care"]},
+    )
+    assert response.status_code == 409
+    p = "hold_strategy_discussion-considerations"
+    summary = _summary(response.text)
+    # the guard's other reason, which names no field left blank, stays the form's
+    assert summary[0][1].startswith("Refused: strategy discussion must include health")
+    assert summary[1:] == [
+        (
+            f"#{p}-contact-with-children-through-work",
+            "Enter the alleged abuser's contact with children through work or volunteering",
+        ),
+        (f"#{p}-employer-action", "Enter what the employer will do"),
+    ]
+    assert _beside(response.text, f"{p}-employer-action") == "Enter what the employer will do"
+    assert "employer_action" not in response.text.split("<main", 1)[1].replace(
+        'name="considerations.employer_action"', ""
+    )
+    assert "Child seen at school</textarea>" in response.text
