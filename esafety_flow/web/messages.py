@@ -10,7 +10,9 @@ The kind comes from the checks of the page itself, or from pydantic's error `typ
 built from the field's label (`fallback`), never the library's wording; a test asserts that every
 field of every form has the entries its kind of field needs (`PROBLEMS_OF_KIND`).
 
-Placeholders: `{n}` the child's number on the form, `{missing}` the missing parts of a date ("day
+The pages of who does the work (allocate, transfer, return an assessment, a note, reassign) file
+theirs under their own form names. Placeholders: `{n}` the child's number on the form,
+`{limit}` the longest text a field holds, `{missing}` the missing parts of a date ("day
 and a month"), `{reason}` the reason an identifier's check gives.
 
 The JSON API keeps its own 422 bodies (programs read them); nothing here is used there.
@@ -271,6 +273,60 @@ MESSAGES: Mapping[str, Mapping[str, FieldMessages]] = {
         "outcome": {
             _P.MISSING: "Select the outcome of the allegation",
             _P.INVALID: "Select the outcome of the allegation from the list",
+        },
+    },
+    # the pages of who does the work (`work_pages.WORK_FORMS`); `{limit}` the longest text
+    "allocate": {
+        "owner": {
+            _P.MISSING: "Select who the case is allocated to",
+            _P.INVALID: "Select one of the workers listed: they are the ones who can work this "
+            "case",
+        },
+    },
+    "transfer": {
+        "team": {
+            _P.MISSING: "Select the team the case is transferred to",
+            _P.INVALID: "Select one of the teams listed",
+        },
+        "reason": {
+            _P.MISSING: "Enter why the case is transferred",
+            _P.TOO_LONG: "The reason must be {limit:,} characters or fewer",
+        },
+    },
+    "return_assessment": {
+        "reason": {
+            _P.MISSING: "Enter why the assessment is returned to the worker",
+            _P.TOO_LONG: "The reason must be {limit:,} characters or fewer",
+        },
+    },
+    "add_note": {
+        "kind": {
+            _P.MISSING: "Select what kind of note this is",
+            _P.INVALID: "Select one of the kinds of note listed",
+            _P.CONFLICT: "Management oversight is recorded by a manager of the case's team: "
+            "select another kind",
+        },
+        "text": {
+            _P.MISSING: "Enter the note",
+            _P.TOO_LONG: "The note must be {limit:,} characters or fewer",
+            _P.CONFLICT: "The amendment is the same as the note it amends: change what needs "
+            "correcting",
+        },
+    },
+    "case_managers": {"managers": {_P.INVALID: "Select from the managers listed"}},
+    "reassign": {
+        "from": {
+            _P.MISSING: "Select whose cases you are reassigning",
+            _P.INVALID: "Select one of the people listed",
+        },
+        "to": {
+            _P.MISSING: "Select who will take the cases over",
+            _P.INVALID: "Select one of the workers listed",
+            _P.CONFLICT: "Select someone other than the person whose cases these are",
+        },
+        "case": {
+            _P.MISSING: "Select at least one case to reassign",
+            _P.INVALID: "Select the cases to reassign from the list",
         },
     },
     "raise_concern": {

@@ -19,6 +19,7 @@ from esafety_flow.web.concern_form import CONCERN_FIELDS
 from esafety_flow.web.forms import EVENT_FORMS, FieldSpec
 from esafety_flow.web.messages import MESSAGES, PROBLEMS_OF_KIND, Problem, message, problem_of
 from esafety_flow.web.record_pages import FACT_FORMS, REVIEW_DATE
+from esafety_flow.web.work_pages import WORK_FORMS
 from tests.web.conftest import NOW, Web, csrf_of
 from workflows import casework
 
@@ -67,6 +68,7 @@ def _forms() -> dict[str, list[FieldSpec]]:
     facts.append(FieldSpec(REVIEW_DATE.name, REVIEW_DATE.label, "date", group="agreement"))
     facts.append(FieldSpec("child.flags", "What applies?", "checkboxes"))
     forms["raise_concern"] = list(CONCERN_FIELDS)
+    forms.update({name: list(specs) for name, specs in WORK_FORMS.items()})
     return forms
 
 
