@@ -19,8 +19,10 @@ from esafety_flow.web.concern_form import CONCERN_FIELDS
 from esafety_flow.web.forms import EVENT_FORMS, FieldSpec
 from esafety_flow.web.messages import MESSAGES, PROBLEMS_OF_KIND, Problem, message, problem_of
 from esafety_flow.web.record_pages import FACT_FORMS, REVIEW_DATE
+from esafety_flow.web.record_views import data_refusal
 from esafety_flow.web.work_pages import WORK_FORMS
-from tests.web.conftest import NOW, Web, csrf_of
+from states import InvalidEventData
+from tests.web.conftest import NOW, Web, api_headers, csrf_of
 from workflows import casework
 
 LIBRARY_WORDS = ("Field required", "Input should", "valid date or datetime", "Value error")
@@ -681,3 +683,30 @@ def test_the_lado_questions_a_guard_needs_are_asked_beside_their_fields(web: Web
         'name="considerations.employer_action"', ""
     )
     assert "Child seen at school</textarea>" in response.text
+
+
+def test_the_api_keeps_its_422_body_for_programs(web: Web) -> None:
+    response = web.client().post(
+        f"/api/v1/cases/{web.north_case}/events",
+        json={
+            "event": "convene_strategy_discussion",
+            "data": {"urgent": "perhaps"},
+        },
+        headers=api_headers(web.tokens["pat"]),
+    )
+    assert response.status_code == 422
+    [detail] = response.json()["detail"]
+    assert detail["loc"] == ["body", "data"]
+    assert detail["type"] == "value_error"
+    assert detail["msg"].startswith("convene_strategy_discussion: data.urgent: Input should be")
+
+
+def test_a_refusal_naming_no_field_of_the_form_is_a_sentence() -> None:
+    own = InvalidEventData("record_facts: data.children: a concern names at least one child")
+    assert data_refusal(own) == "A concern names at least one child"
+    shape = InvalidEventData(
+        "refer: data.colour: Extra inputs are not permitted", [(("colour",), "extra_forbidden")]
+    )
+    assert data_refusal(shape) == (
+        "Some of the answers could not be recorded: check them and try again"
+    )
