@@ -407,9 +407,10 @@ def message(form: str, field: str, problem: Problem, label: str = "", **values: 
         key = "child." + field[found.end() :]
         values.setdefault("n", int(found.group(1)))
     entry = MESSAGES.get(form, {}).get(key, {}).get(problem)
+    shown = label or key.rpartition(".")[2].replace("_", " ")
     if entry is None:
-        return fallback(label or key.rpartition(".")[2].replace("_", " "))
+        return fallback(shown)
     try:
         return entry.format(**values)
-    except (KeyError, IndexError):
-        return fallback(label or key)
+    except (KeyError, IndexError, ValueError):
+        return fallback(shown)  # a placeholder the page did not give

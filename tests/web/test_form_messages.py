@@ -137,6 +137,13 @@ def test_a_field_without_an_entry_gets_a_plain_sentence_from_its_label() -> None
     assert message("close", "reason", Problem.MISSING) == "Enter the reason for closing the case"
 
 
+def test_a_message_whose_placeholder_is_not_given_falls_back_without_codes() -> None:
+    assert message("transfer", "reason", Problem.TOO_LONG) == "Check the answer to 'reason'"
+    assert message("refer", "working_agreement.review_date", Problem.INVALID) == (
+        "Check the answer to 'review date'"
+    )
+
+
 def test_a_childs_message_names_the_child() -> None:
     assert message("raise_concern", "child3.age", Problem.INVALID) == (
         "Enter the age of child 3 as a whole number from 0 to 25"
