@@ -27,9 +27,11 @@ from enum import StrEnum
 from states.facts import FIRST_DATE, LAST_DATE, NAME_LIMIT, TEXT_LIMIT
 
 __all__ = [
+    "ADDRESS_VALUES",
     "MESSAGES",
     "PROBLEMS_OF_KIND",
     "Problem",
+    "address_problem",
     "fallback",
     "message",
     "problem_of",
@@ -414,3 +416,24 @@ def message(form: str, field: str, problem: Problem, label: str = "", **values: 
         return entry.format(**values)
     except (KeyError, IndexError, ValueError):
         return fallback(shown)  # a placeholder the page did not give
+
+
+ADDRESS_VALUES: Mapping[str, str] = {
+    "int": "a whole number, for example 2026",
+    "float": "a number",
+    "bool": "true or false",
+    "date": "a date written as year-month-day, for example 2026-03-04",
+    "datetime": "a date and time, for example 2026-03-04T16:00",
+}
+"""What a value in a page's address must be, by the start of pydantic's error type
+(`int_parsing` -> `int`)."""
+
+
+def address_problem(name: str, error_type: str) -> str:
+    """The sentence of a page whose address holds a value it cannot use (`?year=abc`)."""
+    kind = error_type.partition("_")[0]
+    shown = name.replace("_", " ")
+    what = ADDRESS_VALUES.get(kind)
+    if what is None:
+        return f"The {shown} in the address is not one this page can use: check the link."
+    return f"The {shown} in the address must be {what}: check the link."

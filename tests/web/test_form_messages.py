@@ -717,3 +717,13 @@ def test_a_refusal_naming_no_field_of_the_form_is_a_sentence() -> None:
     assert data_refusal(shape) == (
         "Some of the answers could not be recorded: check them and try again"
     )
+
+
+def test_a_value_in_a_page_address_that_cannot_be_used_is_said_plainly(web: Web) -> None:
+    response = web.client("ada").get("/calendar", params={"year": "twenty"})
+    assert response.status_code == 400
+    text = html.unescape(response.text)
+    assert "The year in the address must be a whole number, for example 2026" in text
+    _no_library_text(response.text)
+    assert "int_parsing" not in response.text
+    assert "unable to parse" not in response.text
