@@ -727,3 +727,13 @@ def test_a_value_in_a_page_address_that_cannot_be_used_is_said_plainly(web: Web)
     _no_library_text(response.text)
     assert "int_parsing" not in response.text
     assert "unable to parse" not in response.text
+
+
+def test_a_concern_the_facts_model_refuses_is_worded_from_the_table(web: Web) -> None:
+    # the form keeps 300 characters of a name; the model holds 200
+    response = _concern(web, {"child1.name": "A" * 250, "abuser.kind": "adult"})
+    assert response.status_code == 400
+    _check(
+        response.text,
+        [("child1-name", "#child1-name", "The name of child 1 must be 200 characters or fewer")],
+    )
