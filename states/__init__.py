@@ -56,6 +56,7 @@ from states.events import (
     StrategyDiscussion,
     TransferData,
     as_event,
+    error_kinds,
     parse_event_data,
 )
 from states.facts import (
@@ -234,6 +235,7 @@ __all__ = [
     "as_event",
     "build_machine",
     "decide",
+    "error_kinds",
     "is_temporary_upn",
     "layered_layout",
     "load_policy",

@@ -11,6 +11,8 @@ ValueError
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "InvalidEventData",
     "InvalidIdentifier",
@@ -25,8 +27,24 @@ class StatesError(ValueError):
     """Base of every error raised by `states`."""
 
 
+ErrorLocation = tuple[str | int, ...]
+"""Where in the event data a problem is: `("considerations", "icpc_required")`, a list index as an
+int."""
+
+
 class InvalidEventData(StatesError):
-    """Event data refused; the message names the event, the field path and the reason."""
+    """Event data refused; the message names the event, the field path and the reason.
+
+    `errors` carries the same problems for a program to read: (location in the data, kind of
+    problem) pairs, the kind being pydantic's error `type` (`missing`, `enum`, `too_long`,
+    `date_from_datetime_parsing`...). It is empty where the refusal is the service's own rule
+    rather than the shape of the data; the message, which the API and the scenario runner show,
+    is the same either way.
+    """
+
+    def __init__(self, message: str, errors: Iterable[tuple[ErrorLocation, str]] = ()) -> None:
+        super().__init__(message)
+        self.errors: tuple[tuple[ErrorLocation, str], ...] = tuple(errors)
 
 
 class UnknownEvent(StatesError):

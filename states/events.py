@@ -74,6 +74,7 @@ __all__ = [
     "StrategyDiscussion",
     "TransferData",
     "as_event",
+    "error_kinds",
     "parse_event_data",
 ]
 
@@ -370,12 +371,18 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def error_kinds(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each problem of a validation error as (location, pydantic error type)."""
+    return [(tuple(item["loc"]), str(item["type"])) for item in error.errors()]
+
+
 def parse_event_data(event: Event | str, raw: Mapping[str, Any] | None) -> BaseModel:
     """Validate `raw` (None means no data) against the event's model.
 
     Raises `UnknownEvent` for a name outside the contract and `InvalidEventData` naming the event,
     the field path and the reason, e.g.
-    "hold_strategy_discussion: data.attendees: Input should be a valid list".
+    "hold_strategy_discussion: data.attendees: Input should be a valid list" (its `errors`: the
+    location and pydantic error type of each problem, for pages to word for themselves).
     """
     ev = as_event(event)
     model = EVENT_DATA[ev]
@@ -386,4 +393,4 @@ def parse_event_data(event: Event | str, raw: Mapping[str, Any] | None) -> BaseM
     try:
         return model.model_validate(dict(raw))
     except ValidationError as exc:
-        raise InvalidEventData(f"{ev.value}: {_describe(exc)}") from None
+        raise InvalidEventData(f"{ev.value}: {_describe(exc)}", error_kinds(exc)) from None

@@ -31,6 +31,7 @@ from states import (
     Policy,
     RecordFactsData,
     as_event,
+    error_kinds,
     parse_event_data,
 )
 from workflows import engine as domain
@@ -85,7 +86,10 @@ def _facts(facts: CaseFacts | Mapping[str, Any]) -> CaseFacts:
         problems = "; ".join(
             f"facts.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise InvalidEventData(f"raise_concern: {problems}") from None
+        raise InvalidEventData(
+            f"raise_concern: {problems}",
+            [(("facts", *loc), kind) for loc, kind in error_kinds(exc)],
+        ) from None
 
 
 NO_CHILD = (

@@ -12,6 +12,7 @@ log, each owner is told by email, and the change is in the audit trail.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
@@ -235,10 +236,29 @@ async def check_new_day(request: Request) -> Response:
         return _page(request, viewer, region, day.year, form=form, status_code=400)
 
 
+_REGION_NAMES = {
+    Region.ENGLAND_AND_WALES.value: "England and Wales",
+    Region.SCOTLAND.value: "Scotland",
+    Region.NORTHERN_IRELAND.value: "Northern Ireland",
+}
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
 def _plain(message: str) -> str:
-    """A service refusal as a sentence for the page (it names ISO dates; the page shows them as
-    they are typed, which is the same day)."""
-    return message[:1].upper() + message[1:]
+    """A service refusal as a sentence for the page: its ISO dates as the page writes dates
+    ("3 April 2026") and its regions by their names ("England and Wales")."""
+
+    def day(found: re.Match[str]) -> str:
+        try:
+            value = date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        except ValueError:
+            return found.group(0)
+        return f"{value.day} {value:%B %Y}"
+
+    text = _ISO_DAY.sub(day, message)
+    for code, name in _REGION_NAMES.items():
+        text = text.replace(code, name)
+    return text[:1].upper() + text[1:]
 
 
 @router.post("/calendar/days/confirm")

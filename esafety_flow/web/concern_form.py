@@ -25,7 +25,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from calendars import london_date
-from esafety_flow.web.forms import label_of
+from esafety_flow.web import messages
+from esafety_flow.web.forms import FieldSpec, FormProblem, label_of, read_date
+from esafety_flow.web.messages import Problem
 from esafety_flow.web.work_forms import WHEN, WorkForm, when_from_form
 from states import (
     AbuserKind,
@@ -34,6 +36,7 @@ from states import (
     EmploymentSector,
     InvalidIdentifier,
     RiskFactor,
+    error_kinds,
     normalise_nhs_number,
     normalise_upn,
 )
@@ -42,6 +45,7 @@ from states.census import Disability, Ethnicity, Sex
 __all__ = [
     "CHILD_BLOCKS_LIMIT",
     "CONCERN_CHOICES",
+    "CONCERN_FIELDS",
     "Concern",
     "anchor_of",
     "child_blocks",
@@ -117,45 +121,73 @@ class Concern:
     occurred_at: datetime
 
 
-def _date(form: WorkForm, name: str, what: str) -> date | None:
+CONCERN_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("category", "Kind of online harm", "select"),
+    FieldSpec("child.name", "Name or initials", "text"),
+    FieldSpec("child.dob", "Date of birth", "date"),
+    FieldSpec("child.edd", "Expected date of birth", "date"),
+    FieldSpec("child.age", "Age in years", "number"),
+    FieldSpec("child.sex", "Sex", "radios"),
+    FieldSpec("child.ethnicity", "Ethnicity", "select"),
+    FieldSpec("child.nhs_number", "NHS number", "identifier"),
+    FieldSpec("child.upn", "Unique pupil number (UPN)", "identifier"),
+    FieldSpec("child.disabilities", "Disabilities", "checkboxes"),
+    FieldSpec("child.sen", "Special educational needs (SEN)?", "yesno"),
+    FieldSpec("child.flags", "About the child", "checkboxes"),
+    FieldSpec("abuser.kind", "Who is the alleged abuser?", "radios"),
+    FieldSpec("abuser.name", "Name, if known", "text"),
+    FieldSpec("abuser.dob", "Their date of birth, if known", "date"),
+    FieldSpec("abuser.flags", "About the alleged abuser", "checkboxes"),
+    FieldSpec("abuser.role", "Their role or job, if relevant", "text"),
+    FieldSpec("abuser.employment_sector", "Where they work or volunteer", "select"),
+    FieldSpec("imagery", "Youth-produced imagery: what applies?", "checkboxes"),
+    FieldSpec("significant_harm_suspected", "Is significant harm suspected?", "yesno"),
+    FieldSpec("risk_factors", "Risk factors known", "checkboxes"),
+)
+"""The fields of the form, a child's written once as `child.<field>` (their messages:
+`messages.MESSAGES["raise_concern"]`); when the concern was received is `work_forms`'s."""
+
+_LABELS = {s.name: s.label for s in CONCERN_FIELDS}
+_KINDS = {s.name: s.kind for s in CONCERN_FIELDS}
+_ANCHORS = {"significant_harm_suspected": "significant-harm"}
+"""Inputs whose id is not `anchor_of` their name."""
+
+
+def _generic(name: str) -> str:
+    """`child3.age` -> `child.age`."""
+    head, dot, rest = name.partition(".")
+    return f"child.{rest}" if dot and head.startswith("child") and head[5:].isdigit() else name
+
+
+def _problem(
+    form: WorkForm, name: str, problem: Problem, parts: Sequence[str] = (), **values: str
+) -> None:
+    """A problem beside the field `name`, worded by `messages` (the new-concern form's)."""
+    anchor = _ANCHORS.get(name, anchor_of(name)) + (f"-{parts[0]}" if parts else "")
+    text = messages.message(
+        "raise_concern", name, problem, _LABELS.get(_generic(name), ""), **values
+    )
+    form.problem(name, text, anchor, parts)
+
+
+def _date(form: WorkForm, name: str) -> date | None:
     """A GOV.UK date input (`<name>-day`, `-month`, `-year`); None when blank or after recording
     the problem against `name`."""
-    parts = {p: form.one(f"{name}-{p}") for p in _DATE_PARTS}
-    base = anchor_of(name)
-
-    def wrong(message: str, *bad: str) -> None:
-        form.problem(name, message, f"{base}-{bad[0]}", bad)
-
-    missing = [p for p in _DATE_PARTS if not parts[p]]
-    if len(missing) == 3:
+    found = read_date(form.values, name)
+    if isinstance(found, FormProblem):
+        _problem(form, name, found.problem, found.parts, **found.values)
         return None
-    what_ = what[:1].upper() + what[1:]
-    if missing:
-        wrong(f"{what_} must include a {' and a '.join(missing)}", *missing)
-        return None
-    bad = [p for p in _DATE_PARTS if not (parts[p].isascii() and parts[p].isdigit())]
-    bad += [p for p in _DATE_PARTS if p not in bad and len(parts[p]) > 4]
-    if bad:
-        wrong(f"{what_} must be a real date", *bad)
-        return None
-    if len(parts["year"]) != 4:
-        wrong(f"The year of {what} must include 4 numbers, for example 2014", "year")
-        return None
-    try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        wrong(f"{what_} must be a real date", *_DATE_PARTS)
-        return None
+    return found
 
 
-def _identifier(form: WorkForm, name: str, label: str, check: Any) -> str | None:
+def _identifier(form: WorkForm, name: str, check: Any) -> str | None:
     raw = form.one(name)
     if not raw:
         return None
     try:
         value: str = check(raw[:40])
     except InvalidIdentifier as exc:
-        form.problem(name, f"{label}: {exc.reason}", anchor_of(name))
+        _problem(form, name, Problem.INVALID, reason=exc.reason)
         return None
     return value
 
@@ -166,29 +198,15 @@ def _child(form: WorkForm, i: int, today: date) -> dict[str, Any] | None:
     typed = any(form.one(k) for k in _child_keys(i) if k != p + "name")
     if not name:
         if typed:
-            form.problem(
-                p + "name", f"Enter the name (or initials) of child {i}", anchor_of(p + "name")
-            )
+            _problem(form, p + "name", Problem.MISSING)
         return None
     child: dict[str, Any] = {"name": name}
-    born = _date(form, p + "dob", f"the date of birth of child {i}")
-    expected = _date(form, p + "edd", f"the expected date of birth of child {i}")
+    born = _date(form, p + "dob")
+    expected = _date(form, p + "edd")
     if born is not None and expected is not None:
-        form.problem(
-            p + "edd",
-            f"Give child {i}'s date of birth or, for a child not yet born, the expected date of "
-            "birth, not both",
-            f"{anchor_of(p + 'edd')}-day",
-            _DATE_PARTS,
-        )
+        _problem(form, p + "edd", Problem.CONFLICT, _DATE_PARTS)
     elif born is not None and born > today:
-        form.problem(
-            p + "dob",
-            f"The date of birth of child {i} must be today or in the past: for a child not yet "
-            "born, give the expected date of birth",
-            f"{anchor_of(p + 'dob')}-day",
-            _DATE_PARTS,
-        )
+        _problem(form, p + "dob", Problem.OUT_OF_RANGE, _DATE_PARTS)
     if born is not None:
         child["date_of_birth"] = born
     if expected is not None:
@@ -196,45 +214,31 @@ def _child(form: WorkForm, i: int, today: date) -> dict[str, Any] | None:
     age = form.one(p + "age")
     if age:
         # ASCII digits, short: "²" passes isdigit() but not int(), 5,000 digits neither
-        if not (age.isascii() and age.isdigit()) or len(age) > 2 or int(age) > 25:
-            form.problem(
-                p + "age",
-                f"The age of child {i} must be a whole number of years",
-                anchor_of(p + "age"),
-            )
+        if not (age.isascii() and age.isdigit()) or len(age) > 2:
+            _problem(form, p + "age", Problem.INVALID)
+        elif int(age) > 25:
+            _problem(form, p + "age", Problem.OUT_OF_RANGE)
         else:
             child["age"] = int(age)
     for field, choices in (("sex", "sex"), ("ethnicity", "ethnicity")):
         raw = form.one(p + field)
         if raw:
             if raw not in {v for v, _ in CONCERN_CHOICES[choices]}:
-                form.problem(
-                    p + field,
-                    f"Choose the {field} of child {i} from the list",
-                    anchor_of(p + field),
-                )
+                _problem(form, p + field, Problem.INVALID)
             else:
                 child[field] = raw
-    nhs = _identifier(form, p + "nhs_number", f"The NHS number of child {i}", normalise_nhs_number)
+    nhs = _identifier(form, p + "nhs_number", normalise_nhs_number)
     if nhs is not None:
         child["nhs_number"] = nhs
-    upn = _identifier(form, p + "upn", f"The UPN of child {i}", normalise_upn)
+    upn = _identifier(form, p + "upn", normalise_upn)
     if upn is not None:
         child["upn"] = upn
     disabilities = form.many(p + "disabilities")
     known = {v for v, _ in CONCERN_CHOICES["disabilities"]}
     if any(d not in known for d in disabilities) or len(set(disabilities)) != len(disabilities):
-        form.problem(
-            p + "disabilities",
-            f"Choose the disabilities of child {i} from the list",
-            anchor_of(p + "disabilities"),
-        )
+        _problem(form, p + "disabilities", Problem.INVALID)
     elif Disability.NONE.value in disabilities and len(disabilities) > 1:
-        form.problem(
-            p + "disabilities",
-            f"Child {i}: choose 'None' or the disabilities, not both",
-            anchor_of(p + "disabilities"),
-        )
+        _problem(form, p + "disabilities", Problem.CONFLICT)
     elif disabilities:
         child["disabilities"] = disabilities
     flags = set(form.many(p + "flags"))
@@ -249,21 +253,16 @@ def _abuser(form: WorkForm, today: date) -> dict[str, Any] | None:
     if not kind:
         return None
     if kind not in {k.value for k in AbuserKind}:
-        form.problem("abuser.kind", "Choose who the alleged abuser is from the list", "abuser-kind")
+        _problem(form, "abuser.kind", Problem.INVALID)
         return None
     abuser: dict[str, Any] = {"kind": kind}
     name = form.one("abuser.name")[:300]
     if name:
         abuser["name"] = name
-    born = _date(form, "abuser.dob", "the alleged abuser's date of birth")
+    born = _date(form, "abuser.dob")
     if born is not None:
         if born > today:
-            form.problem(
-                "abuser.dob",
-                "The alleged abuser's date of birth must be in the past",
-                "abuser-dob-day",
-                _DATE_PARTS,
-            )
+            _problem(form, "abuser.dob", Problem.OUT_OF_RANGE, _DATE_PARTS)
         abuser["date_of_birth"] = born
     flags = set(form.many("abuser.flags"))
     for flag in ABUSER_FLAGS:
@@ -274,24 +273,26 @@ def _abuser(form: WorkForm, today: date) -> dict[str, Any] | None:
     sector = form.one("abuser.employment_sector")
     if sector:
         if sector not in {s.value for s in EmploymentSector}:
-            form.problem(
-                "abuser.employment_sector",
-                "Choose the employment sector from the list",
-                "abuser-employment-sector",
-            )
+            _problem(form, "abuser.employment_sector", Problem.INVALID)
         else:
             abuser["employment_sector"] = sector
     return abuser
 
 
+_MODEL_FIELDS = {"date_of_birth": "dob", "expected_date_of_birth": "edd"}
+
+
 def _field_of(loc: Sequence[int | str]) -> str:
-    """The form field of a pydantic error location (`children.0.name` -> `child1.name`)."""
+    """The form field of a pydantic error location (`children.0.name` -> `child1.name`,
+    `children.0.date_of_birth` -> `child1.dob`)."""
     parts = [str(p) for p in loc]
     if len(parts) >= 2 and parts[0] == "children" and parts[1].isdigit():
-        return f"child{int(parts[1]) + 1}." + ".".join(parts[2:] or ["name"])
+        name = parts[2] if len(parts) > 2 else "name"
+        return f"child{int(parts[1]) + 1}.{_MODEL_FIELDS.get(name, name)}"
     if parts and parts[0] == "alleged_abuser":
-        return "abuser." + ".".join(parts[1:] or ["kind"])
-    return ".".join(parts) or "category"
+        name = parts[1] if len(parts) > 1 else "kind"
+        return f"abuser.{_MODEL_FIELDS.get(name, name)}"
+    return parts[0] if parts else "category"
 
 
 def read_concern(form: WorkForm, *, now: datetime) -> Concern | None:
@@ -299,7 +300,7 @@ def read_concern(form: WorkForm, *, now: datetime) -> Concern | None:
     today = london_date(now)
     category = form.one("category")
     if not category:
-        form.problem("category", "Choose the kind of online harm", "category")
+        _problem(form, "category", Problem.MISSING)
     children = [c for i in range(1, child_blocks(form) + 1) if (c := _child(form, i, today))]
     facts: dict[str, Any] = {"category": category, "children": children}
     abuser = _abuser(form, today)
@@ -318,7 +319,7 @@ def read_concern(form: WorkForm, *, now: datetime) -> Concern | None:
     harm = form.one("significant_harm_suspected")
     if harm:
         if harm not in ("yes", "no"):
-            form.problem("significant_harm_suspected", "Answer yes or no", "significant-harm")
+            _problem(form, "significant_harm_suspected", Problem.INVALID)
         else:
             facts["significant_harm_suspected"] = harm == "yes"
     facts["risk_factors"] = form.many("risk_factors")
@@ -332,10 +333,12 @@ def read_concern(form: WorkForm, *, now: datetime) -> Concern | None:
     try:
         parsed = CaseFacts.model_validate(facts)
     except ValidationError as exc:
-        for item in exc.errors()[:5]:
-            field = _field_of(item["loc"])
-            message = str(item["msg"]).removeprefix("Value error, ")
-            form.problem(field, f"{label_of(field.replace('.', ' '))}: {message}", anchor_of(field))
+        for loc, kind in error_kinds(exc)[:5]:
+            field = _field_of(loc)
+            field_kind = _KINDS.get(_generic(field), "")
+            parts = _DATE_PARTS if field_kind == "date" else ()
+            if field not in form.error_for:
+                _problem(form, field, messages.problem_of(kind, field_kind), parts)
         return None
     assert occurred is not None
     return Concern(parsed, occurred)

@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from esafety_flow.web import messages
 from esafety_flow.web.common import (
     BadFormText,
     CsrfRefused,
@@ -154,8 +155,7 @@ def install_error_handlers(app: FastAPI, *, hsts: bool) -> None:
             request,
             400,
             "There is a problem with the address",
-            f"The value of {field} in the address is not valid: "
-            f"{str(first.get('msg', 'not valid')).lower()}.",
+            messages.address_problem(field, str(first.get("type", ""))),
         )
 
     @app.exception_handler(Exception)

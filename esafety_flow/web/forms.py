@@ -2,16 +2,29 @@
 form: `esafety_flow.web.concern_form`).
 
 Form posts are flat (`considerations.icpc_required=yes`); `event_data_from_form` turns them into the
-nested event data of DESIGN 6.1, which `states.parse_event_data` then validates (so the rules live
-in one place). Blank fields are left out, so a guard can name what is missing.
+nested event data of DESIGN 6.1, which `states.parse_event_data` then validates (so the rules of
+the data live in one place). Blank fields are left out. A field the event's guard always needs
+(`FieldSpec.required`: a close's outcome and reason, a strategy discussion's six answers) and the
+fields of a group answered together (`FieldSpec.group`: the five matters of a working agreement)
+are checked here too, so that the page can say beside each one what is missing; the guard still
+decides, for the API and for what the form cannot see.
+
+A date (`kind="date"`) is the GOV.UK date input: `<name>-day`, `<name>-month`, `<name>-year`
+(`read_date`), posted into the event data as the ISO date the model expects.
+
+Problems are `FormProblem`s (the field, the kind of problem of `messages.Problem`, the date parts
+in error); the page words them from `esafety_flow.web.messages`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as default
+from datetime import date
 from typing import Any
 
+from esafety_flow.web.messages import Problem
 from states import (
     AllegationOutcome,
     CategoryOfAbuse,
@@ -25,15 +38,19 @@ from states import (
     ReviewOutcome,
     RiskFactor,
 )
+from states.guards import REQUIRED_CONSIDERATIONS
 from states.labels import label
 
 __all__ = [
+    "DATE_PARTS",
     "EVENT_FORMS",
     "FieldSpec",
     "FormError",
+    "FormProblem",
     "MultiValues",
     "event_data_from_form",
     "label_of",
+    "read_date",
 ]
 
 MultiValues = Mapping[str, Sequence[str]]
@@ -47,6 +64,10 @@ class FieldSpec:
     kind: str  # text | textarea | yesno | checkboxes | radios | date | codes
     options: tuple[tuple[str, str], ...] = ()
     hint: str = ""
+    required: bool = False
+    """The event's guard always needs an answer (the page says so beside the field)."""
+    group: str = ""
+    """Fields answered together: once one of the group is given, each is needed."""
 
 
 def label_of(code: str) -> str:
@@ -68,19 +89,32 @@ _WORKING_AGREEMENT = (
         "working_agreement.supervision_of_contact",
         "Working agreement: supervision of contact",
         "text",
+        group="working_agreement",
     ),
-    FieldSpec("working_agreement.intimate_care", "Working agreement: intimate care", "text"),
+    FieldSpec(
+        "working_agreement.intimate_care",
+        "Working agreement: intimate care",
+        "text",
+        group="working_agreement",
+    ),
     FieldSpec(
         "working_agreement.entry_to_childrens_rooms",
         "Working agreement: entry to children's rooms",
         "text",
+        group="working_agreement",
     ),
-    FieldSpec("working_agreement.sleepovers", "Working agreement: sleepovers", "text"),
+    FieldSpec(
+        "working_agreement.sleepovers",
+        "Working agreement: sleepovers",
+        "text",
+        group="working_agreement",
+    ),
     FieldSpec(
         "working_agreement.review_date",
         "Working agreement review date",
         "date",
-        hint="For example, 2026-04-27",
+        hint="For example, 27 4 2026",
+        group="working_agreement",
     ),
 )
 _LEAVE_HOME = FieldSpec(
@@ -90,6 +124,15 @@ _LEAVE_HOME = FieldSpec(
     _options([v.value for v in LeaveHome]),
 )
 
+
+def _considerations(*specs: FieldSpec) -> tuple[FieldSpec, ...]:
+    """A strategy discussion's answers, those its guard needs (DESIGN 4.3) marked required."""
+    return tuple(
+        replace(s, required=s.name.removeprefix("considerations.") in REQUIRED_CONSIDERATIONS)
+        for s in specs
+    )
+
+
 EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
     Event.REFER: (
         FieldSpec(
@@ -97,6 +140,7 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
             "Referred to",
             "checkboxes",
             _options(["police", "childrens_social_care"]),
+            required=True,
         ),
         # the CIN census items of a referral (DESIGN 6.1), with the DfE's wording
         FieldSpec(
@@ -117,34 +161,52 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
         FieldSpec("urgent", "Is the strategy discussion urgent (same day)?", "yesno"),
     ),
     Event.HOLD_STRATEGY_DISCUSSION: (
-        FieldSpec("attendees", "Attendees", "checkboxes", _options(_AGENCIES)),
-        FieldSpec(
-            "considerations.household_children_safety",
-            "Safety of the children in the household and wider network",
-            "textarea",
-        ),
-        FieldSpec(
-            "considerations.image_children_safety",
-            "Safety of the children shown in the images",
-            "textarea",
-        ),
-        FieldSpec(
-            "considerations.when_to_inform_alleged_abuser",
-            "When the alleged abuser and partner will be told",
-            "textarea",
-        ),
-        FieldSpec(
-            "considerations.criminal_investigation",
-            "Will the police run a criminal investigation?",
-            "yesno",
-        ),
-        FieldSpec(
-            "considerations.section_47_threshold_met", "Is the Section 47 threshold met?", "yesno"
-        ),
-        FieldSpec(
-            "considerations.icpc_required",
-            "Is an initial child protection conference required?",
-            "yesno",
+        FieldSpec("attendees", "Attendees", "checkboxes", _options(_AGENCIES), required=True),
+        *_considerations(
+            FieldSpec(
+                "considerations.household_children_safety",
+                "Safety of the children in the household and wider network",
+                "textarea",
+            ),
+            FieldSpec(
+                "considerations.image_children_safety",
+                "Safety of the children shown in the images",
+                "textarea",
+            ),
+            FieldSpec(
+                "considerations.when_to_inform_alleged_abuser",
+                "When the alleged abuser and partner will be told",
+                "textarea",
+            ),
+            FieldSpec(
+                "considerations.criminal_investigation",
+                "Will the police run a criminal investigation?",
+                "yesno",
+            ),
+            FieldSpec(
+                "considerations.section_47_threshold_met",
+                "Is the Section 47 threshold met?",
+                "yesno",
+            ),
+            FieldSpec(
+                "considerations.icpc_required",
+                "Is an initial child protection conference required?",
+                "yesno",
+            ),
+            # the LADO discussion's questions (seed 004 s2.2), which its guard needs when the
+            # alleged abuser works or volunteers with children
+            FieldSpec(
+                "considerations.contact_with_children_through_work",
+                "Contact with children through work or volunteering",
+                "textarea",
+                hint="Where the alleged abuser works or volunteers with children",
+            ),
+            FieldSpec(
+                "considerations.employer_action",
+                "Action by the employer",
+                "textarea",
+                hint="Where the alleged abuser works or volunteers with children",
+            ),
         ),
         _LEAVE_HOME,
         *_WORKING_AGREEMENT,
@@ -155,6 +217,7 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
             "Conference outcome",
             "radios",
             _options([v.value for v in ConferenceOutcome]),
+            required=True,
         ),
         FieldSpec(
             "category_of_abuse",
@@ -177,8 +240,14 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
         ),
     ),
     Event.CLOSE: (
-        FieldSpec("outcome", "Outcome", "radios", _options([v.value for v in CloseOutcome])),
-        FieldSpec("reason", "Reason", "textarea"),
+        FieldSpec(
+            "outcome",
+            "Outcome",
+            "radios",
+            _options([v.value for v in CloseOutcome]),
+            required=True,
+        ),
+        FieldSpec("reason", "Reason", "textarea", required=True),
         FieldSpec(
             "reason_for_closure",
             "Reason for closure (children in need census)",
@@ -214,18 +283,33 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
             "Allegation outcome",
             "radios",
             _options([v.value for v in AllegationOutcome]),
+            required=True,
         ),
     ),
 }
 
 
-class FormError(ValueError):
-    """A form field could not be read; `field` names it."""
+DATE_PARTS = ("day", "month", "year")
+"""The inputs of a GOV.UK date input, posted as `<name>-day` ..."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+
+@dataclass(frozen=True)
+class FormProblem:
+    """One answer of a form that cannot be used: the field, what is wrong (worded by
+    `messages.message`), the parts of a date in error, and the placeholders of the message."""
+
+    field: str
+    problem: Problem
+    parts: tuple[str, ...] = ()
+    values: Mapping[str, str] = default(default_factory=dict)
+
+
+class FormError(ValueError):
+    """Answers of a form that cannot be used; `problems` lists each, in form order."""
+
+    def __init__(self, problems: Sequence[FormProblem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.problem.value}" for p in problems))
+        self.problems = tuple(problems)
 
 
 def _first(form: MultiValues, name: str) -> str:
@@ -241,30 +325,85 @@ def _put(target: dict[str, Any], path: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _yesno(name: str, raw: str) -> bool:
-    if raw == "yes":
-        return True
-    if raw == "no":
-        return False
-    raise FormError(name, f"answer yes or no, not {raw!r}")
+def read_date(form: MultiValues, name: str) -> date | FormProblem | None:
+    """The date of the GOV.UK date input `name` (`<name>-day`, `-month`, `-year`): None when
+    all three are blank, a `FormProblem` (the parts in error) when they are not a real date."""
+    parts = {p: _first(form, f"{name}-{p}") for p in DATE_PARTS}
+    missing = [p for p in DATE_PARTS if not parts[p]]
+    if len(missing) == len(DATE_PARTS):
+        return None
+    if missing:
+        return FormProblem(
+            name,
+            Problem.INCOMPLETE_DATE,
+            tuple(missing),
+            {"missing": " and a ".join(missing)},
+        )
+    # ASCII digits, short: "²" passes isdigit() but not int(), 5,000 digits neither
+    bad = tuple(p for p in DATE_PARTS if not (parts[p].isascii() and parts[p].isdigit()))
+    bad += tuple(p for p in DATE_PARTS if p not in bad and len(parts[p]) > 4)
+    if bad:
+        return FormProblem(name, Problem.NOT_A_REAL_DATE, bad)
+    if len(parts["year"]) != 4:
+        return FormProblem(name, Problem.SHORT_YEAR, ("year",))
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        return FormProblem(name, Problem.NOT_A_REAL_DATE, DATE_PARTS)
+
+
+def _given(form: MultiValues, spec: FieldSpec) -> bool:
+    if spec.kind == "date":
+        return any(_first(form, f"{spec.name}-{p}") for p in DATE_PARTS) or bool(
+            _first(form, spec.name)
+        )
+    if spec.kind == "checkboxes":
+        return any(v for v in form.get(spec.name, ()))
+    return bool(_first(form, spec.name))
 
 
 def event_data_from_form(event: Event, form: MultiValues) -> dict[str, Any]:
-    """The event data (DESIGN 6.1) posted by the event's form; blank fields are left out."""
+    """The event data (DESIGN 6.1) posted by the event's form; blank fields are left out.
+
+    Raises `FormError` listing every answer that cannot be used: a yes or no that is neither, a
+    date that is not a real one, a required answer left blank, a blank member of a group of
+    which another is given."""
     data: dict[str, Any] = {}
-    for spec in EVENT_FORMS.get(event, ()):
+    problems: list[FormProblem] = []
+    specs = EVENT_FORMS.get(event, ())
+    groups = {s.group for s in specs if s.group and _given(form, s)}
+    for spec in specs:
+        if (spec.required or spec.group in groups) and not _given(form, spec):
+            parts = DATE_PARTS if spec.kind == "date" else ()
+            problems.append(FormProblem(spec.name, Problem.MISSING, parts))
+            continue
         if spec.kind == "checkboxes":
             values = [v for v in form.get(spec.name, ()) if v]
             if values or event is not Event.RECORD_FACTS:
                 _put(data, spec.name, values)
             continue
+        if spec.kind == "date":
+            day = read_date(form, spec.name)
+            if isinstance(day, FormProblem):
+                problems.append(day)
+            elif day is not None:
+                _put(data, spec.name, day.isoformat())
+            elif _first(form, spec.name):
+                # a post of an older page or a script: the ISO date as typed (the model checks it)
+                _put(data, spec.name, _first(form, spec.name))
+            continue
         raw = _first(form, spec.name)
         if not raw:
             continue
         if spec.kind == "yesno":
-            _put(data, spec.name, _yesno(spec.name, raw))
+            if raw not in ("yes", "no"):
+                problems.append(FormProblem(spec.name, Problem.INVALID))
+                continue
+            _put(data, spec.name, raw == "yes")
         elif spec.kind == "codes":
             _put(data, spec.name, [c.strip() for c in raw.split(",") if c.strip()])
         else:
             _put(data, spec.name, raw)
+    if problems:
+        raise FormError(problems)
     return data

@@ -577,9 +577,9 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
                 request,
                 "error.html",
                 {
-                    "title": "There is a problem with the case version",
-                    "message": "expected_version must be the whole number of the case version "
-                    "you read: go back to the case, reload it and try again. Nothing was saved.",
+                    "title": "There is a problem with the form",
+                    "message": "The form did not say which version of the case you read: go "
+                    "back to the case, reload it and try again. Nothing was saved.",
                 },
                 viewer=viewer,
                 status_code=400,
@@ -590,11 +590,7 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
     try:
         data = event_data_from_form(event, posted)
     except FormError as exc:
-        form.problem(
-            exc.field,
-            exc.message[:1].upper() + exc.message[1:],
-            record_views.field_id(event.value, exc.field),
-        )
+        record_views.place_problems(form, event.value, specs, exc.problems)
         data = None
     at = record_views.occurred_from_form(form, now=now, prefix=event.value)
     if data is None or at is None:
@@ -617,9 +613,9 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
             policy=ctx.policy,
         )
     except InvalidEventData as exc:
-        if record_views.place_data_error(form, event.value, specs, str(exc)):
+        if record_views.place_data_error(form, event.value, specs, exc):
             return again(422)
-        return again(422, str(exc))
+        return again(422, record_views.data_refusal(exc))
     except InvalidStep as exc:
         reason = str(exc)
         form.problem(
@@ -630,7 +626,8 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
         )
         return again(422)
     except TransitionRefused as exc:
-        return again(409, exc.reason)
+        rest = record_views.place_refusal(form, event.value, specs, exc.reason, event.value)
+        return again(409, rest or None)
     except StaleCase:
         return again(
             409, "someone else changed this case while you were reading it: check it and try again"

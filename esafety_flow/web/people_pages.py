@@ -271,9 +271,13 @@ def new_concern_page(request: Request) -> Response:
 _FACT_FIELD = re.compile(r"(children\.(\d+)|alleged_abuser)\.(\w+)")
 
 
-def _service_problem(form: WorkForm, message: str) -> None:
-    """An `InvalidEventData` of the service put beside the field it names."""
-    found = _FACT_FIELD.search(message)
+def _service_problem(form: WorkForm, error: InvalidEventData) -> None:
+    """An `InvalidEventData` of the service put beside the field it names (data of the wrong
+    shape, which the form's own checks let through, as a plain request to check it)."""
+    message = str(error)
+    if error.errors:
+        message = "Some of the answers could not be recorded: check them and try again"
+    found = None if error.errors else _FACT_FIELD.search(message)
     if found is None:
         form.problem("category", message[:1].upper() + message[1:300], "category")
         return
@@ -337,7 +341,7 @@ async def raise_concern(request: Request) -> Response:
             team_id=viewer.team_id,
         )
     except InvalidEventData as exc:
-        _service_problem(form, str(exc))
+        _service_problem(form, exc)
         return _concern_page(request, viewer, form, status_code=400)
     except InvalidStep as exc:
         form.problem(WHEN, str(exc), f"concern-{WHEN}-day", ("day", "month", "year", "time"))

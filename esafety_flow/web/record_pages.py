@@ -35,7 +35,8 @@ from esafety_flow.web.common import (
     render_form,
 )
 from esafety_flow.web.context import WebContext
-from esafety_flow.web.forms import FieldSpec
+from esafety_flow.web.forms import DATE_PARTS, FieldSpec, FormProblem, read_date
+from esafety_flow.web.messages import Problem
 from esafety_flow.web.pages import readable_case
 from esafety_flow.web.work_forms import WHEN, WorkForm, when_defaults, when_from_form
 from esafety_flow.web.work_views import describe
@@ -100,9 +101,11 @@ def _record(
     specs: Sequence[FieldSpec],
     field: str,
     anchor: str,
+    form_name: str | None = None,
 ) -> bool:
     """Record the event, dated `at` and recorded now; a refusal goes on the form beside the
-    field it concerns (the order rule's beside the date). Returns whether it was recorded."""
+    field it concerns (the order rule's beside the date; a problem with the data worded by
+    `messages` for `form_name`). Returns whether it was recorded."""
     assert case.id is not None
     try:
         casework.apply_event(
@@ -123,8 +126,8 @@ def _record(
         )
         return False
     except InvalidEventData as exc:
-        if not record_views.place_data_error(form, prefix, specs, str(exc)):
-            form.problem(field, _sentence(str(exc).split(": ", 1)[-1]), anchor)
+        if not record_views.place_data_error(form, prefix, specs, exc, form_name):
+            form.problem(field, record_views.data_refusal(exc), anchor)
         return False
     except TransitionRefused as exc:
         form.problem(field, _sentence(exc.reason), anchor)
@@ -452,57 +455,40 @@ def _current_values(name: str, case: Case) -> dict[str, list[str]]:
     return out
 
 
-def _review_date(form: WorkForm) -> date | None:
+REVIEW_DATE = FieldSpec("review_date", "When will the working agreement be reviewed?", "date")
+"""The facts page's date input of the working agreement (`review_date-day` ...)."""
+
+
+def _problem(form: WorkForm, prefix: str, name: str, problem: Problem, **values: str) -> None:
+    """A problem of a facts page beside its field, worded by `messages`."""
+    parts = DATE_PARTS if name == REVIEW_DATE.name and problem is Problem.MISSING else ()
+    record_views.place_problems(
+        form, prefix, (), [FormProblem(name, problem, parts, values)], "record_facts"
+    )
+
+
+def _review_date(form: WorkForm, prefix: str) -> date | None:
     """The working agreement's review date (a GOV.UK date input), or None; a problem is
     recorded against `review_date` when it is given but not a real date."""
-    parts = {p: form.one(f"review_date-{p}") for p in ("day", "month", "year")}
-    if not any(parts.values()):
+    found = read_date(form.values, REVIEW_DATE.name)
+    if isinstance(found, FormProblem):
+        record_views.place_problems(form, prefix, (REVIEW_DATE,), [found], "record_facts")
         return None
-    missing = [p for p, v in parts.items() if not v]
-    if missing:
-        form.problem(
-            "review_date",
-            f"The review date must include a {' and a '.join(missing)}",
-            f"record_facts-review-date-{missing[0]}",
-            missing,
-        )
-        return None
-    try:
-        if not all(v.isascii() and v.isdigit() for v in parts.values()) or len(parts["year"]) != 4:
-            raise ValueError
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        form.problem(
-            "review_date",
-            "The review date must be a real date, for example 27 4 2026",
-            "record_facts-review-date-day",
-            ("day", "month", "year"),
-        )
-        return None
+    return found
 
 
 def _fact_data(name: str, form: WorkForm, case: Case, prefix: str) -> Any:
     """The fact's new value (JSON) from the form; None after recording a problem."""
-    if name == "category":
-        value = form.one("category")
-        if not value:
-            form.problem("category", "Choose the kind of online harm", f"{prefix}-category")
-            return None
-        return value
-    if name == "leave_home_decision":
+    if name in ("category", "leave_home_decision"):
         value = form.one(name)
         if not value:
-            form.problem(
-                name,
-                "Choose whether the alleged abuser leaves the home",
-                f"{prefix}-leave-home-decision",
-            )
+            _problem(form, prefix, name, Problem.MISSING)
             return None
         return value
     if name == "significant_harm_suspected":
         value = form.one(name)
         if value not in ("yes", "no"):
-            form.problem(name, "Choose yes or no", f"{prefix}-significant-harm-suspected")
+            _problem(form, prefix, name, Problem.INVALID if value else Problem.MISSING)
             return None
         return value == "yes"
     if name == "risk_factors":
@@ -513,11 +499,7 @@ def _fact_data(name: str, form: WorkForm, case: Case, prefix: str) -> Any:
     if name == "alleged_abuser":
         kind = form.one("alleged_abuser.kind")
         if not kind:
-            form.problem(
-                "alleged_abuser.kind",
-                "Choose adult, child or not known",
-                f"{prefix}-alleged-abuser-kind",
-            )
+            _problem(form, prefix, "alleged_abuser.kind", Problem.MISSING)
             return None
         current = case.facts.alleged_abuser
         kept = (
@@ -548,17 +530,19 @@ def _fact_data(name: str, form: WorkForm, case: Case, prefix: str) -> Any:
         agreement: dict[str, Any] = {
             k: form.one(f"working_agreement.{k}") for k in _WA if form.one(f"working_agreement.{k}")
         }
-        review = _review_date(form)
+        review = _review_date(form, prefix)
         if review is not None:
             agreement["review_date"] = review.isoformat()
         if not form.ok:
             return None
-        if not agreement:
-            form.problem(
-                "working_agreement.supervision_of_contact",
-                "Enter what the working agreement says",
-                f"{prefix}-working-agreement-supervision-of-contact",
-            )
+        # an agreement is in place with all five of its matters (seed 004 s2.2): each one left
+        # blank is said beside it (the guard refuses it too)
+        for k in _WA:
+            if k not in agreement:
+                _problem(form, prefix, f"working_agreement.{k}", Problem.MISSING)
+        if "review_date" not in agreement:
+            _problem(form, prefix, REVIEW_DATE.name, Problem.MISSING)
+        if not form.ok:
             return None
         return agreement
     raise NotFound(f"no fact {name}")  # pragma: no cover - FACT_FORMS names only these
@@ -645,9 +629,10 @@ async def change_fact(request: Request, case_id: int, slug: str) -> Response:
         actor=viewer.username,
         data={name: value},
         prefix=prefix,
-        specs=specs,
+        specs=(*specs, REVIEW_DATE),
         field=specs[0].name,
         anchor=first,
+        form_name="record_facts",
     ):
         return RedirectResponse(f"/cases/{case_id}?done=record_facts", status_code=303)
     return _fact_page(request, viewer, case, slug, form, status=409)

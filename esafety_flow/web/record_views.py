@@ -11,13 +11,15 @@ both can use these.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from calendars import LONDON
-from esafety_flow.web.forms import FieldSpec
+from esafety_flow.web import messages
+from esafety_flow.web.forms import DATE_PARTS, FieldSpec, FormProblem
 from esafety_flow.web.work_forms import WHEN, WorkForm, when_defaults, when_from_form
 from esafety_flow.web.work_views import describe
 from states import (
@@ -25,6 +27,7 @@ from states import (
     CategoryOfAbuse,
     CensusCode,
     Event,
+    InvalidEventData,
     PrimaryNeed,
     ReasonForClosure,
     ReferralSource,
@@ -38,6 +41,7 @@ __all__ = [
     "OWN_PAGES",
     "TimelineEntry",
     "correction_effects",
+    "data_refusal",
     "data_rows",
     "event_form",
     "fact_text",
@@ -45,6 +49,8 @@ __all__ = [
     "facts_rows",
     "occurred_from_form",
     "place_data_error",
+    "place_problems",
+    "place_refusal",
     "records",
     "short_when",
     "timeline",
@@ -252,23 +258,101 @@ def field_id(prefix: str, name: str) -> str:
     return f"{prefix}-{name.replace('.', '-').replace('_', '-')}"
 
 
-def place_data_error(form: WorkForm, prefix: str, specs: Sequence[FieldSpec], message: str) -> bool:
-    """Put a `states.InvalidEventData` message ("event: data.a.b: reason; ...") beside the field
-    it names; False when it names no field of the form."""
-    _, _, rest = message.partition(": ")
-    placed = False
-    names = {s.name for s in specs}
-    for part in (rest or message).split("; "):
-        path, _, reason = part.partition(": ")
-        path = path.removeprefix("data.")
-        name = ".".join(p for p in path.split(".") if not p.isdigit())
-        while name and name not in names:
+def place_problems(
+    form: WorkForm,
+    prefix: str,
+    specs: Sequence[FieldSpec],
+    problems: Iterable[FormProblem],
+    form_name: str | None = None,
+) -> None:
+    """Put each problem beside its field, worded by `messages` for the form `form_name` (default
+    `prefix`), linking to the field's input (a date's first part in error)."""
+    labels = {s.name: s.label for s in specs}
+    for p in problems:
+        text = messages.message(
+            form_name or prefix, p.field, p.problem, labels.get(p.field, ""), **p.values
+        )
+        anchor = field_id(prefix, p.field) + (f"-{p.parts[0]}" if p.parts else "")
+        form.problem(p.field, text, anchor, p.parts)
+
+
+def place_data_error(
+    form: WorkForm,
+    prefix: str,
+    specs: Sequence[FieldSpec],
+    error: InvalidEventData,
+    form_name: str | None = None,
+) -> bool:
+    """Put a `states.InvalidEventData` beside the fields it names; False when it names no field
+    of the form. Problems of the data's shape (its `errors`) are worded by `messages`; a refusal
+    by the service's own rule ("event: data.a.b: reason") keeps its reason, which is ours."""
+    by_name = {s.name: s for s in specs}
+
+    def field_of(path: Sequence[str | int]) -> str:
+        name = ".".join(str(p) for p in path if not isinstance(p, int) and not str(p).isdigit())
+        while name and name not in by_name:
             name = name.rpartition(".")[0]
+        return name
+
+    if error.errors:
+        found: dict[str, FormProblem] = {}
+        for loc, kind in error.errors:
+            name = field_of(loc)
+            if name and name not in found:
+                spec = by_name[name]
+                parts = DATE_PARTS if spec.kind == "date" else ()
+                found[name] = FormProblem(name, messages.problem_of(kind, spec.kind), parts)
+        place_problems(form, prefix, specs, found.values(), form_name)
+        return bool(found)
+    _, _, rest = str(error).partition(": ")
+    placed = False
+    for part in (rest or str(error)).split("; "):
+        path, _, reason = part.partition(": ")
+        name = field_of(path.removeprefix("data.").split("."))
         if name:
             text = reason or part
-            form.problem(name, text[:1].upper() + text[1:], field_id(prefix, name))
+            anchor = field_id(prefix, name)
+            if by_name[name].kind == "date":
+                anchor += "-day"
+            form.problem(name, text[:1].upper() + text[1:], anchor)
             placed = True
     return placed
+
+
+def place_refusal(
+    form: WorkForm, prefix: str, specs: Sequence[FieldSpec], reason: str, form_name: str
+) -> str:
+    """Put a guard's refusal that names blank fields of the form by their codes ("strategy
+    discussion must answer employer_action") as a missing answer beside each. Returns what is
+    left of the reason for the whole form: its parts ("; ") that name none of them."""
+    parts = reason.split("; ")
+    named: set[int] = set()
+    missing = []
+    for spec in specs:
+        code = spec.name.rpartition(".")[2]
+        if "_" not in code or any(v.strip() for v in form.values.get(spec.name, [])):
+            continue
+        found = {i for i, p in enumerate(parts) if re.search(rf"\b{re.escape(code)}\b", p)}
+        if found:
+            named |= found
+            dates = DATE_PARTS if spec.kind == "date" else ()
+            missing.append(FormProblem(spec.name, messages.Problem.MISSING, dates))
+    place_problems(form, prefix, specs, missing, form_name)
+    return "; ".join(p for i, p in enumerate(parts) if i not in named)
+
+
+def data_refusal(error: InvalidEventData) -> str:
+    """A refusal of event data that names no field of the form, as a sentence for the page: the
+    service's own reason, or (for data of the wrong shape) a plain request to check it."""
+    if error.errors:
+        return "Some of the answers could not be recorded: check them and try again"
+    text = str(error)
+    # "event: data.a.b: reason" -> "Reason"
+    for _ in range(2):
+        head, sep, tail = text.partition(": ")
+        if sep and " " not in head:
+            text = tail
+    return text[:1].upper() + text[1:]
 
 
 # -- facts ---------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
 
 from calendars import london_date
-from esafety_flow.web import work_views
+from esafety_flow.web import messages, record_views, work_views
 from esafety_flow.web.access import Role, Viewer, actor_of, can_read_case, works_cases
 from esafety_flow.web.common import (
     Forbidden,
@@ -39,6 +39,8 @@ from esafety_flow.web.common import (
     render_form,
 )
 from esafety_flow.web.context import WebContext
+from esafety_flow.web.forms import FieldSpec
+from esafety_flow.web.messages import Problem
 from esafety_flow.web.work_forms import WHEN, WorkForm, when_defaults, when_from_form
 from states import Event, InvalidEventData, NoteKind
 from workflows import (
@@ -56,12 +58,41 @@ from workflows.errors import CaseNotFound
 from workflows.permissions import event_refusal, may_supervise
 from workflows.persistence.tables import cases
 
-__all__ = ["router"]
+__all__ = ["WORK_FORMS", "router"]
 
 router = APIRouter(include_in_schema=False)
 
 NOTE_TEXT_LIMIT = 20_000
 REASON_LIMIT = 2_000
+
+WORK_FORMS: Mapping[str, tuple[FieldSpec, ...]] = {
+    "allocate": (FieldSpec("owner", "Worker", "radios", required=True),),
+    "transfer": (
+        FieldSpec("team", "Team", "radios", required=True),
+        FieldSpec("reason", "Reason", "textarea", required=True),
+    ),
+    "return_assessment": (FieldSpec("reason", "Reason", "textarea", required=True),),
+    "add_note": (
+        FieldSpec("kind", "Kind of note", "radios", required=True),
+        FieldSpec("text", "Note", "textarea", required=True),
+    ),
+    "case_managers": (FieldSpec("managers", "Managers", "checkboxes"),),
+    "reassign": (
+        FieldSpec("from", "Whose cases", "radios", required=True),
+        FieldSpec("to", "Who takes them over", "radios", required=True),
+        FieldSpec("case", "Cases", "checkboxes", required=True),
+    ),
+}
+"""The fields of the pages of who does the work, by the form their messages are filed under
+(`messages.MESSAGES`)."""
+
+
+def _say(
+    form: WorkForm, form_name: str, name: str, problem: Problem, anchor: str, **values: object
+) -> None:
+    """A problem beside the field `name` (input `anchor`), worded by `messages`."""
+    text = messages.message(form_name, name, problem, name, **values)
+    form.problem(name, text, anchor)
 
 
 # -- shared steps ------------------------------------------------------------------------------
@@ -136,7 +167,7 @@ def _fire(
         form.problem(WHEN, _sentence(str(exc)), f"{prefix}-{WHEN}-day", ("day", "month", "year"))
         return False
     except InvalidEventData as exc:
-        form.problem(field, _sentence(str(exc).split(": ", 1)[-1]), anchor)
+        form.problem(field, record_views.data_refusal(exc), anchor)
         return False
     except TransitionRefused as exc:
         form.problem(field, _sentence(exc.reason), anchor)
@@ -253,13 +284,9 @@ async def allocate(request: Request, case_id: int) -> Response:
     workers = {w["username"]: w for w in _case_workers(ctx, case)}
     owner = form.one("owner")
     if not owner:
-        form.problem("owner", "Choose who the case is allocated to", "allocate-owner")
+        _say(form, "allocate", "owner", Problem.MISSING, "allocate-owner")
     elif owner not in workers:
-        form.problem(
-            "owner",
-            "Choose one of the workers listed: they are the ones who can work this case",
-            "allocate-owner",
-        )
+        _say(form, "allocate", "owner", Problem.INVALID, "allocate-owner")
     at = when_from_form(form, now=ctx.clock.now(), prefix="allocate", what="the date")
     if form.ok and at is not None:
         if _fire(
@@ -318,15 +345,13 @@ async def transfer(request: Request, case_id: int) -> Response:
     team = form.one("team")
     reason = form.one("reason")
     if not team:
-        form.problem("team", "Choose the team the case is transferred to", "transfer-team")
+        _say(form, "transfer", "team", Problem.MISSING, "transfer-team")
     elif team not in teams:
-        form.problem("team", "Choose one of the teams listed", "transfer-team")
+        _say(form, "transfer", "team", Problem.INVALID, "transfer-team")
     if not reason:
-        form.problem("reason", "Enter why the case is transferred", "transfer-reason")
+        _say(form, "transfer", "reason", Problem.MISSING, "transfer-reason")
     elif len(reason) > REASON_LIMIT:
-        form.problem(
-            "reason", f"The reason must be {REASON_LIMIT} characters or fewer", "transfer-reason"
-        )
+        _say(form, "transfer", "reason", Problem.TOO_LONG, "transfer-reason", limit=REASON_LIMIT)
     at = when_from_form(form, now=ctx.clock.now(), prefix="transfer")
     if form.ok and at is not None:
         data = {"team": teams[team], "reason": reason}
@@ -465,16 +490,15 @@ async def return_assessment(request: Request, case_id: int) -> Response:
         )
         return _assessment(request, viewer, case, "work_return.html", title, form, status=409)
     if not reason:
-        form.problem(
-            "reason",
-            "Enter why the assessment is returned to the worker",
-            "return_assessment-reason",
-        )
+        _say(form, "return_assessment", "reason", Problem.MISSING, "return_assessment-reason")
     elif len(reason) > REASON_LIMIT:
-        form.problem(
+        _say(
+            form,
+            "return_assessment",
             "reason",
-            f"The reason must be {REASON_LIMIT} characters or fewer",
+            Problem.TOO_LONG,
             "return_assessment-reason",
+            limit=REASON_LIMIT,
         )
     at = when_from_form(form, now=ctx.clock.now(), prefix="return_assessment")
     if form.ok and at is not None:
@@ -573,27 +597,17 @@ async def add_note(request: Request, case_id: int) -> Response:
     kind = form.one("kind")
     text = form.one("text")
     if not kind:
-        form.problem("kind", "Choose what kind of note this is", "add_note-kind")
+        _say(form, "add_note", "kind", Problem.MISSING, "add_note-kind")
     elif kind == NoteKind.MANAGEMENT_OVERSIGHT.value and kind not in kinds:
-        form.problem(
-            "kind",
-            "Management oversight is recorded by a manager of the case's team: choose another kind",
-            "add_note-kind",
-        )
+        _say(form, "add_note", "kind", Problem.CONFLICT, "add_note-kind")
     elif kind not in kinds:
-        form.problem("kind", "Choose one of the kinds of note listed", "add_note-kind")
+        _say(form, "add_note", "kind", Problem.INVALID, "add_note-kind")
     if not text:
-        form.problem("text", "Enter the note", "add_note-text")
+        _say(form, "add_note", "text", Problem.MISSING, "add_note-text")
     elif len(text) > NOTE_TEXT_LIMIT:
-        form.problem(
-            "text", f"The note must be {NOTE_TEXT_LIMIT:,} characters or fewer", "add_note-text"
-        )
+        _say(form, "add_note", "text", Problem.TOO_LONG, "add_note-text", limit=NOTE_TEXT_LIMIT)
     elif original is not None and text == original.text and kind == original.kind:
-        form.problem(
-            "text",
-            "The amendment is the same as the note it amends: change what needs correcting",
-            "add_note-text",
-        )
+        _say(form, "add_note", "text", Problem.CONFLICT, "add_note-text")
     at = when_from_form(form, now=ctx.clock.now(), prefix="add_note", what="when it happened")
     if form.ok and at is not None:
         data: dict[str, Any] = {
@@ -671,7 +685,7 @@ async def name_managers(request: Request, case_id: int) -> Response:
     chosen = form.many("managers")
     unknown = [c for c in chosen if c not in managers]
     if unknown:
-        form.problem("managers", "Choose from the managers listed", "managers")
+        _say(form, "case_managers", "managers", Problem.INVALID, "managers")
         return render_form(
             request,
             viewer,
@@ -868,15 +882,15 @@ def _check_people(ctx: WebContext, viewer: Viewer, form: WorkForm) -> tuple[str,
     sources = {s["value"] for s in _sources(ctx, viewer)}
     targets = {t["username"] for t in _targets(ctx, viewer)}
     if not source:
-        form.problem("from", "Choose whose cases you are reassigning", "from")
+        _say(form, "reassign", "from", Problem.MISSING, "from")
     elif source not in sources:
-        form.problem("from", "Choose one of the people listed", "from")
+        _say(form, "reassign", "from", Problem.INVALID, "from")
     if not target:
-        form.problem("to", "Choose who will take the cases over", "to")
+        _say(form, "reassign", "to", Problem.MISSING, "to")
     elif target not in targets:
-        form.problem("to", "Choose one of the workers listed", "to")
+        _say(form, "reassign", "to", Problem.INVALID, "to")
     elif target == source:
-        form.problem("to", "Choose someone other than the person whose cases these are", "to")
+        _say(form, "reassign", "to", Problem.CONFLICT, "to")
     return source, target
 
 
@@ -958,7 +972,7 @@ async def reassign_check(request: Request) -> Response:
         return _reassign_start(request, viewer, form)
     chosen, found = _chosen(ctx, viewer, form, source)
     if not chosen:
-        form.problem("case", "Choose at least one case to reassign", "case")
+        _say(form, "reassign", "case", Problem.MISSING, "case")
         return _reassign_cases(request, viewer, form, source, target, found)
     return _reassign_check(request, viewer, form, source, target, chosen)
 

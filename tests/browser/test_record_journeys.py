@@ -22,11 +22,13 @@ def _yesterday() -> datetime:
 
 
 def _date(box: Locator, day: datetime, time: str) -> None:
-    """Fill the GOV.UK date input and time of `box` (a form or an action's container)."""
-    box.get_by_label("Day").fill(str(day.day))
-    box.get_by_label("Month").fill(str(day.month))
-    box.get_by_label("Year").fill(str(day.year))
-    box.get_by_label("Time").fill(time)
+    """Fill the GOV.UK date input and time of when it happened in `box` (a form or an action's
+    container; a form may hold other dates, such as a working agreement's review date)."""
+    when = box.locator("div.govuk-date-input[id$='-occurred']")
+    when.get_by_label("Day").fill(str(day.day))
+    when.get_by_label("Month").fill(str(day.month))
+    when.get_by_label("Year").fill(str(day.year))
+    when.get_by_label("Time").fill(time)
 
 
 def _open(p: Pages, event: str) -> Locator:
@@ -144,7 +146,11 @@ def test_a_fact_is_changed_from_the_case_page(pages: Pages) -> None:
     assert "Not recorded" in page.locator("#current-fact").inner_text()
     page.locator("#submit-record_facts").click()  # no answer: the error summary links the field
     pages.check()
-    assert page.locator(".govuk-error-summary").get_by_text("Choose yes or no").is_visible()
+    assert (
+        page.locator(".govuk-error-summary")
+        .get_by_text("Select whether significant harm is suspected")
+        .is_visible()
+    )
     page.get_by_label("Yes").check()
     page.locator("#submit-record_facts").click()
     pages.check()

@@ -33,7 +33,7 @@ def test_a_manager_allocates_a_waiting_case(pages: Pages) -> None:
     pages.check()
     assert (
         page.locator(".govuk-error-summary")
-        .get_by_text("Choose who the case is allocated to")
+        .get_by_text("Select who the case is allocated to")
         .is_visible()
     )
     page.get_by_label("Sam Social-Worker").check()

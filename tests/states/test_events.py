@@ -221,3 +221,25 @@ def test_merged_refuses_clearing_the_category() -> None:
     facts = CaseFacts(category=Category.OTHER)
     with pytest.raises(ValueError, match="category"):
         facts.merged(RecordFactsData(category=None))
+
+
+def test_refused_data_carries_each_problem_as_a_location_and_a_kind() -> None:
+    raw = {
+        "considerations": {"icpc_required": "perhaps"},
+        "working_agreement": {"review_date": "27/04/2026"},
+        "attendees": ["police", "x" * 6_000],
+    }
+    with pytest.raises(InvalidEventData) as err:
+        parse_event_data("hold_strategy_discussion", raw)
+    assert sorted(err.value.errors) == [
+        (("attendees", 1), "string_too_long"),
+        (("considerations", "icpc_required"), "bool_parsing"),
+        (("working_agreement", "review_date"), "date_from_datetime_parsing"),
+    ]
+    # the message the API and the scenario runner show is unchanged
+    assert str(err.value).startswith("hold_strategy_discussion: data.")
+    assert "data.considerations.icpc_required: Input should be a valid boolean" in str(err.value)
+
+
+def test_a_refusal_of_the_service_own_rule_carries_no_locations() -> None:
+    assert InvalidEventData("record_facts: data.children: a concern names a child").errors == ()

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from esafety_flow.web.people_pages import _service_problem
 from esafety_flow.web.work_forms import WorkForm
+from states import InvalidEventData
 from tests.web.conftest import Web, csrf_of
 from workflows import casework
 from workflows.audit import AuditKind
@@ -388,7 +389,19 @@ def test_a_refusal_of_the_service_is_put_beside_the_field_it_names(
     message: str, field: str, anchor: str
 ) -> None:
     form = WorkForm()
-    _service_problem(form, message)
+    _service_problem(form, InvalidEventData(message))
     assert form.problems[0][0] == field
     assert form.problems[0][2] == anchor
     assert form.problems[0][1][:1].isupper()
+
+
+def test_data_of_the_wrong_shape_refused_by_the_service_is_not_shown_in_its_words() -> None:
+    form = WorkForm()
+    refused = InvalidEventData(
+        "raise_concern: facts.category: Input should be 'online_bullying'",
+        [(("facts", "category"), "enum")],
+    )
+    _service_problem(form, refused)
+    [(field, text, anchor)] = form.problems
+    assert (field, anchor) == ("category", "category")
+    assert text == "Some of the answers could not be recorded: check them and try again"

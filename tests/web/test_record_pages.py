@@ -396,7 +396,7 @@ def test_the_working_agreement_page_refuses_a_bad_review_date_beside_it(web: Web
     assert _errors(bad.text) == [
         (
             "#record_facts-review-date-day",
-            "The review date must be a real date, for example 27 4 2026",
+            "Review date must be a real date",
         )
     ]
     assert "Supervised by mother</textarea>" in bad.text
@@ -530,14 +530,27 @@ def test_event_data_that_cannot_be_read_is_shown_beside_its_field(web: Web) -> N
     response = _post(
         web.client("pat"),
         f"/cases/{web.north_case}/events/hold_strategy_discussion",
-        {**DISCUSSION, "working_agreement.review_date": "next week", **_when(4, "10:30")},
+        {
+            **DISCUSSION,
+            "leave_home_decision": "stays",
+            "working_agreement.supervision_of_contact": "Supervised by mother",
+            "working_agreement.intimate_care": "Mother only",
+            "working_agreement.entry_to_childrens_rooms": "Never",
+            "working_agreement.sleepovers": "None",
+            # a post of an older page: the review date as ISO text, which the model refuses
+            "working_agreement.review_date": "next week",
+            **_when(4, "10:30"),
+        },
     )
     assert response.status_code == 422
-    [(link, message)] = _errors(response.text)
-    assert link == "#hold_strategy_discussion-working-agreement-review-date"
-    assert "date" in message
+    assert _errors(response.text) == [
+        (
+            "#hold_strategy_discussion-working-agreement-review-date-day",
+            "Review date must be a real date",
+        )
+    ]
     form = response.text.split('id="action-hold_strategy_discussion"', 1)[1].split("</form>", 1)[0]
-    assert 'value="next week"' in form
+    assert 'value="Supervised by mother"' in form
     assert "Child seen at school</textarea>" in form
     assert casework.get_case(web.app.session_factory, web.north_case).strategy_discussions == []
 

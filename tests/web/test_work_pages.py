@@ -100,13 +100,13 @@ def test_allocation_problems_are_shown_beside_their_fields_and_nothing_is_writte
     missing = _post(morgan, url, {**WHEN, "occurred-day": ""})
     assert missing.status_code == 400
     assert _errors(missing.text) == [
-        ("#allocate-owner", "Choose who the case is allocated to"),
+        ("#allocate-owner", "Select who the case is allocated to"),
         ("#allocate-occurred-day", "The date must include a day"),
     ]
     assert 'value="10:30"' in missing.text  # what was typed is kept
     other_team = _post(morgan, url, {"owner": "priya", **WHEN})
     assert other_team.status_code == 400
-    assert "Choose one of the workers listed" in other_team.text
+    assert "Select one of the workers listed" in other_team.text
     future = _post(morgan, url, {"owner": "sam", **WHEN, "occurred-day": "5"})
     assert _errors(future.text) == [
         ("#allocate-occurred-day", "The date must be now or in the past")
@@ -232,7 +232,7 @@ def test_notes_are_added_and_amended_and_both_are_shown(web: Web) -> None:
     assert 'value="management_oversight"' not in form  # a manager's note
     empty = _post(pat, url, WHEN)
     assert _errors(empty.text) == [
-        ("#add_note-kind", "Choose what kind of note this is"),
+        ("#add_note-kind", "Select what kind of note this is"),
         ("#add_note-text", "Enter the note"),
     ]
     oversight = _post(pat, url, {"kind": "management_oversight", "text": "x", **WHEN})
@@ -352,17 +352,17 @@ def test_leave_cover_reassigns_a_workers_open_cases_in_one_confirmed_step(web: W
     missing = morgan.get("/reassign/cases")
     assert missing.status_code == 400
     assert _errors(missing.text) == [
-        ("#from", "Choose whose cases you are reassigning"),
-        ("#to", "Choose who will take the cases over"),
+        ("#from", "Select whose cases you are reassigning"),
+        ("#to", "Select who will take the cases over"),
     ]
     same = morgan.get("/reassign/cases?from=pat&to=pat")
-    assert "Choose someone other than" in same.text
+    assert "Select someone other than" in same.text
     chooser = morgan.get("/reassign/cases?from=pat&to=sam")
     assert chooser.status_code == 200
     for case_id in (web.north_case, second):
         assert re.search(rf'value="{case_id}"\s+checked', chooser.text), case_id  # all chosen
     none = _post(morgan, "/reassign/check", {"from": "pat", "to": "sam"})
-    assert _errors(none.text) == [("#case", "Choose at least one case to reassign")]
+    assert _errors(none.text) == [("#case", "Select at least one case to reassign")]
     chosen = {"from": "pat", "to": "sam", "case": [str(web.north_case), str(second)]}
     check = _post(morgan, "/reassign/check", chosen)
     assert check.status_code == 200
@@ -483,7 +483,7 @@ def test_a_lado_names_the_managers_of_an_allegations_case(web: Web) -> None:
     assert web.client("morgan").get(f"/cases/{web.lado_case}").status_code == 404
     bad = _post(lee, url, {"managers": ["pat"]})
     assert bad.status_code == 400
-    assert "Choose from the managers listed" in bad.text
+    assert "Select from the managers listed" in bad.text
     assert _post(lee, url, {"managers": ["morgan"]}).status_code == 303
     assert web.client("morgan").get(f"/cases/{web.lado_case}").status_code == 200
     assert web.client("hannah").get(f"/cases/{web.lado_case}").status_code == 404
