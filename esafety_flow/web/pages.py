@@ -53,6 +53,7 @@ from states import (
     machine_layout,
     parse_event_data,
 )
+from states.labels import in_words
 from workflows import (
     Case,
     InvalidStep,
@@ -563,7 +564,8 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
     form = record_views.event_form(ctx.clock.now(), posted)
 
     def again(status: int, reason: str | None = None) -> Response:
-        refused = Refused(event.value, form, reason)
+        # a reason written for the API and the scenario runner names codes: in words here
+        refused = Refused(event.value, form, in_words(reason) if reason else None)
         return _case_page(request, viewer, case_id, refused=refused, status_code=status)
 
     refusal = event_refusal(actor_of(viewer), access, event)
@@ -617,7 +619,7 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
             return again(422)
         return again(422, record_views.data_refusal(exc))
     except InvalidStep as exc:
-        reason = str(exc)
+        reason = in_words(str(exc))
         form.problem(
             WHEN,
             reason[:1].upper() + reason[1:],
