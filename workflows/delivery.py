@@ -589,6 +589,8 @@ class TeamDigest:
     manager_name: str
     manager_email: str
     rows: tuple[DigestRow, ...]
+    region: str | None = None
+    """The team's bank-holiday region; None: the service's."""
 
 
 def manager_digests(
@@ -635,7 +637,14 @@ def manager_digests(
     with session_factory.begin() as session:
         rows = session.execute(stmt).all()
         teams_with_manager = session.execute(
-            select(teams.c.id, teams.c.name, manager.c.id, manager.c.display_name, manager.c.email)
+            select(
+                teams.c.id,
+                teams.c.name,
+                manager.c.id,
+                manager.c.display_name,
+                manager.c.email,
+                teams.c.region,
+            )
             .join(manager, and_(manager.c.id == teams.c.manager_id, manager.c.active.is_(True)))
             .order_by(teams.c.id)
         ).all()
@@ -660,6 +669,7 @@ def manager_digests(
             manager_name=t[3],
             manager_email=t[4],
             rows=tuple(by_team[t[0]]),
+            region=t[5],
         )
         for t in teams_with_manager
     ]

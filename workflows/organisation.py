@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from calendars import (
+    Region,
     to_utc,
 )
 from workflows.accounts import insert_token, normalise_email
@@ -78,15 +79,28 @@ def create_team(
     name: str,
     manager_id: int | None = None,
     head_of_service_id: int | None = None,
+    region: str | None = None,
 ) -> int:
+    """A new team; `region` is its bank-holiday region (None: the service's), which its
+    morning digest follows."""
     if not name.strip():
         raise InvalidRecord("team name: must not be empty")
+    if region is not None:
+        try:
+            region = Region.parse(region).value
+        except ValueError as exc:
+            raise InvalidRecord(f"team region: {exc}") from None
     try:
         with sf.begin() as session:
             check_users(session, (manager_id, head_of_service_id))
             team_id: int = session.execute(
                 insert(teams)
-                .values(name=name, manager_id=manager_id, head_of_service_id=head_of_service_id)
+                .values(
+                    name=name,
+                    manager_id=manager_id,
+                    head_of_service_id=head_of_service_id,
+                    region=region,
+                )
                 .returning(teams.c.id)
             ).scalar_one()
     except IntegrityError:
@@ -240,3 +254,9 @@ def count_active(session: Session, role: str) -> int:
             select(func.count()).select_from(users).where(users.c.role == role, users.c.active)
         ).scalar_one()
     )
+
+
+def team_regions(sf: SessionFactory) -> set[str | None]:
+    """The regions teams are in (None: a team that follows the service's region)."""
+    with sf() as session:
+        return set(session.execute(select(teams.c.region).distinct()).scalars())

@@ -137,6 +137,14 @@ def teams_add(
     head_of_service: Annotated[
         str | None, typer.Option("--head-of-service", help="Username.")
     ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="The team's bank-holiday region, for its morning digest "
+            "(england-and-wales, scotland, northern-ireland; default: the service's).",
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a team."""
@@ -148,7 +156,11 @@ def teams_add(
         head_id = _user_id(app, head_of_service, "--head-of-service") if head_of_service else None
         try:
             team_id = organisation.create_team(
-                app.session_factory, name=name, manager_id=manager_id, head_of_service_id=head_id
+                app.session_factory,
+                name=name,
+                manager_id=manager_id,
+                head_of_service_id=head_id,
+                region=region,
             )
         except errors.InvalidRecord as exc:
             raise _fail(str(exc)) from None

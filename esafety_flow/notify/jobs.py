@@ -32,7 +32,7 @@ from esafety_flow.notify.messages import (
 )
 from esafety_flow.notify.render import digest_email, moved_email, work_email
 from esafety_flow.notify.senders import SmtpMailer, WebhookPoster
-from workflows import calendar_days, deadline_alerts, notifications, operations
+from workflows import calendar_days, deadline_alerts, notifications, operations, organisation
 from workflows.delivery import (
     Hold,
     NewNotice,
@@ -220,10 +220,14 @@ def week_end(on: date) -> date:
 
 def digest_day(app: App, as_of: datetime) -> tuple[date, str | None]:
     """The London date of `as_of`, and why no digest goes out that day (None: it is a working
-    day of the service's region). A cron cannot know bank holidays; the calendar does."""
+    day of the service's region or of some team's own region; `send_digests` then skips each
+    team whose region does not work). A cron cannot know bank holidays; the calendar does."""
     on = london_date(to_utc(as_of))
     calendar = app.calendar_for(app.region)
     if calendar.is_working_day(on):
+        return on, None
+    regions = {r or app.region.value for r in organisation.team_regions(app.session_factory)}
+    if any(app.calendar_for(Region.parse(r)).is_working_day(on) for r in regions):
         return on, None
     holidays = {h.date: h for h in calendar.bank_holidays(on.year)}
     day: BankHoliday | None = holidays.get(on)
@@ -242,6 +246,8 @@ class NoticeReport:
 class DigestReport(NoticeReport):
     on: date | None = None
     skipped: str | None = None
+    teams_skipped: list[str] = field(default_factory=list)
+    """Teams whose region does not work that day."""
 
 
 def queue_work_notices(
@@ -339,9 +345,11 @@ def _send_queued(
 
 
 def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None) -> DigestReport:
-    """Each manager gets the team's overdue and due-this-week deadlines, by worker. Each digest
-    (one per team and day) goes through the notice outbox: a digest the server did not accept
-    stays pending and the next delivery pass sends it; a retried run queues nothing twice."""
+    """Each manager gets the team's overdue and due-this-week deadlines, by worker, on a working
+    day of the team's region (a team in Northern Ireland gets none on St Patrick's Day; a team
+    with no region follows the service's). Each digest (one per team and day) goes through the
+    notice outbox: a digest the server did not accept stays pending and the next delivery pass
+    sends it; a retried run queues nothing twice."""
     as_of = to_utc(as_of)
     on = london_date(as_of)
     through = week_end(on)
@@ -349,6 +357,10 @@ def send_digests(app: App, as_of: datetime, *, retry: RetryPolicy | None = None)
     base = app.settings.base_url
     items: list[NewNotice] = []
     for team in manager_digests(app.session_factory, as_of=as_of, through=through):
+        region = Region.parse(team.region) if team.region else app.region
+        if not app.calendar_for(region).is_working_day(on):
+            report.teams_skipped.append(team.team_name)  # its own bank holiday or weekend
+            continue
         workers: dict[str, list[DigestItem]] = {}
         for r in team.rows:
             workers.setdefault(r.owner_name, []).append(

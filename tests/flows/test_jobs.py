@@ -12,9 +12,9 @@ from freezegun import freeze_time
 from calendars import Region, SystemClock
 from esafety_flow.bootstrap import App
 from esafety_flow.notify import jobs
-from tests.flows.conftest import Org, referred_case
+from tests.flows.conftest import JAN_2026, Org, referred_case
 from tests.notify.servers import SmtpSink
-from workflows import calendar_days, casework, deadline_alerts
+from workflows import calendar_days, casework, deadline_alerts, errors, organisation
 from workflows.delivery import delivery_counts, notice_counts
 
 
@@ -197,6 +197,58 @@ def test_digest_lists_the_team_by_worker(app: App, org: Org, smtp_server: SmtpSi
     text = body.get_content()
     assert "Sam Practitioner" in text
     assert text.index("OVERDUE  2026-12-23") < text.index("due      2026-12-30")
+
+
+def _ulster_team(app: App) -> None:
+    sf = app.session_factory
+    team = organisation.create_team(sf, name="Belfast", region="northern-ireland")
+    manager = organisation.create_user(
+        sf,
+        username="niamh",
+        display_name="Niamh Manager",
+        email="niamh@esafety.test",
+        role="manager",
+        at=JAN_2026,
+        team_id=team,
+    )
+    organisation.set_team_managers(sf, team, manager_id=manager, head_of_service_id=None)
+    worker = organisation.create_user(
+        sf,
+        username="ciaran",
+        display_name="Ciaran Worker",
+        email="ciaran@esafety.test",
+        role="practitioner",
+        at=JAN_2026,
+        team_id=team,
+    )
+    referred_case(app, Org(team, worker, manager, manager), datetime(2026, 3, 10, 10, tzinfo=UTC))
+
+
+def test_each_team_gets_its_digest_on_its_own_working_days(
+    app: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    referred_case(app, org, datetime(2026, 3, 10, 10, 0, tzinfo=UTC))
+    _ulster_team(app)
+    st_patricks = datetime(2026, 3, 17, 8, 0, tzinfo=UTC)  # Northern Ireland's bank holiday
+    assert jobs.digest_day(app, st_patricks)[1] is None
+    report = jobs.send_digests(app, st_patricks)
+    assert report.sent == ["morgan@esafety.test"]
+    assert report.teams_skipped == ["Belfast"]
+    report = jobs.send_digests(app, datetime(2026, 3, 18, 8, 0, tzinfo=UTC))
+    assert sorted(report.sent) == ["morgan@esafety.test", "niamh@esafety.test"]
+
+
+def test_a_day_off_everywhere_sends_no_digest_but_one_region_working_does(app: App) -> None:
+    _ulster_team(app)
+    # Easter Monday 2026 is a bank holiday in England and Wales and in Northern Ireland
+    assert jobs.digest_day(app, datetime(2026, 4, 6, 8, 0, tzinfo=UTC))[1] is not None
+    # the Battle of the Boyne (13 July 2026, observed) is Northern Ireland's alone: England works
+    assert jobs.digest_day(app, datetime(2026, 7, 13, 8, 0, tzinfo=UTC))[1] is None
+
+
+def test_a_team_region_must_be_known(app: App) -> None:
+    with pytest.raises(errors.InvalidRecord, match="team region"):
+        organisation.create_team(app.session_factory, name="Nowhere", region="atlantis")
 
 
 def test_one_off_holiday_moves_open_deadlines_and_tells_the_owner(

@@ -115,6 +115,8 @@ teams = Table(
     # no FK to users: users reference teams, and a team is created before its manager
     Column("manager_id", Id, nullable=True),
     Column("head_of_service_id", Id, nullable=True),
+    # the team's bank-holiday region, for its morning digest; NULL: the service's (rev 0210)
+    Column("region", String(40), nullable=True),
 )
 
 users = Table(

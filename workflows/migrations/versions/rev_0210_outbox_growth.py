@@ -1,4 +1,5 @@
-"""The alert outbox's cost follows new work: a "not yet queued" mark, alert hours, archives.
+"""The alert outbox's cost follows new work (a "not yet queued" mark, archives); alert hours;
+teams' regions.
 
 Revision ID: 0210
 Revises: 0200
@@ -10,6 +11,8 @@ Create Date: 2026-12-02
   creation; the others stay NULL and are queued by the next run, as before.
 - `alert_deliveries.not_before`: an email alert held until the authority's alert hours open
   (NULL: send at once, which every existing row keeps).
+- `teams.region`: the team's bank-holiday region, so its morning digest follows its own
+  working days (NULL, as every existing team: the service's region).
 - `alerts_archive`, `alert_deliveries_archive`, `notices_archive`: where rows past the retention
   period go (`workflows.outbox_archive`), each with the original's columns and `archived_at`.
 """
@@ -57,6 +60,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("alert_deliveries") as batch:
         batch.add_column(sa.Column("not_before", UTCDateTime(), nullable=True))
+    with op.batch_alter_table("teams") as batch:
+        batch.add_column(sa.Column("region", sa.String(length=40), nullable=True))
     _archive(
         "alerts_archive",
         sa.Column("deadline_id", ID, nullable=False),
@@ -104,6 +109,8 @@ def downgrade() -> None:
     op.drop_table("notices_archive")
     op.drop_table("alert_deliveries_archive")
     op.drop_table("alerts_archive")
+    with op.batch_alter_table("teams") as batch:
+        batch.drop_column("region")
     with op.batch_alter_table("alert_deliveries") as batch:
         batch.drop_column("not_before")
     op.drop_index("ix_alerts_unqueued", table_name="alerts")
