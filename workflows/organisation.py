@@ -49,6 +49,8 @@ class TeamRecord:
     name: str
     manager_id: int | None
     head_of_service_id: int | None
+    region: str | None = None
+    """The team's bank-holiday region; None: the service's."""
 
 
 @dataclass(frozen=True)
