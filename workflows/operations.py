@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alembic.migration import MigrationContext
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from calendars import to_utc
@@ -97,24 +97,31 @@ def last_runs(sf: SessionFactory) -> dict[str, RunRecord]:
 @dataclass(frozen=True)
 class Backlog:
     pending_deliveries: dict[str, int]
-    """Per channel."""
+    """Per channel, those due now (not those waiting for the alert hours)."""
     oldest_pending_delivery: datetime | None
-    """When the oldest alert not yet delivered on some channel was written (or, for an email
-    held for the alert hours, when they opened; later than now while it still waits)."""
+    """When the oldest alert due and not yet delivered on some channel was written (or, for an
+    email held for the alert hours, when they opened)."""
     pending_notices: int
     oldest_pending_notice: datetime | None
+    waiting_for_alert_hours: int = 0
+    """Email alerts held until the alert hours open."""
 
 
-def _backlog(sf: SessionFactory) -> Backlog:
+def _backlog(sf: SessionFactory, now: datetime) -> Backlog:
+    pending = alert_deliveries.c.status == "pending"
+    due = or_(alert_deliveries.c.not_before.is_(None), alert_deliveries.c.not_before <= now)
     with sf() as session:
         per_channel = {
             str(channel): int(count)
             for channel, count in session.execute(
                 select(alert_deliveries.c.channel, func.count())
-                .where(alert_deliveries.c.status == "pending")
+                .where(pending, due)
                 .group_by(alert_deliveries.c.channel)
             )
         }
+        waiting = session.execute(
+            select(func.count()).select_from(alert_deliveries).where(pending, ~due)
+        ).scalar_one()
         # an email held for the alert hours is late only from when they opened
         due_from = case(
             (alert_deliveries.c.not_before > alerts.c.created_at, alert_deliveries.c.not_before),
@@ -124,19 +131,14 @@ def _backlog(sf: SessionFactory) -> Backlog:
             select(func.min(due_from))
             .select_from(alert_deliveries)
             .join(alerts, alerts.c.id == alert_deliveries.c.alert_id)
-            .where(alert_deliveries.c.status == "pending")
+            .where(pending, due)
         ).scalar_one()
         notice_count, notice_oldest = session.execute(
             select(func.count(), func.min(notices.c.created_at)).where(
                 notices.c.status == "pending"
             )
         ).one()
-    return Backlog(
-        per_channel,
-        oldest,
-        int(notice_count),
-        notice_oldest,
-    )
+    return Backlog(per_channel, oldest, int(notice_count), notice_oldest, int(waiting))
 
 
 def _age(now: datetime, then: datetime | None) -> float | None:
@@ -189,7 +191,7 @@ def readiness(sf: SessionFactory, now: datetime) -> Readiness:
             None,
             None,
         )
-    backlog = _backlog(sf)
+    backlog = _backlog(sf, now)
     return Readiness(
         True,
         None,
@@ -211,6 +213,7 @@ class ServiceMetrics:
     pending_notices: int
     oldest_pending_notice_seconds: float | None
     runs: dict[str, RunRecord]
+    waiting_for_alert_hours: int = 0
 
 
 def service_metrics(sf: SessionFactory, now: datetime) -> ServiceMetrics:
@@ -226,7 +229,7 @@ def service_metrics(sf: SessionFactory, now: datetime) -> ServiceMetrics:
                 func.count().filter(deadlines.c.due_at < now),
             ).where(deadlines.c.status == "open")
         ).one()
-    backlog = _backlog(sf)
+    backlog = _backlog(sf, now)
     return ServiceMetrics(
         open_cases=int(open_cases),
         open_deadlines=int(open_deadlines),
@@ -236,4 +239,5 @@ def service_metrics(sf: SessionFactory, now: datetime) -> ServiceMetrics:
         pending_notices=backlog.pending_notices,
         oldest_pending_notice_seconds=_age(now, backlog.oldest_pending_notice),
         runs=last_runs(sf),
+        waiting_for_alert_hours=backlog.waiting_for_alert_hours,
     )

@@ -76,12 +76,17 @@ class _ServiceCollector(Collector):
         )
         pending = GaugeMetricFamily(
             "esafety_pending_deliveries",
-            "Alerts not yet delivered, per channel.",
+            "Alerts due and not yet delivered, per channel.",
             labels=["channel"],
         )
         for channel in ("email", "webhook"):
             pending.add_metric([channel], m.pending_deliveries.get(channel, 0))
         yield pending
+        yield GaugeMetricFamily(
+            "esafety_deliveries_waiting_for_alert_hours",
+            "Email alerts held until the alert hours open (not late).",
+            value=m.waiting_for_alert_hours,
+        )
         yield GaugeMetricFamily(
             "esafety_oldest_pending_delivery_seconds",
             "Age of the oldest alert not yet delivered on some channel (0 when none).",

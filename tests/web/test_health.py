@@ -115,3 +115,23 @@ def test_a_job_name_outside_the_list_is_refused(web: Web) -> None:
         operations.record_run(
             web.app.session_factory, "nightly", started_at=NOW, finished_at=NOW, ok=True
         )
+
+
+def test_emails_waiting_for_the_alert_hours_are_counted_apart_and_are_not_late(web: Web) -> None:
+    evening = NOW.replace(hour=20)  # a Wednesday: the alert hours open at 08:00 on Thursday
+    web.clock.set(evening)
+    assert jobs.sweep(web.app, evening).alerts > 0
+    assert jobs.queue(web.app) > 0
+    web.clock.set(evening + timedelta(hours=2))
+    samples = _samples(web.client().get("/metrics").text)
+    waiting = samples[("esafety_deliveries_waiting_for_alert_hours", ())]
+    assert waiting > 0
+    assert samples[("esafety_pending_deliveries", (("channel", "email"),))] == 0
+    assert samples[("esafety_oldest_pending_delivery_seconds", ())] == 0
+    # once they open, they are due: late from the opening, not from the evening before
+    opens = (NOW + timedelta(days=1)).replace(hour=8)  # 08:00 GMT is 08:00 in London in March
+    web.clock.set(opens + timedelta(minutes=10))
+    samples = _samples(web.client().get("/metrics").text)
+    assert samples[("esafety_deliveries_waiting_for_alert_hours", ())] == 0
+    assert samples[("esafety_pending_deliveries", (("channel", "email"),))] == waiting
+    assert samples[("esafety_oldest_pending_delivery_seconds", ())] == 600.0
