@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     )
     delivery_batch_size: int = Field(default=500, ge=1, description="alerts per delivery run")
     delivery_parallel: int = Field(
-        default=4,
+        default=8,
         ge=1,
         le=32,
         description="PostgreSQL: messages sent at once by one delivery run, each on its own "
