@@ -37,7 +37,12 @@ def deliver(
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Send the pending alerts once; failures stay pending with their error for the next run."""
+    """Send the pending alerts once; failures stay pending with their error for the next run.
+    SIGTERM (a stopping service manager) lets the messages being sent finish, takes no more,
+    and exits 1 with what is left."""
+    import signal
+    import threading
+
     from esafety_flow.bootstrap import bootstrap
     from esafety_flow.notify import jobs
     from esafety_flow.settings import Settings
@@ -53,15 +58,19 @@ def deliver(
     app = bootstrap(settings)
     failed = 0
     channels = list(channel or jobs.enabled_channels(app))
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         jobs.queue(app)
         for name in channels:
-            report = jobs.deliver(app, name)
+            if stopping.is_set():
+                break
+            report = jobs.deliver(app, name, stopping=stopping)
             failed += len(report.failed)
             typer.echo(f"{name}: {len(report.delivered)} delivered, {len(report.failed)} failed")
             for alert_id, error in sorted(report.failed.items())[:10]:
                 typer.echo(f"  alert {alert_id}: {error}", err=True)
-        if jobs.enabled_channels(app).count("email"):
+        if jobs.enabled_channels(app).count("email") and not stopping.is_set():
             # digests and deadline-moved notices that an earlier pass could not send
             notices = jobs.deliver_pending_notices(app)
             failed += len(notices.failed)

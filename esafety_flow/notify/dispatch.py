@@ -239,13 +239,15 @@ def deliver_channel_locked(
     retry: RetryPolicy,
     limit: int = 500,
     parallel: int = 4,
+    stopping: threading.Event | None = None,
 ) -> DeliveryReport:
     """PostgreSQL: deliver up to `limit` pending alerts, `parallel` at a time, each sent while
     its row is locked (`workflows.delivery.take_delivery`): a run that dies mid-send leaves its
     rows to the next run at once, and two runs never hold one row. Each of the `parallel`
     senders has its own connection to the server (`make_sender`). A row that fails in this run
     is not tried again by it; when the server cannot be reached, every sender stops and the
-    rest wait for the next run."""
+    rest wait for the next run. Once `stopping` is set (the process is asked to stop), each
+    sender finishes the message it is sending and takes no more."""
     if parallel < 1:
         raise ValueError(f"parallel must be at least 1, got {parallel}")
     probe = make_sender()
@@ -253,14 +255,14 @@ def deliver_channel_locked(
     probe.close()
     report = DeliveryReport(channel)
     lock = threading.Lock()
-    stop = threading.Event()
+    down = threading.Event()  # the server cannot be reached: every sender stops
     tried: set[int] = set()
     budget = [limit]
 
     def take_one() -> frozenset[int] | None:
         """Room for one more in this run: the alerts this run has tried already; None: stop."""
         with lock:
-            if budget[0] <= 0 or stop.is_set():
+            if budget[0] <= 0 or down.is_set() or (stopping is not None and stopping.is_set()):
                 return None
             budget[0] -= 1
             return frozenset(tried)
@@ -291,7 +293,7 @@ def deliver_channel_locked(
                     else:
                         report.failed[p.alert_id] = outcome.error or "not delivered"
                         if outcome.unreachable:
-                            stop.set()
+                            down.set()
         finally:
             sender.close()
 

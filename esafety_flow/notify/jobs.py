@@ -7,6 +7,7 @@ a business rule of its own: the sweep, the outbox and the calendar are the servi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -167,11 +168,18 @@ def queue(app: App) -> int:
     )
 
 
-def deliver(app: App, channel: str, *, retry: RetryPolicy | None = None) -> DeliveryReport:
+def deliver(
+    app: App,
+    channel: str,
+    *,
+    retry: RetryPolicy | None = None,
+    stopping: threading.Event | None = None,
+) -> DeliveryReport:
     """Deliver every pending alert of `channel` that is due. On PostgreSQL, `delivery_parallel`
     messages at a time, each sent while its row is locked (`dispatch.deliver_channel_locked`);
     on SQLite (one delivery process), batch after batch of claimed rows while batches make
-    progress (`dispatch.deliver_channel`)."""
+    progress (`dispatch.deliver_channel`). Once `stopping` is set, the messages being sent
+    finish and no more are taken."""
     retry = retry or retry_policy(app)
     limit = app.settings.delivery_batch_size
     total = DeliveryReport(channel)
@@ -186,9 +194,11 @@ def deliver(app: App, channel: str, *, retry: RetryPolicy | None = None) -> Deli
                 retry=retry,
                 limit=limit,
                 parallel=app.settings.delivery_parallel,
+                stopping=stopping,
             )
             total.merge(report)
-            if len(report.delivered) + len(report.failed) < limit or not report.delivered:
+            handled = len(report.delivered) + len(report.failed)
+            if handled < limit or not report.delivered or (stopping and stopping.is_set()):
                 return total
     sender = _sender(app, channel)
     try:
@@ -204,7 +214,7 @@ def deliver(app: App, channel: str, *, retry: RetryPolicy | None = None) -> Deli
             )
             total.merge(report)
             handled = len(report.delivered) + len(report.failed)
-            if handled < limit or not report.delivered:
+            if handled < limit or not report.delivered or (stopping and stopping.is_set()):
                 return total
     finally:
         sender.close()

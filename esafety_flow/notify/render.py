@@ -17,7 +17,7 @@ from esafety_flow.notify.messages import (
     level_label,
 )
 
-__all__ = ["alert_email", "digest_email", "moved_email", "work_email"]
+__all__ = ["alert_email", "alert_message_id", "digest_email", "moved_email", "work_email"]
 
 
 @cache
@@ -34,7 +34,15 @@ def _greeting(name: str | None) -> str:
     return f"Dear {name}," if name else "Hello,"
 
 
-def _email(template: str, subject: str, to: str, mail_from: str, **context: object) -> EmailMessage:
+def _email(
+    template: str,
+    subject: str,
+    to: str,
+    mail_from: str,
+    *,
+    message_id: str | None = None,
+    **context: object,
+) -> EmailMessage:
     env = _env()
     text = env.get_template(f"{template}.txt").render(**context)
     html = env.get_template(f"{template}.html").render(**context)
@@ -42,7 +50,7 @@ def _email(template: str, subject: str, to: str, mail_from: str, **context: obje
     message["Subject"] = subject
     message["From"] = mail_from
     message["To"] = to
-    message["Message-ID"] = make_msgid(domain="esafety-flow")
+    message["Message-ID"] = message_id or make_msgid(domain="esafety-flow")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
@@ -54,14 +62,22 @@ def _require_address(address: str | None, who: str) -> str:
     return address
 
 
+def alert_message_id(alert_id: int) -> str:
+    """The Message-ID of an alert's email: the same every time it is built, so that a message
+    sent again (the rare crash after the server accepted it and before that was recorded) is
+    the same message to the recipient's mail system, which keeps one."""
+    return f"<alert.{alert_id}@esafety-flow>"
+
+
 def alert_email(notice: AlertNotice, mail_from: str) -> EmailMessage:
-    """The email for one alert, to its recipient."""
+    """The email for one alert, to its recipient (Message-ID `alert_message_id`)."""
     to = _require_address(notice.recipient_email, f"the {notice.recipient_role} of this alert")
     return _email(
         "alert",
         notice.subject,
         to,
         mail_from,
+        message_id=alert_message_id(notice.alert_id),
         n=notice,
         greeting=_greeting(notice.recipient_name),
         kind=kind_label(notice.deadline_kind),
