@@ -53,11 +53,17 @@ _WORDING = {
     Event.CLOSE: (
         "Check your answers before closing the case",
         "Close the case",
-        "Closing the case cannot be undone. The deadlines listed are cancelled, and nothing more "
-        "can be recorded on the child protection track.",
+        "Closing the case cannot be undone. The deadlines listed are cancelled and nothing more "
+        "can be recorded on the case.",
     )
 }
 """Each checked event's heading, button and warning."""
+
+_WARNING_TRACK_OPEN = {
+    Event.CLOSE: "Closing child protection cannot be undone. The deadlines listed are cancelled. "
+    "The allegation (LADO) track stays open until its outcome is recorded."
+}
+"""The warning where deadlines stand (the LADO track runs on after child protection closes)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,8 @@ def check_page(
     """The check page of `event` posted with `form` (valid answers) and dated `at` (`dated_now`:
     the moment it is confirmed), `preview` what it would do."""
     heading, button, warning = _WORDING[event]
+    if preview.still_open:
+        warning = _WARNING_TRACK_OPEN.get(event, warning)
     case = preview.case
     return render(
         request,

@@ -177,3 +177,16 @@ def test_the_api_closes_without_a_check(web: Web) -> None:
     assert response.status_code == 200, response.text
     case = casework.get_case(web.app.session_factory, web.north_case)
     assert case.state is CaseState.CLOSED
+
+
+def test_deadlines_of_an_open_lado_track_are_listed_as_staying_open(web: Web) -> None:
+    lee = web.client("lee")
+    referred = _post(lee, f"/cases/{web.lado_case}/events/refer_to_lado", {})
+    assert referred.status_code == 303, referred.text
+    case = casework.get_case(web.app.session_factory, web.lado_case)
+    page = _check(web, lee, web.lado_case, ANSWERS).text
+    standing = _text(page.split('id="standing-deadlines"', 1)[1].split("</table>", 1)[0])
+    assert standing.count("Due") == 1
+    assert any(label(d.kind.value) in standing for d in case.deadlines if d.is_open)
+    assert "The allegation (LADO) track stays open until its outcome is recorded" in page
+    assert "nothing more can be recorded on the case" not in page
