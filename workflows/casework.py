@@ -37,7 +37,7 @@ from states import (
 from workflows import engine as domain
 from workflows import organisation, people, permissions
 from workflows.calendar_days import calendar_for_version
-from workflows.domain import Case, Deadline
+from workflows.domain import Case, Deadline, DeadlineStatus
 from workflows.errors import CaseNotFound, InvalidRecord, StaleCase
 from workflows.lookups import PolicyFor
 from workflows.notifications import NoticeKind, notify
@@ -64,9 +64,11 @@ __all__ = [
     "NO_CHILD",
     "SYSTEM_ACTOR",
     "DeadlineView",
+    "EventPreview",
     "apply_event",
     "get_case",
     "list_deadlines",
+    "preview_event",
     "raise_concern",
     "record_case_view",
     "replay_case",
@@ -293,6 +295,67 @@ def apply_event(
             case_before=case_before,
         )
     return case
+
+
+@dataclass(frozen=True)
+class EventPreview:
+    """What an event would do to a case, judged without writing: the case as it would be, and
+    the deadlines open before it that it would cancel, meet, or leave open."""
+
+    case: Case
+    cancelled: tuple[Deadline, ...]
+    met: tuple[Deadline, ...]
+    still_open: tuple[Deadline, ...]
+
+
+def preview_event(
+    sf: SessionFactory,
+    case_id: int,
+    event: Event | str,
+    *,
+    at: datetime,
+    actor: str,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    calendar: WorkingDayCalendar,
+    policy: Policy,
+    recorded_at: datetime | None = None,
+) -> EventPreview:
+    """What `apply_event` with the same arguments would do, for a page that asks the user to
+    check before a step that cannot be undone (closing a case cancels its open deadlines).
+    Reads only (the transaction is rolled back); raises what `apply_event` would raise."""
+    event = as_event(event)
+    at = to_utc(at)
+    recorded = to_utc(recorded_at) if recorded_at is not None else at
+    with sf() as session:
+        case = load_case(session, case_id, with_history=event in _NEEDS_HISTORY)
+        if expected_version is not None and case.version != expected_version:
+            raise StaleCase(
+                f"case {case.reference} is at version {case.version}, not {expected_version}: "
+                "someone else changed it; reload it and try again"
+            )
+        open_before = [d for d in case.deadlines if d.is_open]
+        prepared = _prepare(session, case, event, data, recorded)
+        domain.fire(
+            case,
+            event,
+            at=at,
+            actor=actor,
+            data=prepared,
+            calendar=calendar,
+            policy=policy,
+            recorded_at=recorded,
+        )
+        session.rollback()
+    # `fire` changes the deadlines in place: each open one before is now cancelled, met or open
+    return EventPreview(
+        case,
+        cancelled=tuple(d for d in open_before if d.status is DeadlineStatus.CANCELLED),
+        met=tuple(
+            d for d in open_before if not d.is_open and d.status is not DeadlineStatus.CANCELLED
+        ),
+        still_open=tuple(d for d in open_before if d.is_open),
+    )
 
 
 def _tell(

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
 from calendars import LONDON, london_date
-from esafety_flow.web import charts, next_steps, record_views, sessions, work_views
+from esafety_flow.web import charts, check_answers, next_steps, record_views, sessions, work_views
 from esafety_flow.web.access import (
     Role,
     Viewer,
@@ -552,7 +552,11 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
     """Record an event of the case page's generic forms, dated when it happened (the form's date
     and time; default now) and recorded now. Who may do it is `workflows.permissions` (403 with
     the reason); a date the order rule refuses, or a field that cannot be read, is shown beside
-    its field with what was typed kept; nothing is written on any refusal."""
+    its field with what was typed kept; nothing is written on any refusal.
+
+    A close (`check_answers.CHECKED_EVENTS`) with valid answers is answered with its check page
+    (the answers, the deadlines it cancels) and written only when posted again with
+    `confirm=yes`; `change` takes the answers back to the form."""
     viewer = _require(request)
     posted = await form_values(request)
     access = readable_case(request, viewer, case_id)
@@ -589,6 +593,13 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
         expected = int(raw_version)
     now = ctx.clock.now()
     specs = EVENT_FORMS.get(event, ())
+    checked = event in check_answers.CHECKED_EVENTS
+    if checked and check_answers.CHANGE in form.values:
+        # "Change" on the check page: the form again, open, with the answers as they were
+        for name in (check_answers.CHANGE, check_answers.CONFIRM):
+            form.values.pop(name, None)
+        return _case_page(request, viewer, case_id, refused=Refused(event.value, form))
+    confirmed = form.one(check_answers.CONFIRM) == "yes"
     try:
         data = event_data_from_form(event, posted)
     except FormError as exc:
@@ -602,6 +613,34 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
         if refusal is not None:
             return again(403, refusal)
         case = casework.get_case(ctx.session_factory, case_id, with_history=False)
+        if checked and not confirmed:
+            # an event that cannot be undone is checked first: judged as it would be, not written
+            preview = casework.preview_event(
+                ctx.session_factory,
+                case_id,
+                event,
+                at=at,
+                recorded_at=now,
+                actor=viewer.username,
+                data=data,
+                expected_version=expected,
+                calendar=ctx.calendar_for(case.region),
+                policy=ctx.policy,
+            )
+            audit.record_case_view(
+                ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now, via="page"
+            )
+            return check_answers.check_page(
+                request,
+                viewer,
+                case_id=case_id,
+                event=event,
+                specs=specs,
+                form=form,
+                at=at,
+                dated_now=at == now,
+                preview=preview,
+            )
         casework.apply_event(
             ctx.session_factory,
             case_id,

@@ -26,7 +26,11 @@ from workflows import Deadline, casework, queries
 def _fire(web: Web, client: TestClient, case_id: int, event: str, data: Mapping[str, Any]) -> Any:
     web.clock.advance(timedelta(minutes=10))
     token = csrf_of(client.get("/caseload").text)
-    return client.post(f"/cases/{case_id}/events/{event}", data={**data, "csrf_token": token})
+    # a close is checked first (its answers, the deadlines it cancels): these confirm it at once
+    confirm = {"confirm": "yes"} if event == "close" else {}
+    return client.post(
+        f"/cases/{case_id}/events/{event}", data={**data, **confirm, "csrf_token": token}
+    )
 
 
 def _panel(page: str) -> str:
