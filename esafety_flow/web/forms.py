@@ -68,6 +68,9 @@ class FieldSpec:
     """The event's guard always needs an answer (the page says so beside the field)."""
     group: str = ""
     """Fields answered together: once one of the group is given, each is needed."""
+    shown_with: tuple[str, str] | None = None
+    """(a radios field, one of its values): this field is revealed under that answer (the
+    Design System's conditional reveal), e.g. the working agreement under "Stays in the home"."""
 
 
 def label_of(code: str) -> str:
@@ -90,24 +93,28 @@ _WORKING_AGREEMENT = (
         "Working agreement: supervision of contact",
         "text",
         group="working_agreement",
+        shown_with=("leave_home_decision", "stays"),
     ),
     FieldSpec(
         "working_agreement.intimate_care",
         "Working agreement: intimate care",
         "text",
         group="working_agreement",
+        shown_with=("leave_home_decision", "stays"),
     ),
     FieldSpec(
         "working_agreement.entry_to_childrens_rooms",
         "Working agreement: entry to children's rooms",
         "text",
         group="working_agreement",
+        shown_with=("leave_home_decision", "stays"),
     ),
     FieldSpec(
         "working_agreement.sleepovers",
         "Working agreement: sleepovers",
         "text",
         group="working_agreement",
+        shown_with=("leave_home_decision", "stays"),
     ),
     FieldSpec(
         "working_agreement.review_date",
@@ -115,6 +122,7 @@ _WORKING_AGREEMENT = (
         "date",
         hint="For example, 27 4 2026",
         group="working_agreement",
+        shown_with=("leave_home_decision", "stays"),
     ),
 )
 _LEAVE_HOME = FieldSpec(
@@ -224,6 +232,7 @@ EVENT_FORMS: Mapping[Event, tuple[FieldSpec, ...]] = {
             "Category of abuse (with a child protection plan)",
             "radios",
             tuple((c.value, c.label) for c in CategoryOfAbuse),
+            shown_with=("outcome", "child_protection_plan"),
         ),
     ),
     Event.HOLD_REVIEW_CONFERENCE: (

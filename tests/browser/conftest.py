@@ -28,6 +28,30 @@ from esafety_flow.settings import Settings
 from esafety_flow.web import DEFAULT_FRONTEND_DIR, create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  // The one known exception: GOV.UK Frontend's conditional reveal sets aria-expanded on the
+  // radio or checkbox that reveals a question, which ARIA does not list for those roles. The
+  // Design System keeps it on purpose (screen readers announce it; alphagov/govuk-frontend
+  // issues 979 and 1280). Only that attribute, on such an input, is let through.
+  const knownReveal = (node) => {
+    const el = document.querySelector(node.target[0]);
+    const reveals = '.govuk-radios__input[aria-controls], .govuk-checkboxes__input[aria-controls]';
+    if (!el || !el.matches(reveals)) return false;
+    const revealed = document.getElementById(el.getAttribute('aria-controls'));
+    const summary = node.failureSummary || '';
+    return !!revealed
+      && revealed.matches('.govuk-radios__conditional, .govuk-checkboxes__conditional')
+      && (summary.match(/aria-[a-z]+/g) || []).every((name) => name === 'aria-expanded');
+  };
+  for (const v of result.violations) {
+    if (v.id === 'aria-allowed-attr') v.nodes = v.nodes.filter((n) => !knownReveal(n));
+  }
+  result.violations = result.violations.filter((v) => v.nodes.length > 0);
+  return result;
+}"""
+"""axe-core over the page, with GOV.UK Frontend's documented conditional-reveal exception."""
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -118,8 +142,7 @@ class Pages:
         # from this origin, so that the page's Content-Security-Policy lets it run
         self.page.add_script_tag(url=self.base + AXE_PATH)
         result = self.page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-            ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+            AXE_RUN, ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
         )
         bad = [
             {

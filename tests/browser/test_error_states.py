@@ -94,10 +94,10 @@ def test_a_refused_strategy_discussion_keeps_every_value_typed(pages: Pages) -> 
     attended = ("Police", "Children's social care", "Health")
     for agency in attended:
         box.get_by_role("checkbox", name=agency, exact=True).check()
+    for question, answer in RADIOS.items():  # "Stays in the home" reveals the agreement
+        _radio(box, question, answer).check()
     for suffix, text in TEXTS.items():
         page.locator(f"#{DISCUSSION}-{suffix}").fill(text)
-    for question, answer in RADIOS.items():
-        _radio(box, question, answer).check()
     review = {"day": "15", "month": "1", "year": "2030"}
     for part, value in review.items():
         page.locator(f"#{DISCUSSION}-working-agreement-review-date-{part}").fill(value)

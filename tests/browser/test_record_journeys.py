@@ -101,7 +101,7 @@ def test_a_strategy_discussion_recorded_with_a_past_date_and_time(pages: Pages) 
     _date(box, day, "10:30")
     _submit(pages, "hold_strategy_discussion")
     summary = page.locator(".govuk-error-summary")
-    assert "would come before convene_strategy_discussion" in summary.inner_text()
+    assert "would come before convene strategy discussion" in summary.inner_text()
     box = page.locator("#action-hold_strategy_discussion")
     assert box.get_by_label("Safety of the children shown").input_value() == "Seen at school today"
     box.get_by_label("Time").fill("16:00")
