@@ -1,5 +1,6 @@
-"""The worker's deployments: Europe/London cron schedules, and which runs fire around the clock
-changes (a cron knows the time zone, not bank holidays)."""
+"""The deployments: Europe/London cron schedules on the work pool, and which runs fire around the
+clock changes (a cron knows the time zone, not bank holidays); the worker's local server and the
+environment it gives the flow runs."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from esafety_flow.deploy import deployments
 from esafety_flow.settings import Settings
-from esafety_flow.worker import LocalPrefectServer, LocalServerError, deployments, port_is_free
+from esafety_flow.worker import (
+    LocalPrefectServer,
+    LocalServerError,
+    flow_run_environment,
+    port_is_free,
+)
 
 
 def _dates(cron: str, start: datetime, n: int) -> list[datetime]:
@@ -26,18 +33,40 @@ def test_deployments_carry_the_configured_crons_in_london_time() -> None:
     settings = Settings(digest_cron="30 7 * * 1-5")
     built = deployments(settings)
     names = [d.name for d in built]
-    assert names == ["deadline-sweep", "deliver-alerts", "manager-digest", "census-check"]
+    assert names == [
+        "deadline-sweep",
+        "deliver-alerts",
+        "manager-digest",
+        "census-check",
+        "recalculate-deadlines",
+    ]
     from prefect.client.schemas.schedules import CronSchedule
 
-    crons = [s.schedule for d in built for s in d.schedules or []]
-    assert all(isinstance(c, CronSchedule) for c in crons)
-    schedules = [(c.cron, c.timezone) for c in crons if isinstance(c, CronSchedule)]
-    assert schedules == [
-        ("*/15 * * * *", "Europe/London"),
-        ("* * * * *", "Europe/London"),
-        ("30 7 * * 1-5", "Europe/London"),
-        ("30 1 * * *", "Europe/London"),
+    crons = {d.name: [s.schedule for s in d.schedules or []] for d in built}
+    schedules = {
+        name: [(c.cron, c.timezone) for c in found if isinstance(c, CronSchedule)]
+        for name, found in crons.items()
+    }
+    assert schedules == {
+        "deadline-sweep": [("*/15 * * * *", "Europe/London")],
+        "deliver-alerts": [("* * * * *", "Europe/London")],
+        "manager-digest": [("30 7 * * 1-5", "Europe/London")],
+        "census-check": [("30 1 * * *", "Europe/London")],
+        "recalculate-deadlines": [],  # run on demand, with its parameters
+    }
+
+
+def test_deployments_are_on_the_pool_by_module_path() -> None:
+    built = deployments(Settings(work_pool="council-a"))
+    assert {d.work_pool_name for d in built} == {"council-a"}
+    assert [d.entrypoint for d in built] == [
+        "esafety_flow.flows.definitions.deadline_sweep",
+        "esafety_flow.flows.definitions.deliver_alerts",
+        "esafety_flow.flows.definitions.manager_digest",
+        "esafety_flow.flows.definitions.census_check",
+        "esafety_flow.flows.definitions.recalculate_deadlines",
     ]
+    assert {d.paused for d in built} == {False}
 
 
 def test_digest_stays_at_8_london_across_the_spring_clock_change() -> None:
@@ -84,14 +113,44 @@ def test_quarter_hour_sweep_has_no_gap_through_the_spring_change() -> None:
     assert {(b - a).total_seconds() for a, b in itertools.pairwise(fired)} == {900}
 
 
-def test_only_one_delivery_run_at_a_time() -> None:
-    limits = {d.name: d.concurrency_limit for d in deployments(Settings())}
-    assert limits == {
-        "deadline-sweep": None,
-        "deliver-alerts": 1,
-        "manager-digest": None,
-        "census-check": None,
-    }
+def test_no_deployment_has_a_concurrency_slot_a_dead_run_could_hold() -> None:
+    built = deployments(Settings())
+    assert {d.name: d.concurrency_limit for d in built} == dict.fromkeys(
+        [
+            "deadline-sweep",
+            "deliver-alerts",
+            "manager-digest",
+            "census-check",
+            "recalculate-deadlines",
+        ]
+    )
+    # set, not left out: an update clears the limit a deployment of an earlier release had
+    assert all("concurrency_limit" in d.model_fields_set for d in built)
+
+
+def test_flow_runs_get_the_workers_settings_with_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("ESAFETY_DATABASE_URL", "ESAFETY_EMAIL_ENABLED", "ESAFETY_POLICY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ESAFETY_EMAIL_ENABLED", "false")
+    (tmp_path / ".env").write_text("ESAFETY_SMTP_PORT=2525\n")
+    settings = Settings(database_url="sqlite:///data/esafety.db", policy_file=Path("policy.toml"))
+    env = flow_run_environment(settings)
+    assert env["ESAFETY_DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'data' / 'esafety.db'}"
+    assert env["ESAFETY_POLICY_FILE"] == str(tmp_path.resolve() / "policy.toml")
+    assert env["ESAFETY_EMAIL_ENABLED"] == "false"
+    assert env["ESAFETY_SMTP_PORT"] == "2525"  # from .env, which a flow run would not find
+    assert "ESAFETY_SECRET_KEY" not in env  # not given: the flow run takes the same default
+
+
+def test_flow_runs_keep_absolute_and_server_database_urls() -> None:
+    for url in (
+        "sqlite:////var/lib/esafety/esafety.db",
+        "postgresql+psycopg://esafety_service:s3cret@db/esafety",
+    ):
+        assert flow_run_environment(Settings(database_url=url))["ESAFETY_DATABASE_URL"] == url
 
 
 def test_local_server_environment_is_a_server_with_its_scheduler_and_no_telemetry(

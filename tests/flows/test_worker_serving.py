@@ -1,12 +1,14 @@
 """`esafety worker` on a single machine: with no PREFECT_API_URL it starts a local Prefect server
-(scheduler on), serves every deployment against the embedded database, and on SIGTERM stops
-serving, then the server (issue 5)."""
+(scheduler on), migrates the embedded database, registers every deployment on the work pool and
+runs their flow runs with one process worker; on SIGTERM it stops the worker, then the server
+(issues 5 and 13)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +21,9 @@ import pytest
 
 pytestmark = pytest.mark.prefect
 
-DEPLOYMENTS = {"deadline-sweep", "deliver-alerts", "manager-digest", "census-check"}
+SCHEDULED = {"deadline-sweep", "deliver-alerts", "manager-digest", "census-check"}
+DEPLOYMENTS = {*SCHEDULED, "recalculate-deadlines"}
+ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
@@ -34,12 +38,14 @@ def _worker_env(tmp_path: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ESAFETY_"))}
     env.update(
         {
-            "ESAFETY_DATABASE_URL": f"sqlite:///{tmp_path / 'esafety.db'}",
+            "ESAFETY_DATABASE_URL": "sqlite:///esafety.db",  # in the worker's directory
             "ESAFETY_PREFECT_HOME": str(tmp_path / "prefect"),
             "ESAFETY_PREFECT_PORT": str(port),
             "ESAFETY_EMAIL_ENABLED": "false",
             "PREFECT_HOME": str(tmp_path / "client"),
-            "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            # the flow runs import this checkout's packages, whatever the directory
+            "PYTHONPATH": str(ROOT),
         }
     )
     return env
@@ -71,7 +77,7 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
 
 
-def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path) -> None:
+def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path) -> None:
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     out = (tmp_path / "worker.out").open("wb")
@@ -93,7 +99,7 @@ def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path
             found = {row["name"]: row["id"] for row in rows}
             return found if set(found) == DEPLOYMENTS else None
 
-        ids = _wait_for("served deployments", deployment_ids, 90, worker)
+        ids = _wait_for("registered deployments", deployment_ids, 90, worker)
 
         def scheduled_for_all() -> set[str] | None:
             rows = client.post(
@@ -103,21 +109,33 @@ def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path
             names = {
                 name for name, id_ in ids.items() for row in rows if row["deployment_id"] == id_
             }
-            return names if names == DEPLOYMENTS else None
+            return names if names == SCHEDULED else None
 
         _wait_for("scheduled runs for every deployment", scheduled_for_all, 60, worker)
 
-        # served, not only scheduled: a run of the sweep asked for now completes
+        pools = {
+            row["work_pool_name"] for row in client.post("/deployments/filter", json={}).json()
+        }
+        assert pools == {"esafety"}
+
+        # run, not only scheduled: a run of the sweep asked for now completes on the pool's worker
         run = client.post(f"/deployments/{ids['deadline-sweep']}/create_flow_run", json={})
         run.raise_for_status()
         run_id = run.json()["id"]
 
-        def completed() -> str | None:
-            state = client.get(f"/flow_runs/{run_id}").json()["state"]["type"]
-            assert state not in ("FAILED", "CRASHED"), state
-            return "done" if state == "COMPLETED" else None
+        def completed() -> dict[str, Any] | None:
+            found: dict[str, Any] = client.get(f"/flow_runs/{run_id}").json()
+            state = found["state"]
+            assert state["type"] not in ("FAILED", "CRASHED"), state
+            return found if state["type"] == "COMPLETED" else None
 
-        _wait_for("completed sweep run", completed, 60, worker)
+        done = _wait_for("completed sweep run", completed, 90, worker)
+        assert done["labels"]["prefect.worker.name"].startswith("esafety-")
+        # the run worked on the worker's database (named relative to the worker's directory,
+        # although a flow run starts in a temporary one) and found it migrated
+        with sqlite3.connect(tmp_path / "esafety.db") as db:
+            jobs = {row[0] for row in db.execute("SELECT name FROM service_runs")}
+        assert "sweep" in jobs
         printed = (tmp_path / "worker.out").read_text()
         assert f"Prefect server: {api}" in printed
         server_pid = int(printed.split(", pid ")[1].split(")")[0])
