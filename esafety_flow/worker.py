@@ -368,9 +368,8 @@ def run_worker(settings: Settings, announce: Callable[[str], None] = print) -> N
                 "run esafety deploy"
             )
         name = worker_name()
-        limit = (
-            f"at most {settings.worker_limit} runs at once" if settings.worker_limit else "no limit"
-        )
+        n = settings.worker_limit
+        limit = f"at most {n} flow run{'' if n == 1 else 's'} at once" if n else "no limit"
         announce(f"worker {name} on the work pool {settings.work_pool} ({limit}); Ctrl-C to stop")
         handlers: dict[int, Any] = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
         try:

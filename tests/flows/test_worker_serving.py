@@ -5,84 +5,41 @@ runs their flow runs with one process worker; on SIGTERM it stops the worker, th
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sqlite3
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
+
+from tests.flows.processes import alive, clean_env, esafety, free_port, wait_for
 
 pytestmark = pytest.mark.prefect
 
 SCHEDULED = {"deadline-sweep", "deliver-alerts", "manager-digest", "census-check"}
 DEPLOYMENTS = {*SCHEDULED, "recalculate-deadlines"}
-ROOT = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def _worker_env(tmp_path: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ESAFETY_"))}
-    env.update(
-        {
-            "ESAFETY_DATABASE_URL": "sqlite:///esafety.db",  # in the worker's directory
-            "ESAFETY_PREFECT_HOME": str(tmp_path / "prefect"),
-            "ESAFETY_PREFECT_PORT": str(port),
-            "ESAFETY_EMAIL_ENABLED": "false",
-            "PREFECT_HOME": str(tmp_path / "client"),
-            "PREFECT_WORKER_QUERY_SECONDS": "2",
-            # the flow runs import this checkout's packages, whatever the directory
-            "PYTHONPATH": str(ROOT),
-        }
+    return clean_env(
+        ESAFETY_DATABASE_URL="sqlite:///esafety.db",  # in the worker's directory
+        ESAFETY_PREFECT_HOME=str(tmp_path / "prefect"),
+        ESAFETY_PREFECT_PORT=str(port),
+        ESAFETY_EMAIL_ENABLED="false",
+        PREFECT_HOME=str(tmp_path / "client"),
+        PREFECT_WORKER_QUERY_SECONDS="2",
     )
-    return env
-
-
-def _esafety() -> list[str]:
-    return [str(Path(sys.executable).with_name("esafety"))]  # the installed console script
-
-
-def _wait_for(what: str, probe: Callable[[], T | None], timeout: float, worker: Any) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            pytest.fail(f"the worker exited ({worker.returncode}) while waiting for {what}")
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.5)
-    pytest.fail(f"no {what} within {timeout:.0f} s")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is gone in all but name
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
 
 
 def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     out = (tmp_path / "worker.out").open("wb")
     worker = subprocess.Popen(
-        [*_esafety(), "worker"],
+        [*esafety(), "worker"],
         env=_worker_env(tmp_path, port),
         cwd=tmp_path,
         stdout=out,
@@ -99,7 +56,7 @@ def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path)
             found = {row["name"]: row["id"] for row in rows}
             return found if set(found) == DEPLOYMENTS else None
 
-        ids = _wait_for("registered deployments", deployment_ids, 90, worker)
+        ids = wait_for("registered deployments", deployment_ids, 90, worker)
 
         def scheduled_for_all() -> set[str] | None:
             rows = client.post(
@@ -111,7 +68,7 @@ def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path)
             }
             return names if names == SCHEDULED else None
 
-        _wait_for("scheduled runs for every deployment", scheduled_for_all, 60, worker)
+        wait_for("scheduled runs for every deployment", scheduled_for_all, 60, worker)
 
         pools = {
             row["work_pool_name"] for row in client.post("/deployments/filter", json={}).json()
@@ -129,7 +86,7 @@ def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path)
             assert state["type"] not in ("FAILED", "CRASHED"), state
             return found if state["type"] == "COMPLETED" else None
 
-        done = _wait_for("completed sweep run", completed, 90, worker)
+        done = wait_for("completed sweep run", completed, 90, worker)
         assert done["labels"]["prefect.worker.name"].startswith("esafety-")
         # the run worked on the worker's database (named relative to the worker's directory,
         # although a flow run starts in a temporary one) and found it migrated
@@ -139,7 +96,7 @@ def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path)
         printed = (tmp_path / "worker.out").read_text()
         assert f"Prefect server: {api}" in printed
         server_pid = int(printed.split(", pid ")[1].split(")")[0])
-        assert _alive(server_pid)
+        assert alive(server_pid)
     finally:
         client.close()
         worker.send_signal(signal.SIGTERM)
@@ -152,7 +109,7 @@ def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path)
     printed = (tmp_path / "worker.out").read_text()
     assert status == 0, printed
     assert "stopping the local Prefect server" in printed
-    assert not _alive(server_pid)
+    assert not alive(server_pid)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
     assert (tmp_path / "prefect" / "prefect.db").exists()  # its own database, in its home
@@ -164,7 +121,7 @@ def test_worker_refuses_a_configured_port_in_use(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [*_esafety(), "worker"],
+            [*esafety(), "worker"],
             env=_worker_env(tmp_path, port),
             cwd=tmp_path,
             capture_output=True,
