@@ -161,9 +161,15 @@ class Settings(BaseSettings):
     )
     worker_limit: int = Field(
         default=4,
-        ge=0,
+        ge=1,
         description="most flow runs one `esafety worker` runs at once (the others wait for it or "
-        "go to another worker of the pool); 0: no limit",
+        "go to another worker of the pool)",
+    )
+    worker_stop_grace_seconds: float = Field(
+        default=45.0,
+        ge=0,
+        description="how long a stopping `esafety worker` (SIGTERM) lets the flow runs it has "
+        "finish before it ends them; it takes no new ones meanwhile",
     )
 
     # the worker's local Prefect server (only when PREFECT_API_URL is not set)

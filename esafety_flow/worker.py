@@ -4,8 +4,9 @@ deployments (`esafety_flow.deploy`), which runs each flow run it takes as a chil
 With `PREFECT_API_URL` (production) it only starts the worker: the deployments were registered
 once per release by `esafety deploy`, and their runs stay scheduled on the Prefect server whether
 or not this worker is up. Several workers on several machines share the runs (each takes at
-most `ESAFETY_WORKER_LIMIT` at once, default 4); stopping one (SIGTERM, Ctrl-C) stops its
-polling and pauses nothing: the others take the next runs.
+most `ESAFETY_WORKER_LIMIT` at once, default 4); stopping one pauses nothing: on SIGTERM or
+Ctrl-C it takes no new run, lets the runs it has finish (`ESAFETY_WORKER_STOP_GRACE_SECONDS`,
+default 45; a second signal ends them at once) and exits, and the others take the next runs.
 
 Without it (one machine) the worker starts a local Prefect server as a child process
 (`LocalPrefectServer`: scheduler on, its own SQLite database under `ESAFETY_PREFECT_HOME`),
@@ -324,27 +325,90 @@ def _pool_has_deployments(pool: str) -> bool:
     return bool(found)
 
 
+class _Stopping:
+    """A worker's way out: the first SIGTERM or SIGINT stops it taking runs and lets the runs it
+    has finish (up to `grace` seconds); a second one, or the grace running out, ends them."""
+
+    def __init__(self, worker: Any, grace: float, announce: Callable[[str], None]) -> None:
+        self.worker = worker
+        self.grace = grace
+        self.announce = announce
+        self.requested = asyncio.Event()
+        self.now = asyncio.Event()
+        self.polling = 0
+        take = worker.get_and_submit_flow_runs
+
+        async def take_unless_stopping() -> list[Any]:
+            if self.requested.is_set():
+                return []
+            self.polling += 1
+            try:
+                found: list[Any] = await take()
+                return found
+            finally:
+                self.polling -= 1
+
+        # the worker's polling loop calls this; once stopping, it takes nothing more
+        worker.get_and_submit_flow_runs = take_unless_stopping
+
+    def signal(self) -> None:
+        if self.requested.is_set():
+            self.now.set()
+        else:
+            self.requested.set()
+
+    def busy(self) -> int:
+        """Flow runs taken and not finished (the worker's limiter counts each from the moment
+        it is taken), or a poll under way."""
+        try:
+            taken = int(self.worker.limiter.borrowed_tokens)
+        except RuntimeError:  # not set up yet: it has taken nothing
+            taken = 0
+        return taken + self.polling
+
+    async def drain(self) -> None:
+        """Return once stopping was asked for and the runs in hand have finished (or the grace
+        ran out, or stopping now was asked for)."""
+        await self.requested.wait()
+        if self.busy():
+            self.announce(
+                f"stopping: waiting up to {self.grace:.0f} s for {self.busy()} flow run(s) "
+                "to finish (again to stop now)"
+            )
+        deadline = asyncio.get_running_loop().time() + self.grace
+        while self.busy() and not self.now.is_set():
+            if asyncio.get_running_loop().time() > deadline:
+                self.announce("stopping: the grace period ran out; ending the runs in hand")
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.now.wait(), 0.2)
+
+
 async def _work(settings: Settings, name: str, announce: Callable[[str], None]) -> None:
-    """Run a process worker on the pool until SIGTERM or SIGINT cancels it."""
+    """Run a process worker on the pool until SIGTERM or SIGINT stops it (`_Stopping`)."""
     from prefect.workers.process import ProcessWorker
 
-    loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-    assert main is not None
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, main.cancel)
     worker = ProcessWorker(
-        work_pool_name=settings.work_pool,
-        name=name,
-        limit=settings.worker_limit or None,
+        work_pool_name=settings.work_pool, name=name, limit=settings.worker_limit
     )
+    stopping = _Stopping(worker, settings.worker_stop_grace_seconds, announce)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.signal)
+    running = asyncio.ensure_future(worker.start(printer=lambda *args, **kwargs: None))
+    drained = asyncio.ensure_future(stopping.drain())
     try:
-        await worker.start(printer=lambda *args, **kwargs: None)
-    except asyncio.CancelledError:
-        announce(f"worker {name} stopped; the runs it had not taken stay scheduled")
+        await asyncio.wait({running, drained}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for future in (running, drained):
+            future.cancel()
+        await asyncio.gather(running, drained, return_exceptions=True)
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+    error = None if running.cancelled() else running.exception()
+    if error is not None:
+        raise error
+    announce(f"worker {name} stopped; the runs it had not taken stay scheduled")
 
 
 def run_worker(settings: Settings, announce: Callable[[str], None] = print) -> None:
@@ -369,8 +433,10 @@ def run_worker(settings: Settings, announce: Callable[[str], None] = print) -> N
             )
         name = worker_name()
         n = settings.worker_limit
-        limit = f"at most {n} flow run{'' if n == 1 else 's'} at once" if n else "no limit"
-        announce(f"worker {name} on the work pool {settings.work_pool} ({limit}); Ctrl-C to stop")
+        announce(
+            f"worker {name} on the work pool {settings.work_pool} (at most {n} flow "
+            f"run{'' if n == 1 else 's'} at once); Ctrl-C to stop"
+        )
         handlers: dict[int, Any] = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             asyncio.run(_work(settings, name, announce))

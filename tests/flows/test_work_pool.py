@@ -1,7 +1,8 @@
 """Deployments on a Prefect work pool against a real Prefect server (issue 13, item 1):
 `esafety deploy` registers the pool and the deployments once, with their Europe/London
 schedules, however often it runs; two `esafety worker` processes share the flow runs of a
-deployment, and stopping one (SIGTERM) leaves the other running the new ones."""
+deployment, and stopping one (SIGTERM) lets its run in hand finish and leaves the other running
+the new ones."""
 
 from __future__ import annotations
 
@@ -214,7 +215,6 @@ def test_two_workers_share_the_runs_and_stopping_one_pauses_nothing(
         )
         for log in logs
     ]
-    first, second = workers
     try:
 
         def online() -> set[str] | None:
@@ -229,12 +229,29 @@ def test_two_workers_share_the_runs_and_stopping_one_pauses_nothing(
         ran_by = _completed_by(api, _submit(prefect_api, 6), *workers)
         assert set(ran_by.values()) == set(names), ran_by  # both took some of the runs
 
-        first.send_signal(signal.SIGTERM)
-        assert first.wait(60) == 0
-        assert _deployments(api)["deadline-sweep"]["paused"] is False
+        # SIGTERM to the worker that has a run in hand: it takes nothing more, lets that run
+        # finish, then exits; the runs it did not take go to the other
+        pending = _submit(prefect_api, 2)
 
-        later = _completed_by(api, _submit(prefect_api, 3), second)
-        assert set(later.values()) == {by_pid[second.pid]}
+        def in_hand() -> tuple[str, str] | None:
+            for run_id in pending:
+                run = api.get(f"/flow_runs/{run_id}").json()
+                name = run["labels"].get("prefect.worker.name")
+                if name and run["state"]["type"] in ("PENDING", "RUNNING"):
+                    return run_id, name
+            return None
+
+        held, holder = wait_for("a run in a worker's hands", in_hand, 120, *workers)
+        stopped = next(p for p in workers if by_pid[p.pid] == holder)
+        survivor = next(p for p in workers if p is not stopped)
+        stopped.send_signal(signal.SIGTERM)
+        assert stopped.wait(90) == 0
+        assert api.get(f"/flow_runs/{held}").json()["state"]["type"] == "COMPLETED"
+        assert _deployments(api)["deadline-sweep"]["paused"] is False
+        _completed_by(api, pending, survivor)
+
+        later = _completed_by(api, _submit(prefect_api, 3), survivor)
+        assert set(later.values()) == {by_pid[survivor.pid]}
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -246,5 +263,5 @@ def test_two_workers_share_the_runs_and_stopping_one_pauses_nothing(
                     worker.wait()
         for log in logs:
             log.close()
-    printed = (tmp_path / "worker-1.out").read_text()
-    assert f"worker {by_pid[first.pid]} stopped" in printed
+    printed = (tmp_path / f"worker-{workers.index(stopped) + 1}.out").read_text()
+    assert f"worker {holder} stopped" in printed

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +146,29 @@ def test_flow_runs_get_the_workers_settings_with_absolute_paths(
     assert "ESAFETY_SECRET_KEY" not in env  # not given: the flow run takes the same default
 
 
+def test_a_flow_run_reads_back_the_settings_the_worker_had(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "worker").mkdir()
+    monkeypatch.chdir(tmp_path / "worker")
+    for name in [k for k in os.environ if k.startswith("ESAFETY_")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "worker" / ".env").write_text(
+        'ESAFETY_ALERT_HOURS_LEVELS=["escalated"]\nESAFETY_ALERT_HOURS_OPEN=07:30\n'
+        "ESAFETY_DELIVERY_BACKOFF_SECONDS=0.5\nESAFETY_SMTP_STARTTLS=true\n"
+    )
+    given = Settings(database_url="sqlite:///esafety.db", worker_limit=2)
+    env = flow_run_environment(given)
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path / "run")  # where a flow run starts: no .env there
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    read = Settings()
+    assert read.database_url == f"sqlite:///{tmp_path.resolve() / 'worker' / 'esafety.db'}"
+    assert read.model_dump(exclude={"database_url"}) == given.model_dump(exclude={"database_url"})
+    assert read.alert_hours_levels == {"escalated"}
+
+
 def test_flow_runs_keep_absolute_and_server_database_urls() -> None:
     for url in (
         "sqlite:////var/lib/esafety/esafety.db",
@@ -201,3 +225,72 @@ def test_local_server_refuses_a_port_in_use_and_starts_nothing(tmp_path: Path) -
             server.start()
     assert server.pid is None
     assert not (tmp_path / "home").exists()
+
+
+class _FakeLimiter:
+    borrowed_tokens = 0
+
+
+class _FakeWorker:
+    """What `_Stopping` uses of Prefect's worker: its poll and its limiter."""
+
+    def __init__(self) -> None:
+        self.limiter = _FakeLimiter()
+        self.polls = 0
+
+    async def get_and_submit_flow_runs(self) -> list[str]:
+        self.polls += 1
+        self.limiter.borrowed_tokens += 1  # took a run
+        return ["run"]
+
+
+def test_a_stopping_worker_takes_nothing_more_and_waits_for_its_runs() -> None:
+    from esafety_flow.worker import _Stopping
+
+    async def scenario() -> list[str]:
+        fake = _FakeWorker()
+        said: list[str] = []
+        stopping = _Stopping(fake, grace=30, announce=said.append)
+        poll = fake.get_and_submit_flow_runs
+        assert await poll() == ["run"]
+        drained = asyncio.ensure_future(stopping.drain())
+        await asyncio.sleep(0.05)
+        assert not drained.done()  # not asked to stop yet
+        stopping.signal()
+        assert await poll() == []  # takes nothing more
+        assert fake.polls == 1
+        await asyncio.sleep(0.5)
+        assert not drained.done()  # its run is still in hand
+        fake.limiter.borrowed_tokens = 0  # the run finished
+        await asyncio.wait_for(drained, 2)
+        return said
+
+    said = asyncio.run(scenario())
+    assert said == ["stopping: waiting up to 30 s for 1 flow run(s) to finish (again to stop now)"]
+
+
+def test_a_second_signal_or_the_grace_running_out_stops_at_once() -> None:
+    from esafety_flow.worker import _Stopping
+
+    async def twice() -> None:
+        fake = _FakeWorker()
+        fake.limiter.borrowed_tokens = 1
+        stopping = _Stopping(fake, grace=30, announce=lambda _: None)
+        drained = asyncio.ensure_future(stopping.drain())
+        stopping.signal()
+        await asyncio.sleep(0.3)
+        assert not drained.done()
+        stopping.signal()
+        await asyncio.wait_for(drained, 1)
+
+    async def grace() -> list[str]:
+        fake = _FakeWorker()
+        fake.limiter.borrowed_tokens = 1
+        said: list[str] = []
+        stopping = _Stopping(fake, grace=0.3, announce=said.append)
+        stopping.signal()
+        await asyncio.wait_for(stopping.drain(), 2)
+        return said
+
+    asyncio.run(twice())
+    assert asyncio.run(grace())[-1] == "stopping: the grace period ran out; ending the runs in hand"

@@ -101,7 +101,7 @@ def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path)
         client.close()
         worker.send_signal(signal.SIGTERM)
         try:
-            status = worker.wait(20)
+            status = worker.wait(90)  # a run in hand may finish first
         finally:
             if worker.poll() is None:
                 worker.kill()
