@@ -72,9 +72,18 @@ def _absolute_database_url(url: str) -> str:
 
 def flow_run_environment(settings: Settings) -> dict[str, str]:
     """`ESAFETY_*` variables for the flow-run processes: every setting this worker was given
-    (from the environment, `.env` or arguments), with relative file paths and SQLite files made
-    absolute, since a flow run starts in a temporary directory."""
-    given = settings.model_dump(mode="json", include=settings.model_fields_set)
+    (from the environment, `.env` or arguments) and every file it names, given or by default,
+    with relative paths and SQLite files made absolute, since a flow run starts in a temporary
+    directory."""
+    # what was given, and whatever names a file relative to this directory, given or not (the
+    # default database is `sqlite:///esafety.db` here)
+    relative = {
+        name
+        for name in type(settings).model_fields
+        if name in ("database_url", "migration_database_url")
+        or isinstance(getattr(settings, name), Path)
+    }
+    given = settings.model_dump(mode="json", include=settings.model_fields_set | relative)
     env: dict[str, str] = {}
     for name, value in given.items():
         if value is None:

@@ -165,8 +165,20 @@ def test_a_flow_run_reads_back_the_settings_the_worker_had(
         monkeypatch.setenv(name, value)
     read = Settings()
     assert read.database_url == f"sqlite:///{tmp_path.resolve() / 'worker' / 'esafety.db'}"
-    assert read.model_dump(exclude={"database_url"}) == given.model_dump(exclude={"database_url"})
+    assert read.prefect_home == tmp_path.resolve() / "worker" / ".prefect-server"
+    files = {"database_url", "prefect_home"}
+    assert read.model_dump(exclude=files) == given.model_dump(exclude=files)
     assert read.alert_hours_levels == {"escalated"}
+
+
+def test_flow_runs_get_the_default_database_of_the_workers_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ESAFETY_DATABASE_URL", raising=False)
+    env = flow_run_environment(Settings())
+    assert env["ESAFETY_DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'esafety.db'}"
+    assert env["ESAFETY_PREFECT_HOME"] == str(tmp_path.resolve() / ".prefect-server")
 
 
 def test_flow_runs_keep_absolute_and_server_database_urls() -> None:

@@ -24,8 +24,8 @@ DEPLOYMENTS = {*SCHEDULED, "recalculate-deadlines"}
 
 
 def _worker_env(tmp_path: Path, port: int) -> dict[str, str]:
+    # no ESAFETY_DATABASE_URL: the quick start's default, esafety.db in the worker's directory
     return clean_env(
-        ESAFETY_DATABASE_URL="sqlite:///esafety.db",  # in the worker's directory
         ESAFETY_PREFECT_HOME=str(tmp_path / "prefect"),
         ESAFETY_PREFECT_PORT=str(port),
         ESAFETY_EMAIL_ENABLED="false",
@@ -88,8 +88,8 @@ def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path)
 
         done = wait_for("completed sweep run", completed, 90, worker)
         assert done["labels"]["prefect.worker.name"].startswith("esafety-")
-        # the run worked on the worker's database (named relative to the worker's directory,
-        # although a flow run starts in a temporary one) and found it migrated
+        # the run worked on the worker's database (the default, relative to the worker's
+        # directory, although a flow run starts in a temporary one) and found it migrated
         with sqlite3.connect(tmp_path / "esafety.db") as db:
             jobs = {row[0] for row in db.execute("SELECT name FROM service_runs")}
         assert "sweep" in jobs
