@@ -52,8 +52,17 @@ def worker(
         from esafety_flow.bootstrap import migrate_database
 
         migrate_database(settings)
+    import httpx
+
     try:
         run_worker(settings, announce=typer.echo)
     except (LocalServerError, DeployError) as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except httpx.HTTPError as exc:
+        typer.echo(
+            f"error: the Prefect server at {PREFECT_API_URL.value()} did not answer "
+            f"({type(exc).__name__})",
+            err=True,
+        )
         raise typer.Exit(1) from exc

@@ -70,7 +70,11 @@ def _deployments(api: httpx.Client) -> dict[str, dict[str, Any]]:
 def _deploy(prefect_api: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*esafety(), "deploy"],
-        env=clean_env(PREFECT_API_URL=prefect_api, PREFECT_HOME=str(tmp_path / "client")),
+        env=clean_env(
+            PREFECT_API_URL=prefect_api,
+            PREFECT_HOME=str(tmp_path / "client"),
+            PREFECT_CLIENT_MAX_RETRIES="0",
+        ),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -265,3 +269,57 @@ def test_two_workers_share_the_runs_and_stopping_one_pauses_nothing(
             log.close()
     printed = (tmp_path / f"worker-{workers.index(stopped) + 1}.out").read_text()
     assert f"worker {holder} stopped" in printed
+
+
+def test_a_worker_on_a_pool_with_no_deployment_says_to_run_deploy(
+    prefect_api: str, api: httpx.Client, tmp_path: Path
+) -> None:
+    out = (tmp_path / "worker.out").open("wb")
+    worker = subprocess.Popen(
+        [*esafety(), "worker"],
+        env=clean_env(PREFECT_API_URL=prefect_api, PREFECT_HOME=str(tmp_path / "client")),
+        cwd=tmp_path,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+
+        def warned() -> str | None:
+            printed = (tmp_path / "worker.out").read_text()
+            return printed if "Ctrl-C to stop" in printed else None
+
+        printed = wait_for("the worker's start", warned, 120, worker)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        status = worker.wait(60)
+        out.close()
+    assert "warning: no deployment on the work pool esafety yet: run esafety deploy" in printed
+    assert status == 0
+    assert not (tmp_path / "esafety.db").exists()  # with a Prefect server it migrates nothing
+
+
+def test_a_worker_whose_prefect_server_does_not_answer_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*esafety(), "worker"],
+        env=clean_env(
+            PREFECT_API_URL="http://127.0.0.1:9/api",  # nothing listens on the discard port
+            PREFECT_HOME=str(tmp_path / "client"),
+            PREFECT_CLIENT_MAX_RETRIES="0",
+        ),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "error: the Prefect server at http://127.0.0.1:9/api did not answer" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_deploy_whose_prefect_server_does_not_answer_says_so(tmp_path: Path) -> None:
+    result = _deploy("http://127.0.0.1:9/api", tmp_path)
+    assert result.returncode == 1
+    assert "error: the Prefect server at http://127.0.0.1:9/api did not answer" in result.stderr
+    assert "nothing was registered" in result.stderr
+    assert "Traceback" not in result.stderr
