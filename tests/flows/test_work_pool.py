@@ -151,6 +151,14 @@ def test_deploy_takes_over_the_deployments_an_earlier_release_served(
     assert held["name"] not in {limit["name"] for limit in limits}
     assert [s["schedule"]["cron"] for s in row["schedules"]] == ["* * * * *"]
 
+    # a release with another schedule replaces it (one schedule, the new one)
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        register(Settings(deliver_cron="*/2 * * * *"))
+    row = _deployments(api)["deliver-alerts"]
+    assert [(s["schedule"]["cron"], s["schedule"]["timezone"]) for s in row["schedules"]] == [
+        ("*/2 * * * *", "Europe/London")
+    ]
+
 
 def test_deploy_without_a_prefect_server_says_what_to_set(tmp_path: Path) -> None:
     result = subprocess.run(
