@@ -8,8 +8,9 @@
 
 The schedules are Europe/London (cron follows the clock changes, not bank holidays: the digest
 asks the calendar). `register(settings)` creates the work pool (`ESAFETY_WORK_POOL`, default
-`esafety`, type process) if it is missing and creates or updates each deployment on it, so
-running it twice leaves the same deployments: once per release, from any machine that reaches
+`esafety`, type process) if it is missing and creates or updates each deployment on it (and
+the automation that marks a run whose machine died as crashed), so running it twice leaves the
+same deployments: once per release, from any machine that reaches
 the Prefect server. The runs then stay scheduled on the server, whichever worker is up; any
 worker of the pool (`esafety worker`, or `prefect worker start --pool esafety`) takes them.
 
@@ -162,18 +163,23 @@ def ensure_work_pool(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Registered:
-    """What `register` did: the pool (and whether it was created now) and each deployment."""
+    """What `register` did: the pool (and whether it was created now), each deployment and the
+    automations registered with them."""
 
     work_pool: str
     created_pool: bool
     deployment_ids: dict[str, str]
+    automations: list[str]
 
 
 def register(settings: Settings) -> Registered:
-    """Create the work pool if missing, then create or update every deployment on it."""
+    """Create the work pool if missing, then create or update every deployment on it and the
+    automation that marks a run whose machine died as crashed (`esafety_flow.flows.automations`)."""
+    from esafety_flow.flows.automations import ensure_automations
+
     created = ensure_work_pool(settings.work_pool)
     ids: dict[str, str] = {}
     for deployment in deployments(settings):
         deployment_id = deployment.apply(work_pool_name=settings.work_pool)
         ids[deployment.name] = str(deployment_id)
-    return Registered(settings.work_pool, created, ids)
+    return Registered(settings.work_pool, created, ids, ensure_automations())

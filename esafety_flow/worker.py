@@ -71,10 +71,14 @@ def _absolute_database_url(url: str) -> str:
 
 
 def flow_run_environment(settings: Settings) -> dict[str, str]:
-    """`ESAFETY_*` variables for the flow-run processes: every setting this worker was given
-    (from the environment, `.env` or arguments) and every file it names, given or by default,
-    with relative paths and SQLite files made absolute, since a flow run starts in a temporary
-    directory."""
+    """The variables for the flow-run processes: as `ESAFETY_*`, every setting this worker was
+    given (from the environment, `.env` or arguments) and every file it names, given or by
+    default, with relative paths and SQLite files made absolute, since a flow run starts in a
+    temporary directory; and Prefect's flow-run heartbeat, which the automation of
+    `esafety_flow.flows.automations` watches to mark a run whose machine died as crashed
+    (unless this environment sets it otherwise)."""
+    from esafety_flow.flows.automations import FLOW_HEARTBEAT_SECONDS
+
     # what was given, and whatever names a file relative to this directory, given or not (the
     # default database is `sqlite:///esafety.db` here)
     relative = {
@@ -99,6 +103,9 @@ def flow_run_environment(settings: Settings) -> dict[str, str]:
         else:
             text = json.dumps(value)
         env[f"ESAFETY_{name.upper()}"] = text
+    env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] = os.environ.get(
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(FLOW_HEARTBEAT_SECONDS)
+    )
     return env
 
 

@@ -77,3 +77,5 @@ def deploy(
     typer.echo(f"work pool {registered.work_pool} (process): {made}")
     for name, deployment_id in registered.deployment_ids.items():
         typer.echo(f"{line(name)}\t{deployment_id}")
+    for automation in registered.automations:
+        typer.echo(f"automation: {automation}")

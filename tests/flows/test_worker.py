@@ -133,7 +133,12 @@ def test_flow_runs_get_the_workers_settings_with_absolute_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("ESAFETY_DATABASE_URL", "ESAFETY_EMAIL_ENABLED", "ESAFETY_POLICY_FILE"):
+    for name in (
+        "ESAFETY_DATABASE_URL",
+        "ESAFETY_EMAIL_ENABLED",
+        "ESAFETY_POLICY_FILE",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ESAFETY_EMAIL_ENABLED", "false")
     (tmp_path / ".env").write_text("ESAFETY_SMTP_PORT=2525\n")
@@ -144,6 +149,8 @@ def test_flow_runs_get_the_workers_settings_with_absolute_paths(
     assert env["ESAFETY_EMAIL_ENABLED"] == "false"
     assert env["ESAFETY_SMTP_PORT"] == "2525"  # from .env, which a flow run would not find
     assert "ESAFETY_SECRET_KEY" not in env  # not given: the flow run takes the same default
+    # heartbeats, so that a run whose machine dies is marked crashed
+    assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
 
 
 def test_a_flow_run_reads_back_the_settings_the_worker_had(
