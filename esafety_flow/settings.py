@@ -151,6 +151,27 @@ class Settings(BaseSettings):
         default="30 1 * * *", description="the nightly check of the CIN census (Europe/London)"
     )
 
+    # the Prefect work pool (`esafety deploy` registers the deployments on it, `esafety worker`
+    # runs its flow runs)
+    work_pool: str = Field(
+        default="esafety",
+        min_length=1,
+        pattern=r"^[^/%]+$",
+        description="name of the Prefect process work pool of the deployments",
+    )
+    worker_limit: int = Field(
+        default=4,
+        ge=1,
+        description="most flow runs one `esafety worker` runs at once (the others wait for it or "
+        "go to another worker of the pool)",
+    )
+    worker_stop_grace_seconds: float = Field(
+        default=45.0,
+        ge=0,
+        description="how long a stopping `esafety worker` (SIGTERM) lets the flow runs it has "
+        "finish before it ends them; it takes no new ones meanwhile",
+    )
+
     # the worker's local Prefect server (only when PREFECT_API_URL is not set)
     prefect_home: Path = Field(
         default=Path(".prefect-server"),

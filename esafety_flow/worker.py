@@ -1,24 +1,30 @@
-"""The worker: serves the alert flows on their Europe/London schedules (`esafety worker`).
+"""The worker (`esafety worker`): one Prefect process worker on the work pool of the
+deployments (`esafety_flow.deploy`), which runs each flow run it takes as a child process.
 
-    sweep    every 15 minutes        ESAFETY_SWEEP_CRON   (default "*/15 * * * *")
-    deliver  every minute            ESAFETY_DELIVER_CRON (default "* * * * *")
-    digest   08:00 on weekdays       ESAFETY_DIGEST_CRON  (default "0 8 * * 1-5")
+With `PREFECT_API_URL` (production) it only starts the worker: the deployments were registered
+once per release by `esafety deploy`, and their runs stay scheduled on the Prefect server whether
+or not this worker is up. Several workers on several machines share the runs (each takes at
+most `ESAFETY_WORKER_LIMIT` at once, default 4); stopping one pauses nothing: on SIGTERM or
+Ctrl-C it takes no new run, lets the runs it has finish (`ESAFETY_WORKER_STOP_GRACE_SECONDS`,
+default 45; a second signal ends them at once) and exits, and the others take the next runs.
 
-Cron knows the clock changes (the schedules carry `timezone="Europe/London"`) but not bank
-holidays: the digest flow asks the calendar and does nothing on a non-working day. A run that
-starts late still judges the moment it was scheduled for (`run_moment`).
+Without it (one machine) the worker starts a local Prefect server as a child process
+(`LocalPrefectServer`: scheduler on, its own SQLite database under `ESAFETY_PREFECT_HOME`),
+registers the deployments on it as `esafety deploy` would, runs the worker, and stops the server
+after the worker. Prefect's temporary ("ephemeral") server is no use here: it does not run the
+scheduler, so no scheduled run would ever be created.
 
-Prefect's telemetry is turned off before Prefect is imported. In production `PREFECT_API_URL`
-points at a Prefect server (on PostgreSQL) and one worker runs per machine. Without it (single
-machine) the worker starts a local Prefect server as a child process (`LocalPrefectServer`:
-scheduler on, its own SQLite database under `ESAFETY_PREFECT_HOME`) and stops it after serving
-ends. Prefect's temporary ("ephemeral") server is no use here: it does not run the scheduler, so
-no scheduled run would ever be created.
+A flow run starts in a temporary directory with this process's environment: the settings this
+worker read (from the environment or `.env`) are passed on, relative paths made absolute
+(`flow_run_environment`), so the runs use the same database as the worker. Prefect's telemetry
+is turned off before Prefect is imported.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -30,79 +36,77 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import IO, TYPE_CHECKING
+from typing import IO, Any
 
 from esafety_flow.flows.telemetry import TELEMETRY_OFF, telemetry_off
 from esafety_flow.settings import Settings
 
-if TYPE_CHECKING:
-    from prefect.deployments.runner import RunnerDeployment
-
 __all__ = [
-    "LONDON_TZ",
     "LocalPrefectServer",
     "LocalServerError",
-    "deployments",
+    "flow_run_environment",
     "port_is_free",
     "run_worker",
-    "schedules",
-    "validate_schedules",
+    "worker_name",
 ]
 
-LONDON_TZ = "Europe/London"
 LOCAL_HOST = "127.0.0.1"
 
 
-def schedules(settings: Settings) -> dict[str, str]:
-    """Deployment name -> cron expression (Europe/London)."""
-    return {
-        "deadline-sweep": settings.sweep_cron,
-        "deliver-alerts": settings.deliver_cron,
-        "manager-digest": settings.digest_cron,
-        "census-check": settings.census_check_cron,
+def worker_name() -> str:
+    """This worker's name on the pool: the machine and the process (unique while it runs)."""
+    return f"esafety-{socket.gethostname()}-{os.getpid()}"
+
+
+def _absolute_database_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:":
+        return url
+    if database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(Path(database).resolve())).render_as_string(hide_password=False)
+
+
+def flow_run_environment(settings: Settings) -> dict[str, str]:
+    """The variables for the flow-run processes: as `ESAFETY_*`, every setting this worker was
+    given (from the environment, `.env` or arguments) and every file it names, given or by
+    default, with relative paths and SQLite files made absolute, since a flow run starts in a
+    temporary directory; and Prefect's flow-run heartbeat, which the automation of
+    `esafety_flow.flows.automations` watches to mark a run whose machine died as crashed
+    (unless this environment sets it otherwise)."""
+    from esafety_flow.flows.automations import FLOW_HEARTBEAT_SECONDS
+
+    # what was given, and whatever names a file relative to this directory, given or not (the
+    # default database is `sqlite:///esafety.db` here)
+    relative = {
+        name
+        for name in type(settings).model_fields
+        if name in ("database_url", "migration_database_url")
+        or isinstance(getattr(settings, name), Path)
     }
-
-
-def validate_schedules(settings: Settings) -> list[str]:
-    """What is wrong with the configured cron expressions (empty: nothing)."""
-    telemetry_off()
-    from prefect.client.schemas.schedules import CronSchedule
-    from pydantic import ValidationError
-
-    problems: list[str] = []
-    for name, cron in schedules(settings).items():
-        try:
-            CronSchedule(cron=cron, timezone=LONDON_TZ)
-        except ValidationError:
-            problems.append(f"{name}: invalid cron expression {cron!r}")
-    return problems
-
-
-def deployments(settings: Settings) -> list[RunnerDeployment]:
-    """One deployment per flow, each with its cron schedule in Europe/London."""
-    telemetry_off()
-    from prefect.deployments.runner import RunnerDeployment
-    from prefect.schedules import Cron
-
-    from esafety_flow.flows import census_check, deadline_sweep, deliver_alerts, manager_digest
-
-    crons = schedules(settings)
-    built: list[RunnerDeployment] = []
-    for name, flow in (
-        ("deadline-sweep", deadline_sweep),
-        ("deliver-alerts", deliver_alerts),
-        ("manager-digest", manager_digest),
-        ("census-check", census_check),
-    ):
-        deployment = flow.to_deployment(
-            name,
-            schedule=Cron(crons[name], timezone=LONDON_TZ),
-            # one delivery run at a time; the outbox's claims hold even without it
-            concurrency_limit=1 if name == "deliver-alerts" else None,
-        )
-        assert isinstance(deployment, RunnerDeployment)  # called from sync code: not a coroutine
-        built.append(deployment)
-    return built
+    given = settings.model_dump(mode="json", include=settings.model_fields_set | relative)
+    env: dict[str, str] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name in ("database_url", "migration_database_url"):
+            value = _absolute_database_url(value)
+        elif isinstance(getattr(settings, name), Path):
+            value = str(Path(value).resolve())
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            text = str(value)
+        else:
+            text = json.dumps(value)
+        env[f"ESAFETY_{name.upper()}"] = text
+    env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] = os.environ.get(
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(FLOW_HEARTBEAT_SECONDS)
+    )
+    return env
 
 
 class LocalServerError(RuntimeError):
@@ -293,14 +297,15 @@ def _raise_system_exit(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def _prefect_api(settings: Settings, announce: Callable[[str], None]) -> Iterator[None]:
-    """Use the configured Prefect server, or start a local one for as long as the block runs."""
+def _prefect_api(settings: Settings, announce: Callable[[str], None]) -> Iterator[bool]:
+    """Use the configured Prefect server (yields False), or start a local one for as long as
+    the block runs (yields True)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     configured = PREFECT_API_URL.value()
     if configured:
         announce(f"Prefect server: {configured}")
-        yield
+        yield False
         return
     server = LocalPrefectServer(
         settings.prefect_home,
@@ -309,7 +314,7 @@ def _prefect_api(settings: Settings, announce: Callable[[str], None]) -> Iterato
         start_timeout=settings.prefect_start_timeout,
     )
     announce(f"starting a local Prefect server (database and log in {server.home}) ...")
-    # SIGTERM while the server starts: unwind so that it is stopped (serving installs its own)
+    # SIGTERM while the server starts: unwind so that it is stopped (the worker installs its own)
     previous = signal.signal(signal.SIGTERM, _raise_system_exit)
     try:
         with server:
@@ -317,7 +322,7 @@ def _prefect_api(settings: Settings, announce: Callable[[str], None]) -> Iterato
             os.environ["PREFECT_API_URL"] = server.api_url  # the flow-run processes inherit it
             try:
                 with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-                    yield
+                    yield True
             finally:
                 os.environ.pop("PREFECT_API_URL", None)
                 announce("stopping the local Prefect server ...")
@@ -325,16 +330,132 @@ def _prefect_api(settings: Settings, announce: Callable[[str], None]) -> Iterato
         signal.signal(signal.SIGTERM, previous)
 
 
+def _pool_has_deployments(pool: str) -> bool:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
+
+    with get_client(sync_client=True) as client:
+        found = client.read_deployments(
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool])), limit=1
+        )
+    return bool(found)
+
+
+class _Stopping:
+    """A worker's way out: the first SIGTERM or SIGINT stops it taking runs and lets the runs it
+    has finish (up to `grace` seconds); a second one, or the grace running out, ends them."""
+
+    def __init__(self, worker: Any, grace: float, announce: Callable[[str], None]) -> None:
+        self.worker = worker
+        self.grace = grace
+        self.announce = announce
+        self.requested = asyncio.Event()
+        self.now = asyncio.Event()
+        self.polling = 0
+        take = worker.get_and_submit_flow_runs
+
+        async def take_unless_stopping() -> list[Any]:
+            if self.requested.is_set():
+                return []
+            self.polling += 1
+            try:
+                found: list[Any] = await take()
+                return found
+            finally:
+                self.polling -= 1
+
+        # the worker's polling loop calls this; once stopping, it takes nothing more
+        worker.get_and_submit_flow_runs = take_unless_stopping
+
+    def signal(self) -> None:
+        if self.requested.is_set():
+            self.now.set()
+        else:
+            self.requested.set()
+
+    def busy(self) -> int:
+        """Flow runs taken and not finished (the worker's limiter counts each from the moment
+        it is taken), or a poll under way."""
+        try:
+            taken = int(self.worker.limiter.borrowed_tokens)
+        except RuntimeError:  # not set up yet: it has taken nothing
+            taken = 0
+        return taken + self.polling
+
+    async def drain(self) -> None:
+        """Return once stopping was asked for and the runs in hand have finished (or the grace
+        ran out, or stopping now was asked for)."""
+        await self.requested.wait()
+        if self.busy():
+            self.announce(
+                f"stopping: waiting up to {self.grace:.0f} s for {self.busy()} flow run(s) "
+                "to finish (again to stop now)"
+            )
+        deadline = asyncio.get_running_loop().time() + self.grace
+        while self.busy() and not self.now.is_set():
+            if asyncio.get_running_loop().time() > deadline:
+                self.announce("stopping: the grace period ran out; ending the runs in hand")
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.now.wait(), 0.2)
+
+
+async def _work(settings: Settings, name: str, announce: Callable[[str], None]) -> None:
+    """Run a process worker on the pool until SIGTERM or SIGINT stops it (`_Stopping`)."""
+    from prefect.workers.process import ProcessWorker
+
+    worker = ProcessWorker(
+        work_pool_name=settings.work_pool, name=name, limit=settings.worker_limit
+    )
+    stopping = _Stopping(worker, settings.worker_stop_grace_seconds, announce)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.signal)
+    running = asyncio.ensure_future(worker.start(printer=lambda *args, **kwargs: None))
+    drained = asyncio.ensure_future(stopping.drain())
+    try:
+        await asyncio.wait({running, drained}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for future in (running, drained):
+            future.cancel()
+        await asyncio.gather(running, drained, return_exceptions=True)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    error = None if running.cancelled() else running.exception()
+    if error is not None:
+        raise error
+    announce(f"worker {name} stopped; the runs it had not taken stay scheduled")
+
+
 def run_worker(settings: Settings, announce: Callable[[str], None] = print) -> None:
-    """Serve the deployments until interrupted (blocks): Ctrl-C or SIGTERM stops serving first,
-    then the local Prefect server if this process started one."""
+    """Run one process worker on the pool until interrupted (blocks). Without `PREFECT_API_URL`
+    first start a local Prefect server and register the deployments on it; Ctrl-C or SIGTERM
+    stops the worker first, then that server."""
     telemetry_off()
-    import warnings
+    os.environ.update(flow_run_environment(settings))
+    with _prefect_api(settings, announce) as local:
+        if local:
+            from esafety_flow.deploy import register
 
-    from prefect import serve
-
-    # Prefect's own SIGTERM handler calls the runner's async stop without awaiting it; the
-    # shutdown still happens (the runner's exit pauses the schedules), the warning is noise
-    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
-    with _prefect_api(settings, announce):
-        serve(*deployments(settings))
+            registered = register(settings)
+            announce(
+                f"registered {len(registered.deployment_ids)} deployments on the work pool "
+                f"{registered.work_pool}"
+            )
+        elif not _pool_has_deployments(settings.work_pool):
+            announce(
+                f"warning: no deployment on the work pool {settings.work_pool} yet: "
+                "run esafety deploy"
+            )
+        name = worker_name()
+        n = settings.worker_limit
+        announce(
+            f"worker {name} on the work pool {settings.work_pool} (at most {n} flow "
+            f"run{'' if n == 1 else 's'} at once); Ctrl-C to stop"
+        )
+        handlers: dict[int, Any] = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            asyncio.run(_work(settings, name, announce))
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from calendars import to_utc
 from workflows.persistence.engine import SessionFactory
-from workflows.persistence.migrate import head_revision
+from workflows.persistence.migrate import head_revision, revision_mismatch
 from workflows.persistence.tables import (
     alert_deliveries,
     alerts,
@@ -180,11 +180,11 @@ def readiness(sf: SessionFactory, now: datetime) -> Readiness:
             None,
             None,
         )
-    if revision != head:
+    mismatch = revision_mismatch(revision, head)
+    if mismatch is not None:
         return Readiness(
             False,
-            f"the database is at revision {revision or 'none'}, this release needs {head}: "
-            "run esafety db upgrade",
+            mismatch,
             revision,
             head,
             None,

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("esafety_flow.cli.serve_cmd", "demo"),
     "sweep": ("esafety_flow.cli.sweep_cmd", "sweep"),
     "worker": ("esafety_flow.cli.worker_cmd", "worker"),
+    "deploy": ("esafety_flow.cli.deploy_cmd", "deploy"),
     "calendar": ("esafety_flow.cli.calendar_cmd", "app"),
     "db": ("esafety_flow.cli.db_cmd", "app"),
     "scenario": ("esafety_flow.cli.scenario_cmd", "app"),

@@ -1,4 +1,4 @@
-"""`esafety worker`: serve the alert flows on their schedules (Prefect)."""
+"""`esafety worker`: run one Prefect process worker on the work pool of the alert flows."""
 
 from __future__ import annotations
 
@@ -14,28 +14,23 @@ def worker(
         str | None, typer.Option("--database-url", help="Default: ESAFETY_DATABASE_URL.")
     ] = None,
     show: Annotated[
-        bool, typer.Option("--show", help="Print the schedules and exit without serving.")
+        bool, typer.Option("--show", help="Print the schedules and exit without starting.")
     ] = False,
 ) -> None:
-    """Serve the sweep (every 15 minutes), delivery (every minute) and the managers' digest
-    (08:00 on weekdays), all Europe/London, until interrupted.
+    """Run the flow runs of the work pool (ESAFETY_WORK_POOL, default esafety) until interrupted:
+    the sweep (every 15 minutes), delivery (every minute), the managers' digest (08:00 on
+    weekdays) and the nightly census check, all Europe/London.
 
-    Without PREFECT_API_URL a local Prefect server is started for as long as the worker runs
-    (ESAFETY_PREFECT_HOME, default ./.prefect-server; ESAFETY_PREFECT_PORT, default a free port)."""
-    import os
-
+    With PREFECT_API_URL this starts only the worker: register the deployments once per release
+    with `esafety deploy`. Without it (one machine) a local Prefect server is started for as
+    long as the worker runs (ESAFETY_PREFECT_HOME, default ./.prefect-server; ESAFETY_PREFECT_PORT,
+    default a free port), the database is migrated and the deployments are registered on it."""
     from esafety_flow.flows.telemetry import telemetry_off
 
     telemetry_off()  # before anything imports Prefect
+    from esafety_flow.deploy import LONDON_TZ, DeployError, schedules, validate_schedules
     from esafety_flow.settings import Settings
-    from esafety_flow.worker import (
-        LONDON_TZ,
-        LocalServerError,
-        port_is_free,
-        run_worker,
-        schedules,
-        validate_schedules,
-    )
+    from esafety_flow.worker import LocalServerError, port_is_free, run_worker
 
     settings = Settings() if database_url is None else Settings(database_url=database_url)
     problems = validate_schedules(settings)
@@ -49,17 +44,25 @@ def worker(
         typer.echo(f"{name}\t{cron}\t{LONDON_TZ}")
     if show:
         return
-    from esafety_flow.bootstrap import bootstrap
-    from esafety_flow.flows import use_app
+    from prefect.settings import PREFECT_API_URL
 
-    app = bootstrap(settings)  # migrates the database before serving
-    use_app(app)
-    if database_url is not None:
-        os.environ["ESAFETY_DATABASE_URL"] = database_url  # flow runs are child processes
+    if not PREFECT_API_URL.value():
+        # alone on one machine the worker owns the schema, as `esafety serve` does; a flow run
+        # never migrates (it checks the revision and stops)
+        from esafety_flow.bootstrap import migrate_database
+
+        migrate_database(settings)
+    import httpx
+
     try:
         run_worker(settings, announce=typer.echo)
-    except LocalServerError as exc:
+    except (LocalServerError, DeployError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    finally:
-        app.close()
+    except httpx.HTTPError as exc:
+        typer.echo(
+            f"error: the Prefect server at {PREFECT_API_URL.value()} did not answer "
+            f"({type(exc).__name__})",
+            err=True,
+        )
+        raise typer.Exit(1) from exc

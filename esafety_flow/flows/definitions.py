@@ -1,5 +1,9 @@
 """The flows and their batch tasks. Each task calls one job of `esafety_flow.notify.jobs`; the
-business rules live in the services and are tested without Prefect."""
+business rules live in the services and are tested without Prefect.
+
+Each flow first checks that the database is at this release's revision (`current_app`): a run
+on a database behind it fails at once with the reason, before any task (whose retries would
+only delay the failure), and never migrates it."""
 
 from __future__ import annotations
 
@@ -21,6 +25,11 @@ __all__ = [
     "recalculate_deadlines",
     "run_moment",
 ]
+
+
+def _ready() -> None:
+    """Fail this flow run now if the database is not at this release's revision."""
+    current_app()
 
 
 def run_moment(as_of: datetime | None) -> datetime:
@@ -62,6 +71,7 @@ def deliver_notices_task() -> dict[str, Any]:
 def deadline_sweep(as_of: datetime | None = None) -> dict[str, Any]:
     """Find deadlines whose next alert has come due at `as_of` and put each alert into the outbox
     exactly once; then queue the new alerts for delivery."""
+    _ready()
     moment = run_moment(as_of)
     summary = sweep_task(moment)
     queued = queue_task()
@@ -78,6 +88,7 @@ def deadline_sweep(as_of: datetime | None = None) -> dict[str, Any]:
 def deliver_alerts() -> dict[str, Any]:
     """Send the pending outbox records on each enabled channel, and by email the pending digests
     and deadline-moved notices; failures stay pending with their error, for the next run."""
+    _ready()
     queued = queue_task()
     channels = jobs.enabled_channels(current_app())
     reports = [deliver_task(channel) for channel in channels]
@@ -114,6 +125,7 @@ def send_digests_task(as_of: datetime) -> dict[str, Any]:
 def manager_digest(as_of: datetime | None = None) -> dict[str, Any]:
     """On a working-day morning, each manager gets the team's overdue and due-this-week
     deadlines by worker. On a weekend or bank holiday it does nothing."""
+    _ready()
     moment = run_moment(as_of)
     skipped = digest_day_task(moment)
     if skipped is not None:
@@ -155,6 +167,7 @@ def recalculate_deadlines(
 ) -> dict[str, Any]:
     """After an administrator adds a one-off bank holiday or closure day: record it, move every
     open deadline it affects (old and new dates in each case's log) and tell each owner."""
+    _ready()
     moment = run_moment(at)
     recorded_at, moved = add_day_task(region, day, name, kind, added_by, moment)
     label = "one-off bank holiday" if kind == "one_off" else "closure day"
@@ -174,6 +187,7 @@ def census_check(as_of: datetime | None = None) -> dict[str, Any]:
     """Every night: list what must be fixed before the CIN census of the current reporting year
     and tell each owner of their cases with tasks (a work notice, emailed by the next delivery
     run); a retried run tells nobody twice the same day."""
+    _ready()
     moment = run_moment(as_of)
     summary = census_check_task(moment)
     get_run_logger().info(

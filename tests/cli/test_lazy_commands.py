@@ -51,6 +51,7 @@ def test_every_command_is_listed_in_the_help_order() -> None:
         "demo",
         "sweep",
         "worker",
+        "deploy",
         "calendar",
         "db",
         "scenario",

@@ -215,3 +215,29 @@ def test_worker_refuses_a_bad_cron(app: App, monkeypatch: pytest.MonkeyPatch) ->
     code, _, err = _run(app, "worker", "--show")
     assert code == 2
     assert "manager-digest: invalid cron expression '0 25 * * *'" in err
+
+
+def test_deploy_show_prints_the_pool_and_each_deployment(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ESAFETY_WORK_POOL", "council-a")
+    code, out, _ = _run(app, "deploy", "--show")
+    assert code == 0
+    assert out.splitlines() == [
+        "work pool council-a (process)",
+        "deadline-sweep\t*/15 * * * *\tEurope/London",
+        "deliver-alerts\t* * * * *\tEurope/London",
+        "manager-digest\t0 8 * * 1-5\tEurope/London",
+        "census-check\t30 1 * * *\tEurope/London",
+        "recalculate-deadlines\tno schedule (run on demand)",
+    ]
+
+
+def test_deploy_refuses_a_bad_cron_and_registers_nothing(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ESAFETY_SWEEP_CRON", "every quarter hour")
+    code, out, err = _run(app, "deploy")
+    assert code == 2
+    assert "deadline-sweep: invalid cron expression 'every quarter hour'" in err
+    assert out == ""

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from esafety_flow.bootstrap import App
+from esafety_flow.flows.runtime import DatabaseNotReady
 from tests.flows.conftest import Org, referred_case
 from tests.notify.servers import HttpSink, SmtpSink
 from workflows import casework
@@ -139,3 +141,42 @@ def test_census_check_tells_each_owner_once_a_day(
     [mail] = smtp_server.to("sam@esafety.test")
     assert "records to fix before the CIN census" in str(mail["Subject"])
     assert census_check(as_of=night + timedelta(days=1))["notices"] == 1
+
+
+def test_a_flow_run_on_a_database_behind_this_release_fails_and_leaves_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flow run never migrates (issue 13): on a database one migration behind it fails at
+    once, saying what to run, and the database stays at its revision."""
+    from alembic.script import ScriptDirectory
+
+    from esafety_flow.flows import deadline_sweep, use_app
+    from workflows.persistence import (
+        alembic_config,
+        current_revision,
+        head_revision,
+        make_engine,
+        upgrade,
+    )
+
+    head = head_revision()
+    behind = ScriptDirectory.from_config(alembic_config()).get_revision(head).down_revision
+    assert isinstance(behind, str)
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    engine = make_engine(url)
+    upgrade(engine, behind)
+    monkeypatch.setenv("ESAFETY_DATABASE_URL", url)
+    use_app(None)  # the app a worker's flow run builds from its settings
+    try:
+        state = deadline_sweep(as_of=datetime(2026, 3, 3, 9, 0, tzinfo=UTC), return_state=True)
+    finally:
+        use_app(None)
+    assert state.is_failed()
+    assert (
+        f"the database is at revision {behind}, this release needs {head}: "
+        "run esafety db upgrade" in str(state.message)
+    )
+    with pytest.raises(DatabaseNotReady, match="This flow run did not start"):
+        state.result()
+    assert current_revision(engine) == behind
+    engine.dispose()

@@ -1,18 +1,26 @@
-"""The worker's deployments: Europe/London cron schedules, and which runs fire around the clock
-changes (a cron knows the time zone, not bank holidays)."""
+"""The deployments: Europe/London cron schedules on the work pool, and which runs fire around the
+clock changes (a cron knows the time zone, not bank holidays); the worker's local server and the
+environment it gives the flow runs."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from esafety_flow.deploy import deployments
 from esafety_flow.settings import Settings
-from esafety_flow.worker import LocalPrefectServer, LocalServerError, deployments, port_is_free
+from esafety_flow.worker import (
+    LocalPrefectServer,
+    LocalServerError,
+    flow_run_environment,
+    port_is_free,
+)
 
 
 def _dates(cron: str, start: datetime, n: int) -> list[datetime]:
@@ -26,18 +34,40 @@ def test_deployments_carry_the_configured_crons_in_london_time() -> None:
     settings = Settings(digest_cron="30 7 * * 1-5")
     built = deployments(settings)
     names = [d.name for d in built]
-    assert names == ["deadline-sweep", "deliver-alerts", "manager-digest", "census-check"]
+    assert names == [
+        "deadline-sweep",
+        "deliver-alerts",
+        "manager-digest",
+        "census-check",
+        "recalculate-deadlines",
+    ]
     from prefect.client.schemas.schedules import CronSchedule
 
-    crons = [s.schedule for d in built for s in d.schedules or []]
-    assert all(isinstance(c, CronSchedule) for c in crons)
-    schedules = [(c.cron, c.timezone) for c in crons if isinstance(c, CronSchedule)]
-    assert schedules == [
-        ("*/15 * * * *", "Europe/London"),
-        ("* * * * *", "Europe/London"),
-        ("30 7 * * 1-5", "Europe/London"),
-        ("30 1 * * *", "Europe/London"),
+    crons = {d.name: [s.schedule for s in d.schedules or []] for d in built}
+    schedules = {
+        name: [(c.cron, c.timezone) for c in found if isinstance(c, CronSchedule)]
+        for name, found in crons.items()
+    }
+    assert schedules == {
+        "deadline-sweep": [("*/15 * * * *", "Europe/London")],
+        "deliver-alerts": [("* * * * *", "Europe/London")],
+        "manager-digest": [("30 7 * * 1-5", "Europe/London")],
+        "census-check": [("30 1 * * *", "Europe/London")],
+        "recalculate-deadlines": [],  # run on demand, with its parameters
+    }
+
+
+def test_deployments_are_on_the_pool_by_module_path() -> None:
+    built = deployments(Settings(work_pool="council-a"))
+    assert {d.work_pool_name for d in built} == {"council-a"}
+    assert [d.entrypoint for d in built] == [
+        "esafety_flow.flows.definitions.deadline_sweep",
+        "esafety_flow.flows.definitions.deliver_alerts",
+        "esafety_flow.flows.definitions.manager_digest",
+        "esafety_flow.flows.definitions.census_check",
+        "esafety_flow.flows.definitions.recalculate_deadlines",
     ]
+    assert {d.paused for d in built} == {False}
 
 
 def test_digest_stays_at_8_london_across_the_spring_clock_change() -> None:
@@ -84,14 +114,86 @@ def test_quarter_hour_sweep_has_no_gap_through_the_spring_change() -> None:
     assert {(b - a).total_seconds() for a, b in itertools.pairwise(fired)} == {900}
 
 
-def test_only_one_delivery_run_at_a_time() -> None:
-    limits = {d.name: d.concurrency_limit for d in deployments(Settings())}
-    assert limits == {
-        "deadline-sweep": None,
-        "deliver-alerts": 1,
-        "manager-digest": None,
-        "census-check": None,
-    }
+def test_no_deployment_has_a_concurrency_slot_a_dead_run_could_hold() -> None:
+    built = deployments(Settings())
+    assert {d.name: d.concurrency_limit for d in built} == dict.fromkeys(
+        [
+            "deadline-sweep",
+            "deliver-alerts",
+            "manager-digest",
+            "census-check",
+            "recalculate-deadlines",
+        ]
+    )
+    # set, not left out: an update clears the limit a deployment of an earlier release had
+    assert all("concurrency_limit" in d.model_fields_set for d in built)
+
+
+def test_flow_runs_get_the_workers_settings_with_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "ESAFETY_DATABASE_URL",
+        "ESAFETY_EMAIL_ENABLED",
+        "ESAFETY_POLICY_FILE",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ESAFETY_EMAIL_ENABLED", "false")
+    (tmp_path / ".env").write_text("ESAFETY_SMTP_PORT=2525\n")
+    settings = Settings(database_url="sqlite:///data/esafety.db", policy_file=Path("policy.toml"))
+    env = flow_run_environment(settings)
+    assert env["ESAFETY_DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'data' / 'esafety.db'}"
+    assert env["ESAFETY_POLICY_FILE"] == str(tmp_path.resolve() / "policy.toml")
+    assert env["ESAFETY_EMAIL_ENABLED"] == "false"
+    assert env["ESAFETY_SMTP_PORT"] == "2525"  # from .env, which a flow run would not find
+    assert "ESAFETY_SECRET_KEY" not in env  # not given: the flow run takes the same default
+    # heartbeats, so that a run whose machine dies is marked crashed
+    assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
+
+
+def test_a_flow_run_reads_back_the_settings_the_worker_had(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "worker").mkdir()
+    monkeypatch.chdir(tmp_path / "worker")
+    for name in [k for k in os.environ if k.startswith("ESAFETY_")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "worker" / ".env").write_text(
+        'ESAFETY_ALERT_HOURS_LEVELS=["escalated"]\nESAFETY_ALERT_HOURS_OPEN=07:30\n'
+        "ESAFETY_DELIVERY_BACKOFF_SECONDS=0.5\nESAFETY_SMTP_STARTTLS=true\n"
+    )
+    given = Settings(database_url="sqlite:///esafety.db", worker_limit=2)
+    env = flow_run_environment(given)
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path / "run")  # where a flow run starts: no .env there
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    read = Settings()
+    assert read.database_url == f"sqlite:///{tmp_path.resolve() / 'worker' / 'esafety.db'}"
+    assert read.prefect_home == tmp_path.resolve() / "worker" / ".prefect-server"
+    files = {"database_url", "prefect_home"}
+    assert read.model_dump(exclude=files) == given.model_dump(exclude=files)
+    assert read.alert_hours_levels == {"escalated"}
+
+
+def test_flow_runs_get_the_default_database_of_the_workers_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ESAFETY_DATABASE_URL", raising=False)
+    env = flow_run_environment(Settings())
+    assert env["ESAFETY_DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'esafety.db'}"
+    assert env["ESAFETY_PREFECT_HOME"] == str(tmp_path.resolve() / ".prefect-server")
+
+
+def test_flow_runs_keep_absolute_and_server_database_urls() -> None:
+    for url in (
+        "sqlite:////var/lib/esafety/esafety.db",
+        "postgresql+psycopg://esafety_service:s3cret@db/esafety",
+    ):
+        assert flow_run_environment(Settings(database_url=url))["ESAFETY_DATABASE_URL"] == url
 
 
 def test_local_server_environment_is_a_server_with_its_scheduler_and_no_telemetry(
@@ -142,3 +244,72 @@ def test_local_server_refuses_a_port_in_use_and_starts_nothing(tmp_path: Path) -
             server.start()
     assert server.pid is None
     assert not (tmp_path / "home").exists()
+
+
+class _FakeLimiter:
+    borrowed_tokens = 0
+
+
+class _FakeWorker:
+    """What `_Stopping` uses of Prefect's worker: its poll and its limiter."""
+
+    def __init__(self) -> None:
+        self.limiter = _FakeLimiter()
+        self.polls = 0
+
+    async def get_and_submit_flow_runs(self) -> list[str]:
+        self.polls += 1
+        self.limiter.borrowed_tokens += 1  # took a run
+        return ["run"]
+
+
+def test_a_stopping_worker_takes_nothing_more_and_waits_for_its_runs() -> None:
+    from esafety_flow.worker import _Stopping
+
+    async def scenario() -> list[str]:
+        fake = _FakeWorker()
+        said: list[str] = []
+        stopping = _Stopping(fake, grace=30, announce=said.append)
+        poll = fake.get_and_submit_flow_runs
+        assert await poll() == ["run"]
+        drained = asyncio.ensure_future(stopping.drain())
+        await asyncio.sleep(0.05)
+        assert not drained.done()  # not asked to stop yet
+        stopping.signal()
+        assert await poll() == []  # takes nothing more
+        assert fake.polls == 1
+        await asyncio.sleep(0.5)
+        assert not drained.done()  # its run is still in hand
+        fake.limiter.borrowed_tokens = 0  # the run finished
+        await asyncio.wait_for(drained, 2)
+        return said
+
+    said = asyncio.run(scenario())
+    assert said == ["stopping: waiting up to 30 s for 1 flow run(s) to finish (again to stop now)"]
+
+
+def test_a_second_signal_or_the_grace_running_out_stops_at_once() -> None:
+    from esafety_flow.worker import _Stopping
+
+    async def twice() -> None:
+        fake = _FakeWorker()
+        fake.limiter.borrowed_tokens = 1
+        stopping = _Stopping(fake, grace=30, announce=lambda _: None)
+        drained = asyncio.ensure_future(stopping.drain())
+        stopping.signal()
+        await asyncio.sleep(0.3)
+        assert not drained.done()
+        stopping.signal()
+        await asyncio.wait_for(drained, 1)
+
+    async def grace() -> list[str]:
+        fake = _FakeWorker()
+        fake.limiter.borrowed_tokens = 1
+        said: list[str] = []
+        stopping = _Stopping(fake, grace=0.3, announce=said.append)
+        stopping.signal()
+        await asyncio.wait_for(stopping.drain(), 2)
+        return said
+
+    asyncio.run(twice())
+    assert asyncio.run(grace())[-1] == "stopping: the grace period ran out; ending the runs in hand"

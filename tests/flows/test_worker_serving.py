@@ -1,82 +1,45 @@
 """`esafety worker` on a single machine: with no PREFECT_API_URL it starts a local Prefect server
-(scheduler on), serves every deployment against the embedded database, and on SIGTERM stops
-serving, then the server (issue 5)."""
+(scheduler on), migrates the embedded database, registers every deployment on the work pool and
+runs their flow runs with one process worker; on SIGTERM it stops the worker, then the server
+(issues 5 and 13)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
+import sqlite3
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.flows.processes import alive, clean_env, esafety, free_port, wait_for
+
 pytestmark = pytest.mark.prefect
 
-DEPLOYMENTS = {"deadline-sweep", "deliver-alerts", "manager-digest", "census-check"}
-T = TypeVar("T")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+SCHEDULED = {"deadline-sweep", "deliver-alerts", "manager-digest", "census-check"}
+DEPLOYMENTS = {*SCHEDULED, "recalculate-deadlines"}
 
 
 def _worker_env(tmp_path: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ESAFETY_"))}
-    env.update(
-        {
-            "ESAFETY_DATABASE_URL": f"sqlite:///{tmp_path / 'esafety.db'}",
-            "ESAFETY_PREFECT_HOME": str(tmp_path / "prefect"),
-            "ESAFETY_PREFECT_PORT": str(port),
-            "ESAFETY_EMAIL_ENABLED": "false",
-            "PREFECT_HOME": str(tmp_path / "client"),
-            "PREFECT_RUNNER_POLL_FREQUENCY": "2",
-        }
+    # no ESAFETY_DATABASE_URL: the quick start's default, esafety.db in the worker's directory
+    return clean_env(
+        ESAFETY_PREFECT_HOME=str(tmp_path / "prefect"),
+        ESAFETY_PREFECT_PORT=str(port),
+        ESAFETY_EMAIL_ENABLED="false",
+        PREFECT_HOME=str(tmp_path / "client"),
+        PREFECT_WORKER_QUERY_SECONDS="2",
     )
-    return env
 
 
-def _esafety() -> list[str]:
-    return [str(Path(sys.executable).with_name("esafety"))]  # the installed console script
-
-
-def _wait_for(what: str, probe: Callable[[], T | None], timeout: float, worker: Any) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            pytest.fail(f"the worker exited ({worker.returncode}) while waiting for {what}")
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.5)
-    pytest.fail(f"no {what} within {timeout:.0f} s")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is gone in all but name
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
-
-
-def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path) -> None:
-    port = _free_port()
+def test_worker_starts_a_local_server_runs_the_pool_and_stops_it(tmp_path: Path) -> None:
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     out = (tmp_path / "worker.out").open("wb")
     worker = subprocess.Popen(
-        [*_esafety(), "worker"],
+        [*esafety(), "worker"],
         env=_worker_env(tmp_path, port),
         cwd=tmp_path,
         stdout=out,
@@ -93,7 +56,7 @@ def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path
             found = {row["name"]: row["id"] for row in rows}
             return found if set(found) == DEPLOYMENTS else None
 
-        ids = _wait_for("served deployments", deployment_ids, 90, worker)
+        ids = wait_for("registered deployments", deployment_ids, 90, worker)
 
         def scheduled_for_all() -> set[str] | None:
             rows = client.post(
@@ -103,30 +66,42 @@ def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path
             names = {
                 name for name, id_ in ids.items() for row in rows if row["deployment_id"] == id_
             }
-            return names if names == DEPLOYMENTS else None
+            return names if names == SCHEDULED else None
 
-        _wait_for("scheduled runs for every deployment", scheduled_for_all, 60, worker)
+        wait_for("scheduled runs for every deployment", scheduled_for_all, 60, worker)
 
-        # served, not only scheduled: a run of the sweep asked for now completes
+        pools = {
+            row["work_pool_name"] for row in client.post("/deployments/filter", json={}).json()
+        }
+        assert pools == {"esafety"}
+
+        # run, not only scheduled: a run of the sweep asked for now completes on the pool's worker
         run = client.post(f"/deployments/{ids['deadline-sweep']}/create_flow_run", json={})
         run.raise_for_status()
         run_id = run.json()["id"]
 
-        def completed() -> str | None:
-            state = client.get(f"/flow_runs/{run_id}").json()["state"]["type"]
-            assert state not in ("FAILED", "CRASHED"), state
-            return "done" if state == "COMPLETED" else None
+        def completed() -> dict[str, Any] | None:
+            found: dict[str, Any] = client.get(f"/flow_runs/{run_id}").json()
+            state = found["state"]
+            assert state["type"] not in ("FAILED", "CRASHED"), state
+            return found if state["type"] == "COMPLETED" else None
 
-        _wait_for("completed sweep run", completed, 60, worker)
+        done = wait_for("completed sweep run", completed, 90, worker)
+        assert done["labels"]["prefect.worker.name"].startswith("esafety-")
+        # the run worked on the worker's database (the default, relative to the worker's
+        # directory, although a flow run starts in a temporary one) and found it migrated
+        with sqlite3.connect(tmp_path / "esafety.db") as db:
+            jobs = {row[0] for row in db.execute("SELECT name FROM service_runs")}
+        assert "sweep" in jobs
         printed = (tmp_path / "worker.out").read_text()
         assert f"Prefect server: {api}" in printed
         server_pid = int(printed.split(", pid ")[1].split(")")[0])
-        assert _alive(server_pid)
+        assert alive(server_pid)
     finally:
         client.close()
         worker.send_signal(signal.SIGTERM)
         try:
-            status = worker.wait(20)
+            status = worker.wait(90)  # a run in hand may finish first
         finally:
             if worker.poll() is None:
                 worker.kill()
@@ -134,7 +109,7 @@ def test_worker_starts_a_local_server_schedules_runs_and_stops_it(tmp_path: Path
     printed = (tmp_path / "worker.out").read_text()
     assert status == 0, printed
     assert "stopping the local Prefect server" in printed
-    assert not _alive(server_pid)
+    assert not alive(server_pid)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
     assert (tmp_path / "prefect" / "prefect.db").exists()  # its own database, in its home
@@ -146,7 +121,7 @@ def test_worker_refuses_a_configured_port_in_use(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [*_esafety(), "worker"],
+            [*esafety(), "worker"],
             env=_worker_env(tmp_path, port),
             cwd=tmp_path,
             capture_output=True,

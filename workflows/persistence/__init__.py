@@ -6,7 +6,13 @@ from workflows.persistence.engine import (
     make_engine,
     make_session_factory,
 )
-from workflows.persistence.migrate import alembic_config, head_revision, upgrade
+from workflows.persistence.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    revision_problem,
+    upgrade,
+)
 from workflows.persistence.tables import (
     alert_deliveries,
     alerts,
@@ -47,6 +53,7 @@ __all__ = [
     "case_views",
     "cases",
     "count_rows",
+    "current_revision",
     "deadlines",
     "head_revision",
     "make_engine",
@@ -55,6 +62,7 @@ __all__ = [
     "notices",
     "person_name_keys",
     "persons",
+    "revision_problem",
     "sessions",
     "sign_in_attempts",
     "subjects",

@@ -1,4 +1,7 @@
-"""Running the Alembic migrations from code (no alembic.ini: the scripts ship as package data)."""
+"""Running the Alembic migrations from code (no alembic.ini: the scripts ship as package data),
+and checking without migrating that a database is at this release's revision
+(`revision_problem`: the web app's readiness and every flow run ask it; only `esafety db upgrade`
+and the processes that own the schema migrate)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,18 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-__all__ = ["alembic_config", "head_revision", "upgrade"]
+__all__ = [
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "revision_mismatch",
+    "revision_problem",
+    "upgrade",
+]
 
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -36,3 +47,25 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database of `engine` is at (None: never migrated). Reads only."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def revision_mismatch(revision: str | None, head: str) -> str | None:
+    """Why a database at `revision` does not suit this release (None: it does)."""
+    if revision == head:
+        return None
+    return (
+        f"the database is at revision {revision or 'none'}, this release needs {head}: "
+        "run esafety db upgrade"
+    )
+
+
+def revision_problem(engine: Engine) -> str | None:
+    """Why the database of `engine` is not at this release's revision (None: it is).
+    Never migrates: a process that only uses the schema asks this and stops."""
+    return revision_mismatch(current_revision(engine), head_revision())
