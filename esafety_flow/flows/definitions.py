@@ -70,7 +70,8 @@ def deliver_notices_task() -> dict[str, Any]:
 @flow(name="deadline-sweep", log_prints=False)
 def deadline_sweep(as_of: datetime | None = None) -> dict[str, Any]:
     """Find deadlines whose next alert has come due at `as_of` and put each alert into the outbox
-    exactly once; then queue the new alerts for delivery."""
+    exactly once; then queue the new alerts and, when there are any, deliver them in this run at
+    once (the `deliver-alerts` runs pick up only what this one leaves: a failure, a held email)."""
     _ready()
     moment = run_moment(as_of)
     summary = sweep_task(moment)
@@ -81,7 +82,12 @@ def deadline_sweep(as_of: datetime | None = None) -> dict[str, Any]:
         summary["deadlines"],
         summary["alerts"],
     )
-    return {"as_of": moment.isoformat(), **summary, "queued": queued}
+    delivered = (
+        [deliver_task(channel) for channel in jobs.enabled_channels(current_app())]
+        if queued
+        else []
+    )
+    return {"as_of": moment.isoformat(), **summary, "queued": queued, "delivered": delivered}
 
 
 @flow(name="deliver-alerts")

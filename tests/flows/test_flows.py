@@ -66,6 +66,22 @@ def test_sweep_and_deliver_flows_send_each_alert_once(
     assert [b["level"] for b in webhook_server.bodies] == ["due_today", "overdue"]
 
 
+def test_the_sweep_delivers_what_it_wrote_without_waiting_for_the_delivery_run(
+    flows_on: App, org: Org, smtp_server: SmtpSink
+) -> None:
+    from esafety_flow.flows import deadline_sweep
+
+    referred_case(flows_on, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    result = deadline_sweep(as_of=datetime(2026, 3, 3, 9, 0, tzinfo=UTC))  # due today
+    assert result["queued"] == 1
+    [email] = result["delivered"]
+    assert (email["channel"], len(email["delivered"])) == ("email", 1)
+    assert len(smtp_server.to("sam@esafety.test")) == 1
+    # a sweep that wrote nothing new sends nothing
+    again = deadline_sweep(as_of=datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    assert (again["queued"], again["delivered"]) == (0, [])
+
+
 def test_deliver_flow_keeps_alerts_pending_while_smtp_is_down(
     flows_on: App, org: Org, smtp_server: SmtpSink
 ) -> None:
