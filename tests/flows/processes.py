@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import pytest
 
-__all__ = ["ROOT", "alive", "clean_env", "esafety", "free_port", "wait_for"]
+__all__ = ["ROOT", "alive", "clean_env", "descendants", "esafety", "free_port", "wait_for"]
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -67,3 +67,21 @@ def alive(pid: int) -> bool:
     # a zombie is gone in all but name
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process under it, whatever process group or session each is in (a
+    Prefect worker starts each flow run in a session of its own), read from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(parents.get(current, []))
+    return found

@@ -6,10 +6,14 @@ the new ones."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ import pytest
 from esafety_flow.bootstrap import migrate_database
 from esafety_flow.settings import Settings
 from esafety_flow.worker import LocalPrefectServer
-from tests.flows.processes import clean_env, esafety, wait_for
+from tests.flows.processes import clean_env, descendants, esafety, wait_for
 
 pytestmark = pytest.mark.prefect
 
@@ -331,3 +335,144 @@ def test_deploy_whose_prefect_server_does_not_answer_says_so(tmp_path: Path) -> 
     assert "error: the Prefect server at http://127.0.0.1:9/api did not answer" in result.stderr
     assert "nothing was registered" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def postgres_url(database_url: str) -> str:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("workers on several machines share a PostgreSQL database (SQLite: one)")
+    return database_url
+
+
+def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_nothing(
+    prefect_api: str, api: httpx.Client, tmp_path: Path, postgres_url: str
+) -> None:
+    """The operations check of issue 13: a separate Prefect server, two workers on the pool and
+    our database on PostgreSQL; while they deliver, one worker and its flow runs get kill -9
+    (the machine dies) and the other SIGTERM; a worker started afterwards sends what is left.
+    Every alert arrives, one message each (a message the dead machine had handed to the server
+    comes again with the same Message-ID, which the recipient keeps once), and the dead
+    machine's flow run is marked crashed by the heartbeat automation."""
+    from sqlalchemy import func, select
+
+    from tests.delivery.rows import add_alert, add_case, add_deadline, make_org
+    from tests.notify.servers import SmtpSink
+    from workflows.delivery import queue_deliveries
+    from workflows.persistence import alert_deliveries, make_engine, make_session_factory
+
+    alerts, parallel = 80, 2
+    migrate_database(Settings(database_url=postgres_url))
+    engine = make_engine(postgres_url)
+    sf = make_session_factory(engine)
+    org = make_org(sf)
+    for i in range(alerts):
+        case_id = add_case(sf, org, f"W-{i:03d}")
+        add_alert(sf, add_deadline(sf, case_id, date(2026, 3, 3)), case_id, "overdue")
+    queue_deliveries(sf, ["email"])
+    assert _deploy(prefect_api, tmp_path).returncode == 0
+    sink = SmtpSink(delay=0.2)  # a slow relay
+    sink.start()
+    env = clean_env(
+        PREFECT_API_URL=prefect_api,
+        PREFECT_HOME=str(tmp_path / "client"),
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        ESAFETY_DATABASE_URL=postgres_url,
+        ESAFETY_SMTP_PORT=str(sink.port),
+        ESAFETY_DELIVERY_PARALLEL=str(parallel),
+        ESAFETY_ALERT_HOURS_LEVELS="[]",  # whatever the hour the test runs at
+    )
+
+    def start(i: int) -> subprocess.Popen[bytes]:
+        log = (tmp_path / f"worker-{i}.out").open("wb")
+        # a session of its own: kill -9 of the group is the machine dying, flow runs and all
+        return subprocess.Popen(
+            [*esafety(), "worker"],
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def delivered() -> int:
+        with sf() as session:
+            return int(
+                session.execute(
+                    select(func.count()).where(alert_deliveries.c.status == "delivered")
+                ).scalar_one()
+            )
+
+    workers = [start(1), start(2)]
+    try:
+
+        def online() -> bool:
+            rows = api.post("/work_pools/esafety/workers/filter", json={}).json()
+            return bool(sum(row["status"] == "ONLINE" for row in rows) >= 2)
+
+        wait_for("two workers online", online, 120, *workers)
+        _submit_deliveries(prefect_api, 2)
+        wait_for("the first emails", lambda: len(sink.messages) >= 6, 120, *workers)
+        stopped, killed = workers
+
+        def killed_runs() -> list[str] | None:
+            rows = api.post(
+                "/flow_runs/filter",
+                json={"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}},
+            ).json()
+            ids = [
+                r["id"]
+                for r in rows
+                if str(r["labels"].get("prefect.worker.name", "")).endswith(f"-{killed.pid}")
+            ]
+            return ids or None
+
+        in_hand = wait_for("a run in the doomed worker's hands", killed_runs, 60, *workers)
+        for pid in descendants(killed.pid):  # the machine dies: the worker and its flow runs
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        killed.wait(30)
+        died = time.monotonic()
+        assert delivered() < alerts, "the workers finished before the machine died"
+        stopped.send_signal(signal.SIGTERM)
+        # it takes no new run and lets the one in hand finish: that run also takes the rows
+        # the dead machine held (their locks went with its connections)
+        assert stopped.wait(90) == 0
+        # the next worker up takes the scheduled delivery runs and sends whatever is left
+        workers.append(start(3))
+        wait_for("every alert delivered", lambda: delivered() == alerts, 180, workers[2])
+        assert time.monotonic() - died < 150  # within two minutes or so: no lease to wait out
+
+        # the dead machine's flow run stops sending heartbeats: the automation marks it crashed
+        def crashed() -> bool:
+            states = [api.get(f"/flow_runs/{run_id}").json()["state"]["type"] for run_id in in_hand]
+            return all(state == "CRASHED" for state in states)
+
+        wait_for("the dead run marked crashed", crashed, 240, workers[2])
+        for run_id in in_hand:
+            state = api.get(f"/flow_runs/{run_id}").json()["state"]
+            assert "No heartbeat for 60 s" in str(state.get("message")), state  # ours, not a
+            # flow run's own report of its end
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.wait()
+        sink.stop()
+        engine.dispose()
+    ids = Counter(str(m["Message-ID"]) for m in sink.messages)
+    assert len(ids) == alerts  # every alert arrived
+    again = sum(n - 1 for n in ids.values())
+    assert again <= parallel, ids.most_common(3)  # only what the dead machine had in flight
+
+
+def _submit_deliveries(prefect_api: str, n: int) -> None:
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        for _ in range(n):
+            run_deployment("deliver-alerts/deliver-alerts", timeout=0)
