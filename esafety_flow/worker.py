@@ -114,8 +114,12 @@ class LocalServerError(RuntimeError):
 
 
 def port_is_free(port: int, host: str = LOCAL_HOST) -> bool:
-    """Whether a TCP server could listen on `host:port` now."""
+    """Whether a TCP server could listen on `host:port` now. As the server does (uvicorn sets
+    SO_REUSEADDR), a port whose last connections are in TIME-WAIT after a stop counts as free:
+    a supervised restart on a fixed `ESAFETY_PREFECT_PORT` need not wait a minute. A port
+    something listens on is still taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -201,6 +205,8 @@ class LocalPrefectServer:
                 "PREFECT_HOME": str(self.home),
                 "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "true",
                 "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": str(self.scheduler_loop_seconds),
+                # old flow runs (and their logs) deleted after the retention period (90 days)
+                "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
                 "PREFECT_UI_API_URL": self.api_url,
             }
         )

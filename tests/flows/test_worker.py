@@ -246,6 +246,35 @@ def test_local_server_refuses_a_port_in_use_and_starts_nothing(tmp_path: Path) -
     assert not (tmp_path / "home").exists()
 
 
+def _time_wait_on_a_port() -> int:
+    """A port whose server closed an accepted connection first and stopped listening: the
+    connection is in TIME-WAIT on the server's side, as after a server's stop."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = int(listener.getsockname()[1])
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server's side closes first: its end goes to TIME-WAIT
+        client.recv(1)
+        client.close()
+    return port
+
+
+def test_a_port_in_time_wait_after_a_stop_counts_as_free() -> None:
+    port = _time_wait_on_a_port()
+    # without SO_REUSEADDR the port is not yet usable
+    with socket.socket() as plain, pytest.raises(OSError, match="Address already in use"):
+        plain.bind(("127.0.0.1", port))
+    assert port_is_free(port)
+
+
+def test_the_local_server_vacuums_its_old_flow_runs(tmp_path: Path) -> None:
+    env = LocalPrefectServer(tmp_path, 4321).environment()
+    assert env["PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED"] == "events,flow_runs"
+
+
 class _FakeLimiter:
     borrowed_tokens = 0
 
