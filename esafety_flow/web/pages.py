@@ -762,6 +762,38 @@ AUDIT_PAGE_SIZE = 50
 """Entries per page of the audit trail."""
 
 
+DATE_PARTS = ("day", "month", "year")
+
+
+def _audit_date_parts(request: Request, params: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The audit search's dates as the GOV.UK date inputs post them (`from-day`, `from-month`,
+    `from-year`...), put into `params` as ISO text for the filter (a date that is not real
+    stays as typed, so the filter refuses it); and the parts to show in the inputs, from what
+    was typed or from an ISO `from` / `to` (a pagination link)."""
+    shown: dict[str, dict[str, str]] = {}
+    for field in ("from", "to"):
+        typed = {p: request.query_params.get(f"{field}-{p}", "").strip()[:4] for p in DATE_PARTS}
+        if any(typed.values()):
+            day, month, year = typed["day"], typed["month"], typed["year"]
+            if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+                params[field] = f"{year}-{int(month):02d}-{int(day):02d}"
+            else:
+                params[field] = f"{year}-{month}-{day}"  # not a date: refused by the filter
+            shown[field] = typed
+            continue
+        raw = params[field].strip()
+        try:
+            iso = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            iso = None
+        shown[field] = (
+            {"day": str(iso.day), "month": str(iso.month), "year": str(iso.year)}
+            if iso is not None
+            else dict.fromkeys(DATE_PARTS, "")
+        )
+    return shown
+
+
 def _audit_filters(
     request: Request, params: dict[str, str]
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -801,13 +833,15 @@ def _audit_filters(
             day = None
         if day is None:
             errors.append(
-                {"field": field, "text": f"Enter the '{field}' date as YYYY-MM-DD, like 2026-03-04"}
+                {"field": f"{field}-day", "text": f"The '{field}' date must be a real date"}
             )
             continue
         # London days: from the start of `from` to the end of `to`
         found[key] = datetime.combine(day + timedelta(days=shift), time(0), tzinfo=LONDON)
     if "since" in found and "until" in found and found["since"] >= found["until"]:
-        errors.append({"field": "to", "text": "The 'to' date must not be before the 'from' date"})
+        errors.append(
+            {"field": "to-day", "text": "The 'to' date must not be before the 'from' date"}
+        )
     return found, errors
 
 
@@ -825,6 +859,7 @@ def audit_page(request: Request, page: str = "1") -> Response:
     params = {
         k: request.query_params.get(k, "")[:100] for k in ("user", "case", "kind", "from", "to")
     }
+    parts = _audit_date_parts(request, params)
     filters, errors = _audit_filters(request, params)
     context: dict[str, Any] = {
         "title": "Audit trail",
@@ -836,6 +871,7 @@ def audit_page(request: Request, page: str = "1") -> Response:
         "rows": [],
         "total": 0,
         "pagination": None,
+        "parts": parts,
     }
     if errors:
         return render(request, "audit.html", context, viewer=viewer, status_code=400)

@@ -4,6 +4,7 @@ account changes; the auditor's page searches by user, case, kind and dates, with
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -123,12 +124,34 @@ def test_the_auditor_searches_by_user_case_and_dates_with_paging(web: Web) -> No
     assert any(k == "search" for k, *_ in _entries(web))
 
 
+def test_the_dates_are_gov_uk_date_inputs(web: Web) -> None:
+    auditor = web.client("audrey")
+    day = NOW.date()
+    typed = auditor.get(
+        f"/audit?kind=case_view&from-day={day.day}&from-month={day.month}&from-year={day.year}"
+        f"&to-day={day.day}&to-month={day.month}&to-year={day.year}"
+    )
+    iso = auditor.get(f"/audit?kind=case_view&from={day.isoformat()}&to={day.isoformat()}")
+    assert typed.status_code == iso.status_code == 200
+    entries = re.findall(r'<tr class="govuk-table__row">', typed.text)
+    assert entries == re.findall(r'<tr class="govuk-table__row">', iso.text)
+    # what was typed, or the ISO date of a pagination link, shows in the day, month and year
+    for page in (typed.text, iso.text):
+        assert re.search(rf'name="from-day"[^>]*value="{day.day}"', page)
+        assert re.search(rf'name="to-year"[^>]*value="{day.year}"', page)
+    refused = auditor.get("/audit?from-day=31&from-month=2&from-year=2026")
+    assert refused.status_code == 400
+    assert 'href="#from-day"' in refused.text
+
+
 def test_a_bad_search_is_400_naming_the_field(web: Web) -> None:
     auditor = web.client("audrey")
     for query, words in (
         ("user=nobody", "There is no user with that username"),
         ("case=ESF-nothing", "Enter a case number or reference"),
-        ("from=2026-13-40", "Enter the &#39;from&#39; date as YYYY-MM-DD"),
+        ("from=2026-13-40", "The &#39;from&#39; date must be a real date"),
+        ("from-day=31&from-month=2&from-year=2026", "The &#39;from&#39; date must be a real date"),
+        ("to-day=1&to-month=&to-year=2026", "The &#39;to&#39; date must be a real date"),
         ("from=2026-03-05&to=2026-03-01", "must not be before"),
         ("kind=coffee", "Choose a kind of entry"),
         ("page=²", "page number"),
