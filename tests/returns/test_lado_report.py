@@ -147,14 +147,15 @@ def test_the_csv_has_every_measure(session_factory: SessionFactory) -> None:
     sf = session_factory
     record(sf)
     rows = list(csv.reader(io.StringIO(report_csv(report(sf, as_of=at("2027-07-01T12:00"))))))
-    assert rows[0] == ["measure", "category", "allegations", "percent"]
-    assert rows[1] == ["reporting_year", "2026 to 2027", "4", "100.0"]
-    assert ["employment_sector", "education", "2", "50.0"] in rows
-    assert ["outcome", "not_yet_concluded", "1", "25.0"] in rows
+    assert rows[0] == ["Measure", "Category", "Allegations", "Percent"]
+    assert rows[1] == ["Reporting year", "2026 to 2027", "4", "100.0"]
+    assert ["Employment sector", "Education", "2", "50.0"] in rows
+    assert ["Employment sector", "Early years", "0", "0.0"] in rows  # names, never codes
+    assert ["Outcome", "Not yet concluded", "1", "25.0"] in rows
     assert rows[-3:] == [
-        ["resolved_within", "1 month", "1", "25.0"],
-        ["resolved_within", "3 months", "2", "50.0"],
-        ["resolved_within", "12 months", "3", "75.0"],
+        ["Resolved within", "1 month", "1", "25.0"],
+        ["Resolved within", "3 months", "2", "50.0"],
+        ["Resolved within", "12 months", "3", "75.0"],
     ]
 
 

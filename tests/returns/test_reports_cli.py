@@ -180,7 +180,7 @@ def test_lado_report_prints_writes_csv_and_is_audited(
     assert "  education: 1 (100.0%)" in stdout
     assert "  not yet concluded: 1 (100.0%)" in stdout
     assert "  1 month: 0 (0.0%)" in stdout
-    assert "employment_sector,education,1,100.0" in out.read_text(encoding="utf-8")
+    assert "Employment sector,Education,1,100.0" in out.read_text(encoding="utf-8")
     assert _exports(session_factory) == [
         (ids["lee"], "lado-report 2026 to 2027 csv (command line)")
     ]

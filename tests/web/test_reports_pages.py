@@ -195,8 +195,9 @@ def test_the_lado_report_page_has_its_chart_tables_and_csv(reports: Web) -> None
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(download.text)))
-    assert rows[1] == ["reporting_year", "2025 to 2026", "1", "100.0"]
-    assert ["employment_sector", "not_recorded", "1", "100.0"] in rows
+    assert rows[0] == ["Measure", "Category", "Allegations", "Percent"]
+    assert rows[1] == ["Reporting year", "2025 to 2026", "1", "100.0"]
+    assert ["Employment sector", "Not recorded", "1", "100.0"] in rows
     assert _exports(reports) == [(reports.users["lee"], "lado-report 2025 to 2026 csv (page)")]
 
 

@@ -40,6 +40,7 @@ from states import (
     RecordedDate,
     TimescaleRule,
 )
+from states.labels import label as name_of
 from workflows.domain import CaseEvent, effective_history
 from workflows.lookups import CalendarFor, PolicyFor
 from workflows.persistence.engine import SessionFactory
@@ -217,20 +218,23 @@ def _percent(value: float | None) -> str:
 
 
 def report_csv(report: LadoReport) -> str:
-    """The figures as CSV: `measure,category,allegations,percent` (percent of the year's
-    allegations, one decimal, empty when there are none). No cell starts a formula."""
+    """The figures as CSV: `Measure,Category,Allegations,Percent` (percent of the year's
+    allegations, one decimal, empty when there are none), every category in words
+    (`states.labels`: "Early years", "Not yet concluded"). No cell starts a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["measure", "category", "allegations", "percent"])
+    writer.writerow(["Measure", "Category", "Allegations", "Percent"])
     writer.writerow(
-        ["reporting_year", report.label, report.total, _percent(report.percent(report.total))]
+        ["Reporting year", report.label, report.total, _percent(report.percent(report.total))]
     )
     for code, count in report.by_sector:
-        writer.writerow(["employment_sector", code, count, _percent(report.percent(count))])
+        writer.writerow(
+            ["Employment sector", name_of(code), count, _percent(report.percent(count))]
+        )
     for code, count in report.by_outcome:
-        writer.writerow(["outcome", code, count, _percent(report.percent(count))])
+        writer.writerow(["Outcome", name_of(code), count, _percent(report.percent(count))])
     for target in report.targets:
         writer.writerow(
-            ["resolved_within", target.label, target.resolved, _percent(target.percent)]
+            ["Resolved within", target.label, target.resolved, _percent(target.percent)]
         )
     return out.getvalue()
