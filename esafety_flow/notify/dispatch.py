@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_string
@@ -259,23 +260,31 @@ def deliver_channel_locked(
     tried: set[int] = set()
     budget = [limit]
 
-    def take_one() -> frozenset[int] | None:
-        """Room for one more in this run: the alerts this run has tried already; None: stop."""
+    taking = threading.Lock()
+    """One sender at a time chooses its row: what this run has taken is always excluded."""
+
+    def may_take() -> bool:
         with lock:
             if budget[0] <= 0 or down.is_set() or (stopping is not None and stopping.is_set()):
-                return None
+                return False
             budget[0] -= 1
-            return frozenset(tried)
+            return True
 
     def work() -> None:
         sender = make_sender()
         try:
-            while (exclude := take_one()) is not None:
-                with take_delivery(
-                    session_factory, channel, at=clock.now(), exclude=exclude
-                ) as held:
-                    if held is None:
-                        return
+            while may_take():
+                with ExitStack() as row:
+                    with taking:
+                        held = row.enter_context(
+                            take_delivery(
+                                session_factory, channel, at=clock.now(), exclude=frozenset(tried)
+                            )
+                        )
+                        if held is None:
+                            return
+                        tried.add(held.pending.alert_id)
+                    # sent while the row is locked; the outcome commits as the `with` ends
                     p = held.pending
                     outcome = _attempt(
                         p, sender, base_url=base_url, mail_from=mail_from, retry=retry
@@ -287,7 +296,6 @@ def deliver_channel_locked(
                             outcome.error or "not delivered", at=clock.now(), tries=outcome.tries
                         )
                 with lock:
-                    tried.add(p.alert_id)
                     if outcome.delivered:
                         report.delivered.append(p.alert_id)
                     else:
