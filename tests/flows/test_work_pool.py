@@ -360,7 +360,7 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
     from workflows.delivery import queue_deliveries
     from workflows.persistence import alert_deliveries, make_engine, make_session_factory
 
-    alerts, parallel = 80, 2
+    alerts, parallel = 120, 2
     migrate_database(Settings(database_url=postgres_url))
     engine = make_engine(postgres_url)
     sf = make_session_factory(engine)
@@ -370,7 +370,7 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
         add_alert(sf, add_deadline(sf, case_id, date(2026, 3, 3)), case_id, "overdue")
     queue_deliveries(sf, ["email"])
     assert _deploy(prefect_api, tmp_path).returncode == 0
-    sink = SmtpSink(delay=0.2)  # a slow relay
+    sink = SmtpSink(delay=0.3)  # a slow relay: the deliveries last well past the kill
     sink.start()
     env = clean_env(
         PREFECT_API_URL=prefect_api,
@@ -412,21 +412,28 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
         wait_for("two workers online", online, 120, *workers)
         _submit_deliveries(prefect_api, 2)
         wait_for("the first emails", lambda: len(sink.messages) >= 6, 120, *workers)
-        stopped, killed = workers
+        by_pid = {str(w.pid): w for w in workers}
 
-        def killed_runs() -> list[str] | None:
+        def holding() -> tuple[subprocess.Popen[bytes], list[str]] | None:
+            """A worker with a delivery run in hand (either: the server decides who takes
+            which run), and its runs."""
             rows = api.post(
                 "/flow_runs/filter",
                 json={"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}},
             ).json()
-            ids = [
-                r["id"]
-                for r in rows
-                if str(r["labels"].get("prefect.worker.name", "")).endswith(f"-{killed.pid}")
-            ]
-            return ids or None
+            for r in rows:
+                pid = str(r["labels"].get("prefect.worker.name", "")).rpartition("-")[2]
+                if pid in by_pid:
+                    held = [
+                        x["id"]
+                        for x in rows
+                        if str(x["labels"].get("prefect.worker.name", "")).endswith(f"-{pid}")
+                    ]
+                    return by_pid[pid], held
+            return None
 
-        in_hand = wait_for("a run in the doomed worker's hands", killed_runs, 60, *workers)
+        killed, in_hand = wait_for("a delivery run in a worker's hands", holding, 90, *workers)
+        stopped = next(w for w in workers if w is not killed)
         for pid in descendants(killed.pid):  # the machine dies: the worker and its flow runs
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
