@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import web_profile
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
@@ -284,8 +285,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _signed_in(base: str, username: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base, timeout=30)
+async def _signed_in(
+    base: str, username: str, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=base, timeout=30, transport=transport)
     page = await client.get("/sign-in")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
@@ -425,8 +428,16 @@ def _selected(plan: list[Any], only: str | None) -> list[Any]:
 
 
 def bench_wrk(
-    loaded: Loaded, base: str, users: int, seconds: float, workdir: Path, only: str | None = None
-) -> list[Result]:
+    loaded: Loaded,
+    base: str,
+    users: int,
+    seconds: float,
+    workdir: Path,
+    only: str | None = None,
+    profile_pid: int | None = None,
+) -> tuple[list[Result], list[tuple[str, web_profile.Profile]]]:
+    """Each endpoint under wrk; with `profile_pid`, py-spy samples the server (that pid and its
+    worker processes) during each measured run."""
     rng = random.Random(7)
     worker, team = rng.choice(loaded.practitioners)
     manager = loaded.managers[[t for _, t in loaded.practitioners].index(team) // PER_TEAM]
@@ -458,10 +469,52 @@ def bench_wrk(
         ),
     ]
     results = []
-    for name, method, paths, header, payload in _selected(plan, only):
+    profiles = []
+    for n, (name, method, paths, header, payload) in enumerate(_selected(plan, only)):
         run_wrk(base, name, method, paths, header, payload, users, 2, workdir)  # warm-up
-        results.append(run_wrk(base, name, method, paths, header, payload, users, seconds, workdir))
-    return results
+        if profile_pid is None or name.startswith("baseline"):
+            results.append(
+                run_wrk(base, name, method, paths, header, payload, users, seconds, workdir)
+            )
+            continue
+        raw = workdir / f"profile-{n}.txt"
+        with web_profile.sampled(profile_pid, raw, seconds):
+            results.append(
+                run_wrk(base, name, method, paths, header, payload, users, seconds, workdir)
+            )
+        profiles.append((name, web_profile.read_raw(raw)))
+    return results, profiles
+
+
+def profile_in_process(loaded: Loaded, requests: int, only: str | None) -> None:
+    """The endpoints of the closed-loop plan, one request at a time in this process, with their
+    SQL timed (`web_profile.in_process`)."""
+    rng = random.Random(7)
+    worker, team = rng.choice(loaded.practitioners)
+    manager = loaded.managers[[t for _, t in loaded.practitioners].index(team) // PER_TEAM]
+    case = rng.choice(loaded.team_cases[team])
+    bearer = {"Authorization": f"Bearer {TOKEN.format(worker)}"}
+    body = {"event": "record_facts", "data": {"significant_harm_suspected": True}}
+    as_worker = {"X-Bench-User": "worker"}
+    page = min(3, max(1, len(loaded.team_cases[team]) // 25))  # page 3 of the team's 2,000
+    plan: list[tuple[str, str, str, dict[str, str], Any]] = [
+        ("baseline GET /healthz", "GET", "/healthz", {}, None),
+        ("GET /caseload", "GET", "/caseload", as_worker, None),
+        ("GET /caseload?scope=team", "GET", f"/caseload?scope=team&page={page}", as_worker, None),
+        ("GET /cases/{id}", "GET", f"/cases/{case}", as_worker, None),
+        ("GET /dashboard", "GET", "/dashboard", {"X-Bench-User": "manager"}, None),
+        ("GET /api/v1/cases", "GET", "/api/v1/cases", bearer, None),
+        ("GET /api/v1/cases/{id}", "GET", f"/api/v1/cases/{case}", bearer, None),
+        ("POST /api/v1/cases/{id}/events", "POST", f"/api/v1/cases/{case}/events", bearer, body),
+    ]
+    costs = web_profile.in_process(
+        loaded.url,
+        _selected(plan, only),
+        {"worker": worker, "manager": manager},
+        _signed_in,
+        n=requests,
+    )
+    web_profile.print_costs(costs)
 
 
 async def bench(
@@ -754,10 +807,20 @@ def main() -> None:
     parser.add_argument(
         "--python-client", action="store_true", help="use the asyncio/httpx client, not wrk"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile each endpoint: its SQL one request at a time in-process, and py-spy "
+        "samples of the server under the closed loop (bench/web_profile.py)",
+    )
+    parser.add_argument(
+        "--profile-requests", type=int, default=30, help="in-process requests per endpoint"
+    )
     args = parser.parse_args()
     base = _engine_url()
     url, schema = _fresh_schema(base)
     proc = None
+    profiles: list[tuple[str, web_profile.Profile]] = []
     closed: list[Result] = []
     modelled: list[Result] = []
     try:
@@ -774,6 +837,8 @@ def main() -> None:
                 ).scalar_one()
             engine.dispose()
             explain(url, owner, team, manager)
+        if args.profile:
+            profile_in_process(loaded, args.profile_requests, args.only)
         port = _free_port()
         proc = subprocess.Popen(
             [
@@ -797,8 +862,14 @@ def main() -> None:
             if shutil.which("wrk") and not args.python_client:
                 tool = "wrk 4.1 (2 threads)"
                 with tempfile.TemporaryDirectory() as tmp:
-                    closed = bench_wrk(
-                        loaded, server, args.users, args.seconds, Path(tmp), args.only
+                    closed, profiles = bench_wrk(
+                        loaded,
+                        server,
+                        args.users,
+                        args.seconds,
+                        Path(tmp),
+                        args.only,
+                        profile_pid=proc.pid if args.profile else None,
                     )
             else:
                 closed = asyncio.run(bench(loaded, server, args.users, args.seconds, args.only))
@@ -819,6 +890,8 @@ def main() -> None:
             closed,
             f"{args.users} connections, no think time",
         )
+    for name, profile in profiles:
+        web_profile.print_profile(f"{name} under the closed loop", profile)
     if modelled:
         report(
             f"{args.users} concurrent users: each sends a request, reads the page for "
