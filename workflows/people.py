@@ -27,7 +27,8 @@ deletion or transposition share a key), indexed on both databases.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -43,6 +44,7 @@ __all__ = [
     "KnownCase",
     "KnownPerson",
     "PersonMatch",
+    "Readable",
     "cases_of_people",
     "fold_name",
     "known_to_us",
@@ -284,53 +286,51 @@ class KnownPerson:
         return len(self.cases)
 
 
-def known_to_us(
-    session: Session, case_id: int, *, may_see: Callable[[int], bool]
-) -> list[KnownPerson]:
+Readable = Callable[[Collection[int]], AbstractSet[int]]
+"""Which of these case ids the viewer may open (asked once for all the cases a list names)."""
+
+
+def known_to_us(session: Session, case_id: int, *, readable: Readable) -> list[KnownPerson]:
     """Each person of the case who is also in other cases, with those cases, newest first;
-    `may_see(case_id)` says which of them the viewer may open (only those are linked; the others
-    are counted). An alleged abuser named in an earlier case where they were in a position of
-    trust is marked, as LADOs look for repeated concerns."""
+    `readable(case_ids)` says which of them the viewer may open (only those are linked; the
+    others are counted). An alleged abuser named in an earlier case where they were in a position
+    of trust is marked, as LADOs look for repeated concerns. Three statements whatever the
+    number of people and cases: the case's people, their other cases, and `readable`."""
     mine = session.execute(
         select(subjects.c.person_id, subjects.c.role, persons.c.name)
         .join(persons, persons.c.id == subjects.c.person_id)
         .where(subjects.c.case_id == case_id)
         .order_by(subjects.c.id)
     ).all()
-    found: list[KnownPerson] = []
-    for person_id, role, name in mine:
-        rows = session.execute(
-            select(cases.c.id, cases.c.reference, cases.c.restricted, subjects.c.details)
-            .join(subjects, subjects.c.case_id == cases.c.id)
-            .where(subjects.c.person_id == person_id, cases.c.id != case_id)
-            .order_by(cases.c.id.desc())
-        ).all()
-        if not rows:
-            continue
-        others = tuple(
-            KnownCase(
-                case_id=int(r.id),
-                reference=r.reference,
-                visible=may_see(int(r.id)),
-                restricted=bool(r.restricted),
-                position_of_trust=bool((r.details or {}).get("position_of_trust")),
-            )
-            for r in rows
-        )
-        found.append(KnownPerson(int(person_id), name, role, others))
-    return found
+    others = _cases_of(session, [int(m.person_id) for m in mine], readable, besides=case_id)
+    return [
+        KnownPerson(int(m.person_id), m.name, m.role, others[int(m.person_id)])
+        for m in mine
+        if others.get(int(m.person_id))
+    ]
 
 
 def cases_of_people(
-    session: Session, person_ids: Iterable[int], *, may_see: Callable[[int], bool]
+    session: Session, person_ids: Iterable[int], *, readable: Readable
 ) -> dict[int, tuple[KnownCase, ...]]:
     """The cases each of these people is in, newest first (a likely match offered at intake, with
-    what the practitioner may see of it: `may_see(case_id)` as for `known_to_us`)."""
+    what the practitioner may see of it: `readable` as for `known_to_us`)."""
+    return _cases_of(session, person_ids, readable)
+
+
+def _cases_of(
+    session: Session,
+    person_ids: Iterable[int],
+    readable: Readable,
+    *,
+    besides: int | None = None,
+) -> dict[int, tuple[KnownCase, ...]]:
+    """The cases of each person (other than case `besides`), newest first, each case once, with
+    the viewer's visibility decided in one call for all of them."""
     wanted = sorted(set(person_ids))
-    found: dict[int, list[KnownCase]] = {p: [] for p in wanted}
     if not wanted:
         return {}
-    rows = session.execute(
+    stmt = (
         select(
             subjects.c.person_id,
             cases.c.id,
@@ -341,7 +341,12 @@ def cases_of_people(
         .join(cases, cases.c.id == subjects.c.case_id)
         .where(subjects.c.person_id.in_(wanted))
         .order_by(cases.c.id.desc())
-    ).all()
+    )
+    if besides is not None:
+        stmt = stmt.where(cases.c.id != besides)
+    rows = session.execute(stmt).all()
+    visible = readable({int(r.id) for r in rows}) if rows else set()
+    found: dict[int, list[KnownCase]] = {p: [] for p in wanted}
     seen: set[tuple[int, int]] = set()
     for r in rows:
         key = (int(r.person_id), int(r.id))
@@ -352,7 +357,7 @@ def cases_of_people(
             KnownCase(
                 case_id=int(r.id),
                 reference=r.reference,
-                visible=may_see(int(r.id)),
+                visible=int(r.id) in visible,
                 restricted=bool(r.restricted),
                 position_of_trust=bool((r.details or {}).get("position_of_trust")),
             )

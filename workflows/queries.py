@@ -52,6 +52,7 @@ __all__ = [
     "alerts_of_user",
     "calendar_days_of_region",
     "case_access",
+    "case_accesses",
     "case_events_of",
     "case_subjects",
     "caseload",
@@ -289,25 +290,47 @@ def user_with_grants(
 
 
 def case_access(sf: SessionFactory, case_id: int) -> CaseAccess | None:
+    """The facts that decide who may read and change the case; None when there is no such case."""
+    return case_accesses(sf, [case_id]).get(case_id)
+
+
+_IDS_PER_QUERY = 5000
+"""Ids sent in one `IN (...)` list (SQLite allows 32,766 parameters in one statement)."""
+
+
+def case_accesses(sf: SessionFactory, case_ids: Iterable[int]) -> dict[int, CaseAccess]:
+    """`case_access` of many cases in two statements per 5,000 ids (not two per case): the cases
+    that exist, by id."""
+    wanted = sorted(set(case_ids))
+    found: dict[int, CaseAccess] = {}
     with sf() as s:
-        row = s.execute(
-            select(
-                cases.c.id, cases.c.reference, cases.c.team_id, cases.c.owner_id, cases.c.restricted
-            ).where(cases.c.id == case_id)
-        ).first()
-        if row is None:
-            return None
-        managers = s.execute(
-            select(case_managers.c.user_id).where(case_managers.c.case_id == case_id)
-        ).all()
-    return CaseAccess(
-        id=row.id,
-        reference=row.reference,
-        team_id=row.team_id,
-        owner_id=row.owner_id,
-        restricted=bool(row.restricted),
-        manager_ids=frozenset(m.user_id for m in managers),
-    )
+        for first in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[first : first + _IDS_PER_QUERY]
+            managers: dict[int, set[int]] = {}
+            for m in s.execute(
+                select(case_managers.c.case_id, case_managers.c.user_id).where(
+                    case_managers.c.case_id.in_(chunk)
+                )
+            ):
+                managers.setdefault(int(m.case_id), set()).add(int(m.user_id))
+            for row in s.execute(
+                select(
+                    cases.c.id,
+                    cases.c.reference,
+                    cases.c.team_id,
+                    cases.c.owner_id,
+                    cases.c.restricted,
+                ).where(cases.c.id.in_(chunk))
+            ):
+                found[int(row.id)] = CaseAccess(
+                    id=row.id,
+                    reference=row.reference,
+                    team_id=row.team_id,
+                    owner_id=row.owner_id,
+                    restricted=bool(row.restricted),
+                    manager_ids=frozenset(managers.get(int(row.id), ())),
+                )
+    return found
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
 from calendars import LONDON, CalendarRangeError, Region, UnknownRegionError, to_utc
-from esafety_flow.web.access import Viewer, actor_of, can_raise_concern, can_read_case, works_cases
-from esafety_flow.web.common import Forbidden, ctx_of, viewer_of
+from esafety_flow.web.access import Viewer, actor_of, can_raise_concern, works_cases
+from esafety_flow.web.common import Forbidden, ctx_of, readable_by, viewer_of
 from esafety_flow.web.pages import case_lookup, caseload_filter
 from states import CaseFacts, Event, InvalidEventData, parse_event_data
 from workflows import (
@@ -417,13 +417,8 @@ def _known(request: Request, viewer: Viewer, case_id: int) -> list[KnownPersonOu
     """The case's people known from other cases, with links only to cases the viewer may
     open."""
     ctx = ctx_of(request)
-
-    def may_see(other: int) -> bool:
-        access = queries.case_access(ctx.session_factory, other)
-        return access is not None and can_read_case(viewer, access)
-
     with ctx.session_factory() as session:
-        found = people.known_to_us(session, case_id, may_see=may_see)
+        found = people.known_to_us(session, case_id, readable=readable_by(ctx, viewer))
     return [
         KnownPersonOut(
             person_id=k.person_id,

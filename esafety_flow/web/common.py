@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from calendars import LONDON, WorkingDayCalendar, london_date
 from esafety_flow.web import sessions
-from esafety_flow.web.access import Role, Viewer
+from esafety_flow.web.access import Role, Viewer, can_read_case
 from esafety_flow.web.context import WebContext
 from esafety_flow.web.work_forms import WorkForm
 from states.labels import label
@@ -39,6 +39,7 @@ __all__ = [
     "form_values",
     "load_viewer",
     "rag",
+    "readable_by",
     "render",
     "templates",
 ]
@@ -149,6 +150,17 @@ def load_viewer(request: Request) -> Viewer | None:
             viewer = viewer_of(found)
     request.state.viewer = viewer
     return viewer
+
+
+def readable_by(ctx: WebContext, viewer: Viewer) -> Callable[[Collection[int]], set[int]]:
+    """Which of a list of case ids the viewer may open (`can_read_case`), looked up in one go
+    (`queries.case_accesses`) however many cases the list names."""
+
+    def readable(case_ids: Collection[int]) -> set[int]:
+        found = queries.case_accesses(ctx.session_factory, case_ids)
+        return {i for i, access in found.items() if can_read_case(viewer, access)}
+
+    return readable
 
 
 def viewer_of(found: queries.UserGrants) -> Viewer:

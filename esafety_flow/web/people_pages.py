@@ -21,7 +21,6 @@ page, and the search box.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,13 +30,14 @@ from jinja2.runtime import Context
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from esafety_flow.web.access import Viewer, can_raise_concern, can_read_case, works_cases
+from esafety_flow.web.access import Viewer, can_raise_concern, works_cases
 from esafety_flow.web.common import (
     Forbidden,
     NotSignedIn,
     ctx_of,
     form_values,
     load_viewer,
+    readable_by,
     render,
     templates,
 )
@@ -52,7 +52,7 @@ from esafety_flow.web.context import WebContext
 from esafety_flow.web.pages import caseload_filter
 from esafety_flow.web.work_forms import WHEN, WorkForm, when_defaults
 from states import CaseFacts, InvalidEventData
-from workflows import audit, casework, people, queries, search
+from workflows import audit, casework, people, search
 from workflows.domain import Case
 from workflows.errors import InvalidStep
 from workflows.persistence.tables import persons
@@ -71,14 +71,6 @@ def _require(request: Request) -> Viewer:
     if viewer is None:
         raise NotSignedIn()
     return viewer
-
-
-def _may_see(ctx: WebContext, viewer: Viewer) -> Callable[[int], bool]:
-    def may_see(case_id: int) -> bool:
-        access = queries.case_access(ctx.session_factory, case_id)
-        return access is not None and can_read_case(viewer, access)
-
-    return may_see
 
 
 # -- the new concern ---------------------------------------------------------------------------
@@ -169,7 +161,7 @@ def _offers(ctx: WebContext, viewer: Viewer, facts: CaseFacts) -> list[Offer]:
             if matches:
                 found.append(("abuser.match", "The alleged abuser", abuser.name, matches))
         offered = {m.person_id for _, _, _, ms in found for m in ms}
-        their_cases = people.cases_of_people(session, offered, may_see=_may_see(ctx, viewer))
+        their_cases = people.cases_of_people(session, offered, readable=readable_by(ctx, viewer))
     return [
         Offer(
             field,
@@ -363,7 +355,7 @@ def case_people(context: Context, case: Case) -> dict[str, Any]:
     ctx = ctx_of(request)
     assert case.id is not None
     with ctx.session_factory() as session:
-        found = people.known_to_us(session, case.id, may_see=_may_see(ctx, viewer))
+        found = people.known_to_us(session, case.id, readable=readable_by(ctx, viewer))
     abuser = case.facts.alleged_abuser
     known = []
     repeated = None

@@ -82,7 +82,7 @@ def test_cases_of_people_says_which_cases_may_be_opened(session_factory: Session
     person = case.facts.children[0].person_id
     assert person is not None
     with sf() as s:
-        found = people.cases_of_people(s, [person], may_see=lambda c: False)
-        empty = people.cases_of_people(s, [], may_see=lambda c: True)
+        found = people.cases_of_people(s, [person], readable=lambda ids: set())
+        empty = people.cases_of_people(s, [], readable=set)
     assert [(c.case_id, c.visible) for c in found[person]] == [(first, False)]
     assert empty == {}

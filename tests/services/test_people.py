@@ -65,7 +65,7 @@ def test_the_same_nhs_number_is_the_same_person(session_factory: SessionFactory)
     assert a == b is not None
     assert count_rows(sf)["persons"] == 1
     with sf() as s:
-        known = people.known_to_us(s, second, may_see=lambda _c: True)
+        known = people.known_to_us(s, second, readable=set)
     assert [(k.name, [c.case_id for c in k.cases]) for k in known] == [("Alex Smyth", [first])]
 
 

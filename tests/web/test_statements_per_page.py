@@ -1,0 +1,95 @@
+"""A case's page asks the database the same number of questions however many other cases its
+people are in: "known to us" and the viewer's right to open each of those cases are looked up
+for all of them at once (`people.known_to_us`, `queries.case_accesses`), not case by case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from tests.web.conftest import NOW, Web, api_headers
+from workflows import casework, queries
+
+NHS = "9434765919"
+
+
+def _child_case(web: Web, owner: str = "pat", team: str = "North Safeguarding") -> int:
+    sf = web.app.session_factory
+    users = {u.username: u.id for u in queries.list_users_brief(sf)}
+    teams = {t.name: t.id for t in queries.list_teams(sf)}
+    case = casework.raise_concern(
+        sf,
+        facts={
+            "category": "online_grooming",
+            "children": [{"name": "Alex Smith", "age": 13, "nhs_number": NHS}],
+        },
+        at=NOW.replace(hour=9),
+        actor=owner,
+        region=web.app.region,
+        policy=web.app.policy,
+        calendar=web.app.calendar_for(web.app.region),
+        owner_id=users[owner],
+        team_id=teams[team],
+    )
+    assert case.id is not None
+    return case.id
+
+
+@contextmanager
+def _counted(web: Web) -> Iterator[Callable[[], int]]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(web.app.engine, "before_cursor_execute", record)
+    try:
+        yield lambda: len(seen)
+    finally:
+        event.remove(web.app.engine, "before_cursor_execute", record)
+
+
+def _statements(web: Web, get: Callable[[], Any]) -> int:
+    get()  # the first request warms what is built once
+    with _counted(web) as count:
+        response = get()
+        assert response.status_code == 200, response.text
+        return count()
+
+
+def test_the_case_page_and_api_ask_the_same_whatever_the_childs_other_cases(web: Web) -> None:
+    newest = _child_case(web)
+    _child_case(web, "priya", "South Safeguarding")  # one the practitioner may not open
+    pat = web.client("pat")
+    token = api_headers(web.tokens["pat"])
+    page = _statements(web, lambda: pat.get(f"/cases/{newest}"))
+    api = _statements(web, lambda: pat.get(f"/api/v1/cases/{newest}", headers=token))
+    for _ in range(10):
+        _child_case(web)
+        _child_case(web, "priya", "South Safeguarding")
+    text = pat.get(f"/cases/{newest}").text.split('id="known-to-us"')[1].split("</section>")[0]
+    assert "21 earlier cases" in text and "11 you may not open" in text
+    assert _statements(web, lambda: pat.get(f"/cases/{newest}")) == page
+    assert _statements(web, lambda: pat.get(f"/api/v1/cases/{newest}", headers=token)) == api
+
+
+@pytest.mark.parametrize("per_query", [1, 2, 5000])
+def test_case_accesses_are_those_of_each_case_in_any_chunking(
+    web: Web, per_query: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sf = web.app.session_factory
+    monkeypatch.setattr(queries, "_IDS_PER_QUERY", per_query)
+    ids = [web.north_case, web.south_case, web.lado_case, 987_654]
+    found = queries.case_accesses(sf, [*ids, web.north_case])
+    assert set(found) == set(ids[:3])  # the id that names no case is left out
+    for case_id in ids[:3]:
+        assert found[case_id] == queries.case_access(sf, case_id)
+    assert found[web.lado_case].manager_ids == {web.users["hannah"]}
+    assert found[web.lado_case].restricted and not found[web.north_case].restricted
+    assert found[web.north_case].owner_id == web.users["pat"]
+    assert found[web.south_case].owner_id == web.users["priya"]
+    assert queries.case_accesses(sf, []) == {}
