@@ -79,6 +79,7 @@ from workflows.persistence import (
     deadlines,
     make_engine,
     make_session_factory,
+    persons,
     subjects,
     upgrade,
 )
@@ -222,12 +223,14 @@ def load(url: str, n_cases: int) -> Loaded:
         t_deadlines = [r._asdict() for r in conn.execute(select(deadlines))]
         t_events = [r._asdict() for r in conn.execute(select(case_events))]
         t_subjects = [r._asdict() for r in conn.execute(select(subjects))]
+        t_persons = {r.id: r._asdict() for r in conn.execute(select(persons))}
     team_cases: dict[int, list[int]] = {}
     next_id = max(t_cases) + 1
+    next_person = max(t_persons, default=0) + 1
     batch = 5000
     started = time.perf_counter()
     for first in range(0, n_cases - len(template_ids), batch):
-        rows_c, rows_d, rows_e, rows_s = [], [], [], []
+        rows_c, rows_d, rows_e, rows_s, rows_p = [], [], [], [], []
         for j in range(first, min(first + batch, n_cases - len(template_ids))):
             tid = template_ids[j % len(template_ids)]
             owner, team = user_ids[j % len(user_ids)]
@@ -247,23 +250,41 @@ def load(url: str, n_cases: int) -> Loaded:
             ]
             chain_rows(log, GENESIS)
             rows_e.extend(log)
+            # each clone's people are people of their own, as most children are in one case
             for s in t_subjects:
                 if s["case_id"] == tid:
-                    rows_s.append({**{k: v for k, v in s.items() if k != "id"}, "case_id": cid})
+                    person = None
+                    if s["person_id"] is not None:
+                        person = next_person
+                        next_person += 1
+                        rows_p.append({**t_persons[s["person_id"]], "id": person})
+                    rows_s.append(
+                        {
+                            **{k: v for k, v in s.items() if k != "id"},
+                            "case_id": cid,
+                            "person_id": person,
+                        }
+                    )
         with engine.begin() as conn:
             conn.execute(insert(cases), rows_c)
             conn.execute(insert(deadlines), rows_d)
             conn.execute(insert(case_events), rows_e)
+            if rows_p:
+                conn.execute(insert(persons), rows_p)
             conn.execute(insert(subjects), rows_s)
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"
         )
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('persons', 'id'), (SELECT max(id) FROM persons))"
+        )
     # what autovacuum does to freshly loaded tables: statistics and the visibility map (without
     # it no index-only scan skips the heap)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(
-            "VACUUM ANALYZE teams, users, cases, case_managers, deadlines, case_events, subjects"
+            "VACUUM ANALYZE teams, users, cases, case_managers, deadlines, case_events, subjects, "
+            "persons"
         )
     with engine.connect() as conn:
         counts = {
