@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -20,7 +20,7 @@ from jinja2 import (
 )
 from starlette.responses import Response
 
-from calendars import LONDON, WorkingDayCalendar, london_date
+from calendars import LONDON, Region, WorkingDayCalendar, london_date
 from esafety_flow.web import sessions
 from esafety_flow.web.access import Role, Viewer, can_read_case
 from esafety_flow.web.context import WebContext
@@ -34,13 +34,17 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "NotSignedIn",
+    "calendar_of",
+    "case_access_of",
     "due_soon_limit",
     "ensure_csrf",
     "form_values",
     "load_viewer",
+    "per_request",
     "rag",
     "readable_by",
     "render",
+    "team_name_of",
     "templates",
 ]
 
@@ -150,6 +154,40 @@ def load_viewer(request: Request) -> Viewer | None:
             viewer = viewer_of(found)
     request.state.viewer = viewer
     return viewer
+
+
+T = TypeVar("T")
+
+
+def per_request(request: Request, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()`, computed once per request under `key` however many parts of the page ask (the
+    case's access facts, its team's name, a region's calendar...): what one request shows is
+    read once and is the same everywhere on the page."""
+    memo: dict[Hashable, Any] | None = getattr(request.state, "esafety_memo", None)
+    if memo is None:
+        memo = request.state.esafety_memo = {}
+    if key not in memo:
+        memo[key] = make()
+    found: T = memo[key]
+    return found
+
+
+def calendar_of(request: Request, region: Region) -> WorkingDayCalendar:
+    """The region's working-day calendar, built once per request (each build reads the region's
+    one-off days, so a day an administrator adds counts from the next request)."""
+    return per_request(request, ("calendar", region), lambda: ctx_of(request).calendar_for(region))
+
+
+def case_access_of(request: Request, case_id: int) -> queries.CaseAccess | None:
+    """The case's access facts (`queries.case_access`), read once per request."""
+    sf = ctx_of(request).session_factory
+    return per_request(request, ("case_access", case_id), lambda: queries.case_access(sf, case_id))
+
+
+def team_name_of(request: Request, team_id: int | None) -> str | None:
+    """A team's name (`queries.team_name`), read once per request."""
+    sf = ctx_of(request).session_factory
+    return per_request(request, ("team_name", team_id), lambda: queries.team_name(sf, team_id))
 
 
 def readable_by(ctx: WebContext, viewer: Viewer) -> Callable[[Collection[int]], set[int]]:

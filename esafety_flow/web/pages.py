@@ -28,12 +28,15 @@ from esafety_flow.web.common import (
     Forbidden,
     NotFound,
     NotSignedIn,
+    calendar_of,
+    case_access_of,
     ctx_of,
     due_soon_limit,
     form_values,
     load_viewer,
     rag,
     render,
+    team_name_of,
     templates,
     viewer_of,
 )
@@ -41,7 +44,7 @@ from esafety_flow.web.diagram import case_diagram
 from esafety_flow.web.forms import EVENT_FORMS, FormError, event_data_from_form
 from esafety_flow.web.security import verify_password
 from esafety_flow.web.sessions import throttle_key
-from esafety_flow.web.work_forms import WHEN, WorkForm
+from esafety_flow.web.work_forms import WHEN, WorkForm, when_defaults
 from states import (
     ALLEGATION_TRANSITIONS,
     CHILD_PROTECTION_TRANSITIONS,
@@ -89,6 +92,19 @@ def event_fields_html_of(event: Event, form: WorkForm | None) -> Markup:
     """The fields of the event's form with what `form` holds (typed values, problems)."""
     template = templates.env.get_template("_event_fields.html")
     return Markup(template.render(specs=EVENT_FORMS.get(event, ()), prefix=event.value, form=form))
+
+
+@functools.lru_cache(maxsize=1024)
+def _blank_when_html(prefix: str, parts: tuple[tuple[str, str], ...]) -> Markup:
+    """The "When did it happen?" field of a blank event form set to a minute (`parts`: the
+    field's day, month, year and time), rendered once per event and minute: a case page offers
+    up to a dozen forms, all set to now."""
+    template = templates.env.get_template("_work_fields.html")
+    form = WorkForm({name: [value] for name, value in parts})
+    return Markup(template.module.when_field(prefix, form, legend=WHEN_LEGEND))  # type: ignore[attr-defined]
+
+
+WHEN_LEGEND = "When did it happen?"
 
 
 def _require(request: Request) -> Viewer:
@@ -371,7 +387,7 @@ def case_lookup(request: Request, viewer: Viewer, case_id: int) -> queries.CaseA
             detail="case id out of range",
         )
         return None
-    access = queries.case_access(ctx.session_factory, case_id)
+    access = case_access_of(request, case_id)
     if access is None or not can_read_case(viewer, access):
         audit.record_audit(
             ctx.session_factory,
@@ -444,7 +460,7 @@ def _case_page(
     audit.record_case_view(
         ctx.session_factory, case_id=case_id, user_id=viewer.id, at=now, via="page"
     )
-    calendar = ctx.calendar_for(case.region)
+    calendar = calendar_of(request, case.region)
     soon = due_soon_limit(calendar, london_date(now), ctx.policy.alerts.due_soon_working_days)
     deadlines = []
     for d in sorted(case.deadlines, key=lambda d: (d.due_at, d.kind.value)):
@@ -464,23 +480,21 @@ def _case_page(
         # a form posted anyway and refused is shown again, open, with the server's reason
         offered.append(Event(refused.event))
         blocked = [b for b in blocked if b.event != refused.event]
-    worker = (
-        None if case.owner_id is None else queries.user_by_id(ctx.session_factory, case.owner_id)
-    )
-    teams = {t.id: t.name for t in queries.list_teams(ctx.session_factory)}
+    named = work_views.case_names_of(request, case)
     upcoming = next_steps.what_next(
         case,
         now=now,
         soon_until=soon,
         policy=ctx.policy,
         offered=offered,
-        owner=worker.display_name if worker is not None else None,
-        team=teams.get(case.team_id) if case.team_id is not None else None,
+        owner=named.by_id.get(case.owner_id) if case.owner_id is not None else None,
+        team=team_name_of(request, case.team_id),
         actor=viewer.username,
     )
     if upcoming.primary is not None:  # the step that meets the most urgent deadline comes first
         offered.sort(key=lambda ev: ev.value != upcoming.primary)
     actions = []
+    blank_when = {name: values[0] for name, values in when_defaults(now).items()}
     for ev in offered:
         again = refused if refused is not None and refused.event == ev.value else None
         form = again.form if again is not None and again.form is not None else None
@@ -493,6 +507,9 @@ def _case_page(
                 if form is None
                 else event_fields_html_of(ev, form),
                 "form": form or record_views.event_form(now),
+                "when_html": None
+                if form is not None
+                else _blank_when_html(ev.value, tuple(sorted(blank_when.items()))),
                 "reason": again.reason if again is not None else None,
                 "open": again is not None,
                 "primary": ev.value == upcoming.primary,
@@ -710,9 +727,9 @@ def dashboard(request: Request, recording_weeks: str = "4") -> Response:
         until=now,
         manager_id=viewer.id,
     )
-    names = {u.username: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
+    names = work_views.names_of(ctx, {w.actor for w in recorded})
     soon = due_soon_limit(
-        ctx.calendar_for(ctx.region), today, ctx.policy.alerts.due_soon_working_days
+        calendar_of(request, ctx.region), today, ctx.policy.alerts.due_soon_working_days
     )
     board = queries.dashboard(
         ctx.session_factory,
@@ -731,7 +748,7 @@ def dashboard(request: Request, recording_weeks: str = "4") -> Response:
         weeks=12,
         today=today,
     )
-    teams = {t.id: t.name for t in queries.list_teams(ctx.session_factory)}
+    teams = queries.team_names(ctx.session_factory, viewer.team_ids)
     return render(
         request,
         "dashboard.html",
@@ -747,7 +764,7 @@ def dashboard(request: Request, recording_weeks: str = "4") -> Response:
             ],
             "timeliness": weeks,
             "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
-            "work": work_views.dashboard_work(ctx, viewer),
+            "work": work_views.dashboard_work(request, viewer),
             "recording": [(names.get(w.actor, w.actor), w) for w in recorded],
             "recording_weeks": recording_weeks,
             "recording_periods": RECORDING_PERIODS,

@@ -16,13 +16,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from fastapi import Request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from sqlalchemy import select
 
-from calendars import LONDON, london_date
+from calendars import LONDON, Region, WorkingDayCalendar, london_date
 from esafety_flow.web.access import Role, Viewer, actor_of
-from esafety_flow.web.common import ctx_of, templates
+from esafety_flow.web.common import (
+    calendar_of,
+    case_access_of,
+    ctx_of,
+    per_request,
+    team_name_of,
+    templates,
+)
 from esafety_flow.web.context import WebContext
 from states import AssessmentFactor, DeadlineKind, Event, NoteKind, StandardName
 from workflows import allocation, notifications, oversight, queries
@@ -44,6 +52,7 @@ __all__ = [
     "dashboard_work",
     "describe",
     "grants_of",
+    "names_of",
     "notes_of",
     "notice_rows",
     "person_names",
@@ -185,10 +194,46 @@ def _day_text(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def case_names(ctx: WebContext, case: Case, *, ids: Iterable[int] = ()) -> queries.UserNames:
+    """The display names of the people a case's page names: its worker, who recorded each entry
+    of its log and whom each allocation chose, the assessment's author, and the users `ids`
+    (one statement, not every account); the service itself by name."""
+    usernames = {e.actor for e in case.history}
+    usernames.update(
+        str(e.data["owner"]) for e in case.history if e.event == "allocate" and e.data.get("owner")
+    )
+    if case.assessment is not None:
+        usernames.add(case.assessment.by)
+    wanted = set(ids) | ({case.owner_id} if case.owner_id is not None else set())
+    found = queries.user_names(ctx.session_factory, ids=wanted, usernames=usernames)
+    return queries.UserNames(found.by_id, {**found.by_username, SYSTEM_ACTOR: SYSTEM_NAME})
+
+
+SYSTEM_NAME = "esafety-flow (automatically)"
+
+
+def case_names_of(request: Request, case: Case) -> queries.UserNames:
+    """`case_names` of the case (its named managers included), read once per request."""
+    assert case.id is not None
+    access = case_access_of(request, case.id)
+    managers = access.manager_ids if access is not None else frozenset()
+    return per_request(
+        request, ("case_names", case.id), lambda: case_names(ctx_of(request), case, ids=managers)
+    )
+
+
+def names_of(ctx: WebContext, usernames: Iterable[str]) -> dict[str, str]:
+    """The display names of these users by username (one statement for just them), and of the
+    service itself, for what it did on its own."""
+    names = dict(queries.user_names(ctx.session_factory, usernames=usernames).by_username)
+    names[SYSTEM_ACTOR] = SYSTEM_NAME
+    return names
+
+
 def person_names(ctx: WebContext) -> dict[str, str]:
     """Display names by username (and the service itself, for what it did on its own)."""
     names = {u.username: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
-    names[SYSTEM_ACTOR] = "esafety-flow (automatically)"
+    names[SYSTEM_ACTOR] = SYSTEM_NAME
     return names
 
 
@@ -325,16 +370,13 @@ def case_work(context: Context, case: Case) -> dict[str, Any]:
     request = context["request"]
     viewer: Viewer = context["viewer"]
     ctx = ctx_of(request)
-    sf = ctx.session_factory
     assert case.id is not None
-    access = queries.case_access(sf, case.id)
+    access = case_access_of(request, case.id)
     assert access is not None
-    users = {u.id: u for u in queries.list_users_brief(sf)}
-    names = {u.username: u.display_name for u in users.values()}
-    names[SYSTEM_ACTOR] = "esafety-flow (automatically)"
-    teams = {t.id: t.name for t in queries.list_teams(sf)}
+    named = case_names_of(request, case)
+    names = named.by_username
     now = ctx.clock.now()
-    calendar = ctx.calendar_for(case.region)
+    calendar = calendar_of(request, case.region)
     waited = None
     if case.owner_id is None and case.unallocated_since is not None:
         waited = calendar.working_days_between(
@@ -357,13 +399,12 @@ def case_work(context: Context, case: Case) -> dict[str, Any]:
             "own": case.assessment.by == viewer.username,
         }
     open_case = case.child_protection_open or case.allegation_open
-    owner = users.get(case.owner_id) if case.owner_id is not None else None
     return {
-        "owner": owner.display_name if owner is not None else None,
-        "team": teams.get(case.team_id) if case.team_id is not None else None,
+        "owner": named.by_id.get(case.owner_id) if case.owner_id is not None else None,
+        "team": team_name_of(request, case.team_id),
         "unallocated_since": case.unallocated_since if case.owner_id is None else None,
         "waited": waited,
-        "managers": [users[m].display_name for m in sorted(access.manager_ids) if m in users],
+        "managers": [named.by_id[m] for m in sorted(access.manager_ids) if m in named.by_id],
         "may_supervise": supervises and open_case,
         "may_name_managers": viewer.role is Role.LADO and case.restricted,
         "may_note": open_case,
@@ -446,14 +487,19 @@ templates.env.filters.update(
 # -- the dashboard ----------------------------------------------------------------------------
 
 
-def dashboard_work(ctx: WebContext, viewer: Viewer, *, limit: int = 20) -> dict[str, Any]:
+def dashboard_work(request: Request, viewer: Viewer, *, limit: int = 20) -> dict[str, Any]:
     """The dashboard's sections of who does the work: the unallocated cases with how long each has
     waited, the assessments awaiting authorisation with the working days left of their 45, and
-    the cases overdue for management oversight."""
+    the cases overdue for management oversight (each region's calendar built once)."""
+    ctx = ctx_of(request)
     sf = ctx.session_factory
     now = ctx.clock.now()
     today = london_date(now)
-    calendar = ctx.calendar_for(ctx.region)
+    calendar = calendar_of(request, ctx.region)
+
+    def calendar_for(region: Region) -> WorkingDayCalendar:
+        return calendar_of(request, region)
+
     grants = grants_of(viewer)
     waiting = allocation.unallocated(sf, limit=500, **grants)
     unallocated = [
@@ -461,10 +507,10 @@ def dashboard_work(ctx: WebContext, viewer: Viewer, *, limit: int = 20) -> dict[
         for r in waiting[:limit]
     ]
     awaiting = oversight.awaiting_authorisation(
-        sf, today=today, calendar_for=ctx.calendar_for, **grants
+        sf, today=today, calendar_for=calendar_for, **grants
     )
     overdue = oversight.oversight_due(
-        sf, today=today, calendar_for=ctx.calendar_for, policy_for=ctx.policy_for, **grants
+        sf, today=today, calendar_for=calendar_for, policy_for=ctx.policy_for, **grants
     )
     return {
         "unallocated": unallocated,
@@ -473,7 +519,7 @@ def dashboard_work(ctx: WebContext, viewer: Viewer, *, limit: int = 20) -> dict[
         "awaiting_total": len(awaiting),
         "oversight": overdue[:limit],
         "oversight_total": len(overdue),
-        "names": person_names(ctx),
+        "names": names_of(ctx, {a.submitted_by for a in awaiting[:limit]}),
         "oversight_every": ctx.policy.standard(StandardName.MANAGEMENT_OVERSIGHT).duration,
     }
 
