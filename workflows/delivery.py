@@ -90,6 +90,7 @@ __all__ = [
     "claim_deliveries",
     "claim_notices",
     "delivery_counts",
+    "delivery_due",
     "manager_digests",
     "mark_delivered",
     "mark_failed",
@@ -310,8 +311,10 @@ def _unclaimed(at: datetime) -> ColumnElement[bool]:
     return or_(alert_deliveries.c.claimed_until.is_(None), alert_deliveries.c.claimed_until < at)
 
 
-def _due(at: datetime) -> ColumnElement[bool]:
-    """Not held for the alert hours at `at`."""
+def delivery_due(at: datetime) -> ColumnElement[bool]:
+    """The condition on `alert_deliveries` that a row may go out at `at`: it is not held for the
+    alert hours (no `not_before`, or one reached). Delivery takes only such rows; the operations
+    backlog counts the others as waiting."""
     return or_(alert_deliveries.c.not_before.is_(None), alert_deliveries.c.not_before <= at)
 
 
@@ -341,7 +344,7 @@ def claim_deliveries(
                 alert_deliveries.c.status == "pending",
                 alert_deliveries.c.channel == channel,
                 _unclaimed(at),
-                _due(at),
+                delivery_due(at),
             )
             .order_by(alert_deliveries.c.alert_id)
             .limit(limit)
@@ -435,7 +438,7 @@ def take_delivery(
                 alert_deliveries.c.status == "pending",
                 alert_deliveries.c.channel == channel,
                 _unclaimed(at),
-                _due(at),
+                delivery_due(at),
                 alert_deliveries.c.alert_id.not_in(sorted(exclude)),
             )
             .order_by(alert_deliveries.c.alert_id)
@@ -560,7 +563,7 @@ def outstanding_deliveries(
         _check_channel(channel)
     with session_factory.begin() as session:
         return _outstanding(
-            session, alert_deliveries, at, alert_deliveries.c.channel.in_(names), _due(at)
+            session, alert_deliveries, at, alert_deliveries.c.channel.in_(names), delivery_due(at)
         )
 
 
