@@ -232,6 +232,7 @@ def deliver_channel(
 
 def deliver_channel_locked(
     session_factory: SessionFactory,
+    channel: str,
     make_sender: Callable[[], SmtpMailer | WebhookPoster],
     *,
     clock: Clock,
@@ -242,18 +243,16 @@ def deliver_channel_locked(
     parallel: int = 4,
     stopping: threading.Event | None = None,
 ) -> DeliveryReport:
-    """PostgreSQL: deliver up to `limit` pending alerts, `parallel` at a time, each sent while
-    its row is locked (`workflows.delivery.take_delivery`): a run that dies mid-send leaves its
-    rows to the next run at once, and two runs never hold one row. Each of the `parallel`
-    senders has its own connection to the server (`make_sender`). A row that fails in this run
-    is not tried again by it; when the server cannot be reached, every sender stops and the
-    rest wait for the next run. Once `stopping` is set (the process is asked to stop), each
-    sender finishes the message it is sending and takes no more."""
+    """PostgreSQL: deliver up to `limit` pending alerts of `channel`, `parallel` at a time, each
+    sent while its row is locked (`workflows.delivery.take_delivery`): a run that dies mid-send
+    leaves its rows to the next run at once, and two runs never hold one row. Each of the
+    `parallel` senders has its own connection to the server (`make_sender`, a sender of
+    `channel`). A row that fails in this run is not tried again by it; when the server cannot
+    be reached, every sender stops and the rest wait for the next run. Once `stopping` is set
+    (the process is asked to stop), each sender finishes the message it is sending and takes
+    no more."""
     if parallel < 1:
         raise ValueError(f"parallel must be at least 1, got {parallel}")
-    probe = make_sender()
-    channel = probe.channel
-    probe.close()
     report = DeliveryReport(channel)
     lock = threading.Lock()
     down = threading.Event()  # the server cannot be reached: every sender stops

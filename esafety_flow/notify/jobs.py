@@ -187,6 +187,7 @@ def deliver(
         while True:
             report = deliver_channel_locked(
                 app.session_factory,
+                channel,
                 lambda: _sender(app, channel),
                 clock=app.clock,
                 base_url=app.settings.base_url,

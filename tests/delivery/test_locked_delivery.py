@@ -43,6 +43,7 @@ def _deliver(
 ) -> DeliveryReport:
     return deliver_channel_locked(
         sf,
+        "email",
         lambda: SmtpMailer("127.0.0.1", sink.port),
         clock=FixedClock(NOW),
         base_url="http://esafety.test",
