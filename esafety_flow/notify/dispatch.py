@@ -257,16 +257,17 @@ def deliver_channel_locked(
     lock = threading.Lock()
     down = threading.Event()  # the server cannot be reached: every sender stops
     tried: set[int] = set()
-    budget = [limit]
+    left = limit  # how many more rows this run may take, across its senders (under `lock`)
 
     taking = threading.Lock()
     """One sender at a time chooses its row: what this run has taken is always excluded."""
 
     def may_take() -> bool:
+        nonlocal left
         with lock:
-            if budget[0] <= 0 or down.is_set() or (stopping is not None and stopping.is_set()):
+            if left <= 0 or down.is_set() or (stopping is not None and stopping.is_set()):
                 return False
-            budget[0] -= 1
+            left -= 1
             return True
 
     def work() -> None:
