@@ -38,7 +38,7 @@ Each function is one transaction (`with session_factory.begin()`); times are par
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -79,6 +79,7 @@ __all__ = [
     "CHANNELS",
     "DigestRow",
     "Hold",
+    "HoldFor",
     "LockedDelivery",
     "MovedDeadline",
     "NewNotice",
@@ -137,6 +138,28 @@ class Hold:
     until: Mapping[tuple[str, str], datetime]
 
 
+HoldFor = Callable[[Collection[str]], Hold]
+"""The hold of the alerts of cases in the given regions: `queue_deliveries` asks it for the
+regions of each batch, so that only the calendars of those regions are read."""
+
+
+def _batch_hold(
+    session: Session, batch: ColumnElement[bool], hold: Hold | HoldFor | None
+) -> Hold | None:
+    """The hold of one batch of new alerts: `hold` itself, or what it gives for the regions
+    of the batch's cases."""
+    if hold is None or isinstance(hold, Hold):
+        return hold
+    regions = session.execute(
+        select(cases.c.region)
+        .distinct()
+        .select_from(alerts)
+        .join(cases, cases.c.id == alerts.c.case_id)
+        .where(batch)
+    ).scalars()
+    return hold(set(regions))
+
+
 def _not_before(channel: str, hold: Hold | None) -> ColumnElement[Any]:
     if channel != "email" or hold is None or not hold.until:
         return literal(None, UTCDateTime)
@@ -157,14 +180,15 @@ def queue_deliveries(
     channels: Iterable[str],
     *,
     at: datetime | None = None,
-    hold: Hold | None = None,
+    hold: Hold | HoldFor | None = None,
 ) -> int:
     """Create the `pending` delivery rows of every alert not yet queued, for each channel, and
     mark those alerts queued at `at` (default: when each was written); returns how many rows
     were created. Only new alerts are read (the partial index on `queued_at IS NULL`), so the
-    cost follows the new work, not the history. With `hold`, an email alert of a held level is
-    not sent before its region's opening time. Safe to run concurrently and repeatedly: on
-    PostgreSQL a run skips the alerts another run is queueing."""
+    cost follows the new work, not the history. With `hold` (a `Hold`, or a `HoldFor` asked once
+    per batch), an email alert of a held level is not sent before its region's opening time.
+    Safe to run concurrently and repeatedly: on PostgreSQL a run skips the alerts another run is
+    queueing."""
     names = list(channels)
     for channel in names:
         _check_channel(channel)
@@ -185,6 +209,7 @@ def queue_deliveries(
             # the ids themselves, not their range: an alert committed meanwhile inside the
             # range is left for the next run rather than marked queued without its rows
             batch = alerts.c.id.in_(ids)
+            held = _batch_hold(session, batch, hold) if "email" in names else None
             for channel in names:
                 rows = (
                     select(
@@ -192,7 +217,7 @@ def queue_deliveries(
                         literal(channel),
                         literal("pending"),
                         literal(0),
-                        _not_before(channel, hold),
+                        _not_before(channel, held),
                     )
                     .select_from(alerts)
                     .join(cases, cases.c.id == alerts.c.case_id)
