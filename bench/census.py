@@ -30,19 +30,17 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import resource
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Engine, Table, create_engine, select
-from sqlalchemy.engine import make_url
+from scratch import required_postgres_url, scratch_schema
+from sqlalchemy import Engine, Table, select
 
 from esafety_flow.bootstrap import bootstrap
 from esafety_flow.census_sample import load_sample_year
@@ -67,11 +65,6 @@ JSON_COLUMNS = {
     "subjects": {"details"},
     "case_events": {"data"},
 }
-
-
-def _schema_url(base: str, schema: str) -> str:
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
 
 
 def _template(children: int) -> dict[str, list[dict[str, Any]]]:
@@ -215,24 +208,15 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, nargs="+", default=[20_000, 650_000])
     parser.add_argument("--template", type=int, default=400)
     args = parser.parse_args()
-    base = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get(
-        "ESAFETY_TEST_DATABASE_URL"
-    )
-    if not base:
-        raise SystemExit("set ESAFETY_BENCH_DATABASE_URL to a PostgreSQL database")
+    base = required_postgres_url()
     started = time.perf_counter()
     template = _template(args.template)
     print(
         f"template: {len(template['cases'])} cases, {len(template['case_events'])} log entries, "
         f"recorded through the services in {time.perf_counter() - started:.1f} s"
     )
-    admin = create_engine(base)
     for referrals in args.referrals:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = _schema_url(base, schema)
-        try:
+        with scratch_schema(base) as url:
             engine = make_engine(url)
             upgrade(engine)
             t0 = time.perf_counter()
@@ -248,10 +232,6 @@ def main() -> None:
                 f"  export ({children} children):        {export_s:7.1f} s  peak "
                 f"{export_mib:7.0f} MiB  ({export_s / base_s:.1f}x the baseline's time)"
             )
-        finally:
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    admin.dispose()
 
 
 if __name__ == "__main__":

@@ -15,19 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scratch import required_postgres_url, scratch_schema
+from sqlalchemy import text
 
 from calendars import FixedClock, Region
 from esafety_flow.bootstrap import App
@@ -53,26 +49,6 @@ class _SlowHandler:
             if self.first_at is None:
                 self.first_at = time.perf_counter()
         return "250 accepted"
-
-
-@contextmanager
-def _schema() -> Iterator[str]:
-    base = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get(
-        "ESAFETY_TEST_DATABASE_URL"
-    )
-    if not base or not base.startswith("postgresql"):
-        raise SystemExit("set ESAFETY_BENCH_DATABASE_URL to a PostgreSQL database")
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def _load(engine: Any, n: int) -> None:
@@ -129,7 +105,7 @@ def main() -> None:
     results: list[tuple[int, float]] = []
     first = 0.0
     try:
-        with _schema() as url:
+        with scratch_schema(required_postgres_url()) as url:
             engine = make_engine(url, pool_size=max(args.parallel) + 2)
             upgrade(engine)
             sf = make_session_factory(engine)

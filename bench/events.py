@@ -24,18 +24,17 @@ Target (issue 3): the full path within 3x the baseline.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, insert, select, update
-from sqlalchemy.engine import make_url
+from scratch import postgres_url, scratch_schema
+from sqlalchemy import Engine, bindparam, insert, select, update
 
 from calendars import Region, calendar_for, parse_instant
 from states import ENGLAND_2023
@@ -179,28 +178,6 @@ def _sqlite_url(directory: Path, name: str) -> str:
     return f"sqlite:///{directory / name}"
 
 
-def _pg_urls(base: str) -> tuple[list[str], Any]:
-    admin = create_engine(base)
-    schemas = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    with admin.begin() as conn:
-        for s in schemas:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{s}"')
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            for s in schemas:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{s}" CASCADE')
-        admin.dispose()
-
-    urls = [
-        make_url(base)
-        .update_query_dict({"options": f"-csearch_path={s}"})
-        .render_as_string(hide_password=False)
-        for s in schemas
-    ]
-    return urls, drop
-
-
 def one_round(full_url: str, bare_url: str, n_cases: int) -> tuple[int, float, float]:
     full_engine, bare_engine = make_engine(full_url), make_engine(bare_url)
     try:
@@ -251,22 +228,17 @@ def main() -> None:
             args.cases,
             args.rounds,
         )
-    pg = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get("ESAFETY_TEST_DATABASE_URL")
+    pg = postgres_url()
     if not pg:
         print("postgresql  skipped: set ESAFETY_BENCH_DATABASE_URL or ESAFETY_TEST_DATABASE_URL")
         return
-    drops = []
+    with ExitStack() as schemas:  # two fresh schemas a round, all dropped at the end
 
-    def pg_urls(_round: int) -> tuple[str, str]:
-        urls, drop = _pg_urls(pg)
-        drops.append(drop)
-        return urls[0], urls[1]
+        def pg_urls(_round: int) -> tuple[str, str]:
+            full = schemas.enter_context(scratch_schema(pg))
+            return full, schemas.enter_context(scratch_schema(pg))
 
-    try:
         run("postgresql", pg_urls, args.cases, args.rounds)
-    finally:
-        for drop in drops:
-            drop()
 
 
 if __name__ == "__main__":

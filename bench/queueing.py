@@ -19,17 +19,14 @@ and "before" against "now" at the same size.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, create_engine, exists, insert, literal, select, text
+from scratch import required_postgres_url, scratch_schema
+from sqlalchemy import Engine, exists, insert, literal, select, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
 
 from workflows.delivery import queue_deliveries
 from workflows.persistence import (
@@ -45,26 +42,6 @@ from workflows.persistence import (
 )
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-
-
-@contextmanager
-def _schema() -> Iterator[str]:
-    base = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get(
-        "ESAFETY_TEST_DATABASE_URL"
-    )
-    if not base or not base.startswith("postgresql"):
-        raise SystemExit("set ESAFETY_BENCH_DATABASE_URL to a PostgreSQL database")
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def _case_and_deadline(engine: Engine) -> tuple[int, int]:
@@ -192,7 +169,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--new", type=int, default=1000)
     args = parser.parse_args()
-    with _schema() as url:
+    with scratch_schema(required_postgres_url()) as url:
         engine = make_engine(url)
         upgrade(engine)
         sf = make_session_factory(engine)

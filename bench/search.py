@@ -26,17 +26,15 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from scratch import postgres_url, scratch_schema
+from sqlalchemy import Engine, insert, select, text
 
 from states import nhs_number_check_digit, upn_check_letter
 from workflows import search
@@ -348,20 +346,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
-    pg = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get("ESAFETY_TEST_DATABASE_URL")
+    pg = postgres_url()
     if pg:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(pg)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = make_url(pg).update_query_dict({"options": f"-csearch_path={schema}"})
-        try:
+        with scratch_schema(pg) as url:
             print("PostgreSQL")
-            run(url.render_as_string(hide_password=False), args.cases, args.queries)
-        finally:
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            admin.dispose()
+            run(url, args.cases, args.queries)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,20 +26,18 @@ the sweep's moment, the others in 2027.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, insert, select, update
-from sqlalchemy.engine import make_url
+from scratch import postgres_url, required_postgres_url, scratch_schema
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 
 from calendars import Region, calendar_for, end_of_london_day
 from states import ENGLAND_2023, DeadlineKind, Policy
@@ -239,18 +237,8 @@ def _database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.db'}"
         return
-    base = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ["ESAFETY_TEST_DATABASE_URL"]
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_schema(required_postgres_url()) as url:
+        yield url
 
 
 def _ms(seconds: float) -> str:
@@ -359,7 +347,7 @@ def main() -> None:
     if args.due > min(100_000, args.open):
         parser.error("--due must not exceed min(100000, --open)")
     kinds = ["sqlite"]
-    if os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get("ESAFETY_TEST_DATABASE_URL"):
+    if postgres_url():
         kinds.append("postgresql")
     else:
         print("PostgreSQL skipped: set ESAFETY_BENCH_DATABASE_URL or ESAFETY_TEST_DATABASE_URL")

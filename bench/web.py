@@ -55,7 +55,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -64,9 +63,9 @@ from typing import Any
 
 import httpx
 import web_profile
+from scratch import required_postgres_url, scratch_schema
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import make_url
 
 from calendars import Region
 from esafety_flow.demo import DEMO_PASSWORD
@@ -89,23 +88,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TEAMS = 50
 PER_TEAM = 10
 TOKEN = "esf_bench_token_{}"
-
-
-def _fresh_schema(base: str) -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    admin.dispose()
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), schema
-
-
-def _drop_schema(base: str, schema: str) -> None:
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    admin.dispose()
 
 
 TEMPLATES: list[tuple[dict[str, Any], list[tuple[str, dict[str, Any] | None]]]] = [
@@ -760,17 +742,6 @@ def explain(url: str, owner: int, team: int, manager: int) -> None:
     engine.dispose()
 
 
-def _engine_url() -> str:
-    base = os.environ.get("ESAFETY_BENCH_DATABASE_URL") or os.environ.get(
-        "ESAFETY_TEST_DATABASE_URL", ""
-    )
-    if not base:
-        raise SystemExit(
-            "set ESAFETY_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        )
-    return base
-
-
 def _wait(port: int, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -838,71 +809,71 @@ def main() -> None:
         "--profile-requests", type=int, default=30, help="in-process requests per endpoint"
     )
     args = parser.parse_args()
-    base = _engine_url()
-    url, schema = _fresh_schema(base)
     proc = None
     profiles: list[tuple[str, web_profile.Profile]] = []
     closed: list[Result] = []
     modelled: list[Result] = []
-    try:
-        loaded = load(url, args.cases)
-        if args.explain:
-            engine = create_engine(url)
-            team = next(iter(loaded.team_cases))
-            with engine.connect() as conn:
-                owner = conn.execute(
-                    text("SELECT min(owner_id) FROM cases WHERE team_id = :t"), {"t": team}
-                ).scalar_one()
-                manager = conn.execute(
-                    text("SELECT manager_id FROM teams WHERE id = :t"), {"t": team}
-                ).scalar_one()
-            engine.dispose()
-            explain(url, owner, team, manager)
-        if args.profile:
-            profile_in_process(loaded, args.profile_requests, args.only)
-        port = _free_port()
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("esafety")),
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "ESAFETY_DATABASE_URL": url, "DO_NOT_TRACK": "1"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait(port, proc)
-        server = f"http://127.0.0.1:{port}"
-        tool = "asyncio/httpx load generator"
-        if args.model in ("both", "closed"):
-            if shutil.which("wrk") and not args.python_client:
-                tool = "wrk 4.1 (2 threads)"
-                with tempfile.TemporaryDirectory() as tmp:
-                    closed, profiles = bench_wrk(
-                        loaded,
-                        server,
-                        args.users,
-                        args.seconds,
-                        Path(tmp),
-                        args.only,
-                        profile_pid=proc.pid if args.profile else None,
-                    )
-            else:
-                closed = asyncio.run(bench(loaded, server, args.users, args.seconds, args.only))
-        if args.model in ("both", "users"):
-            modelled = asyncio.run(
-                bench_users(loaded, server, args.users, args.user_seconds, args.think, args.only)
+    with scratch_schema(required_postgres_url()) as url:
+        try:
+            loaded = load(url, args.cases)
+            if args.explain:
+                engine = create_engine(url)
+                team = next(iter(loaded.team_cases))
+                with engine.connect() as conn:
+                    owner = conn.execute(
+                        text("SELECT min(owner_id) FROM cases WHERE team_id = :t"), {"t": team}
+                    ).scalar_one()
+                    manager = conn.execute(
+                        text("SELECT manager_id FROM teams WHERE id = :t"), {"t": team}
+                    ).scalar_one()
+                engine.dispose()
+                explain(url, owner, team, manager)
+            if args.profile:
+                profile_in_process(loaded, args.profile_requests, args.only)
+            port = _free_port()
+            proc = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("esafety")),
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env={**os.environ, "ESAFETY_DATABASE_URL": url, "DO_NOT_TRACK": "1"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=20)
-        _drop_schema(base, schema)
+            _wait(port, proc)
+            server = f"http://127.0.0.1:{port}"
+            tool = "asyncio/httpx load generator"
+            if args.model in ("both", "closed"):
+                if shutil.which("wrk") and not args.python_client:
+                    tool = "wrk 4.1 (2 threads)"
+                    with tempfile.TemporaryDirectory() as tmp:
+                        closed, profiles = bench_wrk(
+                            loaded,
+                            server,
+                            args.users,
+                            args.seconds,
+                            Path(tmp),
+                            args.only,
+                            profile_pid=proc.pid if args.profile else None,
+                        )
+                else:
+                    closed = asyncio.run(bench(loaded, server, args.users, args.seconds, args.only))
+            if args.model in ("both", "users"):
+                modelled = asyncio.run(
+                    bench_users(
+                        loaded, server, args.users, args.user_seconds, args.think, args.only
+                    )
+                )
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=20)
     where = f"{args.cases:,} cases (PostgreSQL), {args.workers} uvicorn worker(s)"
     if closed:
         report(

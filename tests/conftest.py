@@ -6,6 +6,10 @@
 afterwards, and the URL it receives selects that schema (`options=-csearch_path=...`), so any
 engine built from it (services, CLI, bootstrap) sees only that test's tables.
 
+`postgres_database_url` is the PostgreSQL case alone (test id `[postgresql]`), for what only
+PostgreSQL does (several processes delivering at once, row locks held while sending); a module
+that needs `engine` / `session_factory` there too overrides `database_url` with it.
+
 Without `ESAFETY_TEST_DATABASE_URL` the PostgreSQL cases are skipped; with
 `ESAFETY_REQUIRE_POSTGRES=1` (CI) a missing or unreachable PostgreSQL fails them instead.
 
@@ -61,18 +65,30 @@ def _fresh_postgres_schema(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
+def _postgres_schema_url() -> Iterator[str]:
+    """A fresh schema in `ESAFETY_TEST_DATABASE_URL`, skipped (or failed) without one."""
+    base = os.environ.get("ESAFETY_TEST_DATABASE_URL", "")
+    if not base:
+        _no_postgres(NO_POSTGRES)
+    yield from _fresh_postgres_schema(base)
+
+
+POSTGRESQL = pytest.param("postgresql", marks=pytest.mark.postgres)
+
+
+@pytest.fixture(params=["sqlite", POSTGRESQL])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'esafety.db'}"
         return
-    base = os.environ.get("ESAFETY_TEST_DATABASE_URL", "")
-    if not base:
-        _no_postgres(NO_POSTGRES)
-    yield from _fresh_postgres_schema(base)
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture(params=[POSTGRESQL])
+def postgres_database_url() -> Iterator[str]:
+    """An empty PostgreSQL database only: a fresh schema (test id `[postgresql]`)."""
+    yield from _postgres_schema_url()
 
 
 @pytest.fixture

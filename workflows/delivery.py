@@ -38,7 +38,7 @@ Each function is one transaction (`with session_factory.begin()`); times are par
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -79,6 +79,7 @@ __all__ = [
     "CHANNELS",
     "DigestRow",
     "Hold",
+    "HoldFor",
     "LockedDelivery",
     "MovedDeadline",
     "NewNotice",
@@ -90,6 +91,7 @@ __all__ = [
     "claim_deliveries",
     "claim_notices",
     "delivery_counts",
+    "delivery_due",
     "manager_digests",
     "mark_delivered",
     "mark_failed",
@@ -136,6 +138,28 @@ class Hold:
     until: Mapping[tuple[str, str], datetime]
 
 
+HoldFor = Callable[[Collection[str]], Hold]
+"""The hold of the alerts of cases in the given regions: `queue_deliveries` asks it for the
+regions of each batch, so that only the calendars of those regions are read."""
+
+
+def _batch_hold(
+    session: Session, batch: ColumnElement[bool], hold: Hold | HoldFor | None
+) -> Hold | None:
+    """The hold of one batch of new alerts: `hold` itself, or what it gives for the regions
+    of the batch's cases."""
+    if hold is None or isinstance(hold, Hold):
+        return hold
+    regions = session.execute(
+        select(cases.c.region)
+        .distinct()
+        .select_from(alerts)
+        .join(cases, cases.c.id == alerts.c.case_id)
+        .where(batch)
+    ).scalars()
+    return hold(set(regions))
+
+
 def _not_before(channel: str, hold: Hold | None) -> ColumnElement[Any]:
     if channel != "email" or hold is None or not hold.until:
         return literal(None, UTCDateTime)
@@ -156,14 +180,15 @@ def queue_deliveries(
     channels: Iterable[str],
     *,
     at: datetime | None = None,
-    hold: Hold | None = None,
+    hold: Hold | HoldFor | None = None,
 ) -> int:
     """Create the `pending` delivery rows of every alert not yet queued, for each channel, and
     mark those alerts queued at `at` (default: when each was written); returns how many rows
     were created. Only new alerts are read (the partial index on `queued_at IS NULL`), so the
-    cost follows the new work, not the history. With `hold`, an email alert of a held level is
-    not sent before its region's opening time. Safe to run concurrently and repeatedly: on
-    PostgreSQL a run skips the alerts another run is queueing."""
+    cost follows the new work, not the history. With `hold` (a `Hold`, or a `HoldFor` asked once
+    per batch), an email alert of a held level is not sent before its region's opening time.
+    Safe to run concurrently and repeatedly: on PostgreSQL a run skips the alerts another run is
+    queueing."""
     names = list(channels)
     for channel in names:
         _check_channel(channel)
@@ -184,6 +209,7 @@ def queue_deliveries(
             # the ids themselves, not their range: an alert committed meanwhile inside the
             # range is left for the next run rather than marked queued without its rows
             batch = alerts.c.id.in_(ids)
+            held = _batch_hold(session, batch, hold) if "email" in names else None
             for channel in names:
                 rows = (
                     select(
@@ -191,7 +217,7 @@ def queue_deliveries(
                         literal(channel),
                         literal("pending"),
                         literal(0),
-                        _not_before(channel, hold),
+                        _not_before(channel, held),
                     )
                     .select_from(alerts)
                     .join(cases, cases.c.id == alerts.c.case_id)
@@ -310,8 +336,10 @@ def _unclaimed(at: datetime) -> ColumnElement[bool]:
     return or_(alert_deliveries.c.claimed_until.is_(None), alert_deliveries.c.claimed_until < at)
 
 
-def _due(at: datetime) -> ColumnElement[bool]:
-    """Not held for the alert hours at `at`."""
+def delivery_due(at: datetime) -> ColumnElement[bool]:
+    """The condition on `alert_deliveries` that a row may go out at `at`: it is not held for the
+    alert hours (no `not_before`, or one reached). Delivery takes only such rows; the operations
+    backlog counts the others as waiting."""
     return or_(alert_deliveries.c.not_before.is_(None), alert_deliveries.c.not_before <= at)
 
 
@@ -341,7 +369,7 @@ def claim_deliveries(
                 alert_deliveries.c.status == "pending",
                 alert_deliveries.c.channel == channel,
                 _unclaimed(at),
-                _due(at),
+                delivery_due(at),
             )
             .order_by(alert_deliveries.c.alert_id)
             .limit(limit)
@@ -435,7 +463,7 @@ def take_delivery(
                 alert_deliveries.c.status == "pending",
                 alert_deliveries.c.channel == channel,
                 _unclaimed(at),
-                _due(at),
+                delivery_due(at),
                 alert_deliveries.c.alert_id.not_in(sorted(exclude)),
             )
             .order_by(alert_deliveries.c.alert_id)
@@ -560,7 +588,7 @@ def outstanding_deliveries(
         _check_channel(channel)
     with session_factory.begin() as session:
         return _outstanding(
-            session, alert_deliveries, at, alert_deliveries.c.channel.in_(names), _due(at)
+            session, alert_deliveries, at, alert_deliveries.c.channel.in_(names), delivery_due(at)
         )
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alembic.migration import MigrationContext
-from sqlalchemy import case, delete, func, insert, or_, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from calendars import to_utc
+from workflows.delivery import delivery_due
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.migrate import head_revision, revision_mismatch
 from workflows.persistence.tables import (
@@ -109,7 +110,7 @@ class Backlog:
 
 def _backlog(sf: SessionFactory, now: datetime) -> Backlog:
     pending = alert_deliveries.c.status == "pending"
-    due = or_(alert_deliveries.c.not_before.is_(None), alert_deliveries.c.not_before <= now)
+    due = delivery_due(now)
     with sf() as session:
         per_channel = {
             str(channel): int(count)

@@ -232,6 +232,7 @@ def deliver_channel(
 
 def deliver_channel_locked(
     session_factory: SessionFactory,
+    channel: str,
     make_sender: Callable[[], SmtpMailer | WebhookPoster],
     *,
     clock: Clock,
@@ -242,32 +243,31 @@ def deliver_channel_locked(
     parallel: int = 4,
     stopping: threading.Event | None = None,
 ) -> DeliveryReport:
-    """PostgreSQL: deliver up to `limit` pending alerts, `parallel` at a time, each sent while
-    its row is locked (`workflows.delivery.take_delivery`): a run that dies mid-send leaves its
-    rows to the next run at once, and two runs never hold one row. Each of the `parallel`
-    senders has its own connection to the server (`make_sender`). A row that fails in this run
-    is not tried again by it; when the server cannot be reached, every sender stops and the
-    rest wait for the next run. Once `stopping` is set (the process is asked to stop), each
-    sender finishes the message it is sending and takes no more."""
+    """PostgreSQL: deliver up to `limit` pending alerts of `channel`, `parallel` at a time, each
+    sent while its row is locked (`workflows.delivery.take_delivery`): a run that dies mid-send
+    leaves its rows to the next run at once, and two runs never hold one row. Each of the
+    `parallel` senders has its own connection to the server (`make_sender`, a sender of
+    `channel`). A row that fails in this run is not tried again by it; when the server cannot
+    be reached, every sender stops and the rest wait for the next run. Once `stopping` is set
+    (the process is asked to stop), each sender finishes the message it is sending and takes
+    no more."""
     if parallel < 1:
         raise ValueError(f"parallel must be at least 1, got {parallel}")
-    probe = make_sender()
-    channel = probe.channel
-    probe.close()
     report = DeliveryReport(channel)
     lock = threading.Lock()
     down = threading.Event()  # the server cannot be reached: every sender stops
     tried: set[int] = set()
-    budget = [limit]
+    left = limit  # how many more rows this run may take, across its senders (under `lock`)
 
     taking = threading.Lock()
     """One sender at a time chooses its row: what this run has taken is always excluded."""
 
     def may_take() -> bool:
+        nonlocal left
         with lock:
-            if budget[0] <= 0 or down.is_set() or (stopping is not None and stopping.is_set()):
+            if left <= 0 or down.is_set() or (stopping is not None and stopping.is_set()):
                 return False
-            budget[0] -= 1
+            left -= 1
             return True
 
     def work() -> None:

@@ -8,6 +8,7 @@ a business rule of its own: the sweep, the outbox and the calendar are the servi
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -36,6 +37,7 @@ from esafety_flow.notify.senders import SmtpMailer, WebhookPoster
 from workflows import calendar_days, deadline_alerts, notifications, operations, organisation
 from workflows.delivery import (
     Hold,
+    HoldFor,
     NewNotice,
     calendar_day_added_at,
     manager_digests,
@@ -132,23 +134,36 @@ def sweep(app: App, as_of: datetime) -> deadline_alerts.SweepResult:
     return result
 
 
-def alert_hold(app: App, at: datetime) -> Hold:
-    """When the email alerts written at `at` may go out, per region and level (DESIGN 3.3):
-    the levels of `alert_hours_levels` wait for the alert hours of the case's region to open;
-    an escalation never goes out on a weekend or bank holiday, whatever the settings."""
+def _region_hold(app: App, region: Region, at: datetime) -> dict[tuple[str, str], datetime]:
+    """The (region, level) pairs of `region` held at `at`, each until the alert hours open."""
     settings = app.settings
     hours = OfficeHours(settings.alert_hours_open, settings.alert_hours_close)
-    until: dict[tuple[str, str], datetime] = {}
-    for region in Region:
-        calendar = app.calendar_for(region)
-        opening = hours.next_opening(at, calendar)
-        if opening is None:
-            continue
-        for level in settings.alert_hours_levels:
-            until[(region.value, level)] = opening
-        if not calendar.is_working_day(london_date(at)):
-            until[(region.value, "escalated")] = opening
-    return Hold(until)
+    calendar = app.calendar_for(region)
+    opening = hours.next_opening(at, calendar)
+    if opening is None:
+        return {}
+    until: dict[tuple[str, str], datetime] = {
+        (region.value, level): opening for level in settings.alert_hours_levels
+    }
+    if not calendar.is_working_day(london_date(at)):
+        until[(region.value, "escalated")] = opening
+    return until
+
+
+def alert_hold(app: App, at: datetime) -> HoldFor:
+    """When the email alerts written at `at` may go out, per region and level (DESIGN 3.3):
+    the levels of `alert_hours_levels` wait for the alert hours of the case's region to open;
+    an escalation never goes out on a weekend or bank holiday, whatever the settings.
+    Asked for the regions of the alerts at hand, it reads only their calendars, each once."""
+    held: dict[str, dict[tuple[str, str], datetime]] = {}
+
+    def hold(regions: Collection[str]) -> Hold:
+        for name in regions:
+            if name not in held:
+                held[name] = _region_hold(app, Region(name), at)
+        return Hold({pair: until for name in regions for pair, until in held[name].items()})
+
+    return hold
 
 
 def archive(app: App) -> ArchiveReport:
@@ -187,6 +202,7 @@ def deliver(
         while True:
             report = deliver_channel_locked(
                 app.session_factory,
+                channel,
                 lambda: _sender(app, channel),
                 clock=app.clock,
                 base_url=app.settings.base_url,

@@ -30,10 +30,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def database_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several delivery processes at once are PostgreSQL's (SQLite: one)")
-    return database_url
+def database_url(postgres_database_url: str) -> str:
+    """PostgreSQL only: several delivery processes at once are PostgreSQL's (SQLite: one)."""
+    return postgres_database_url
 
 
 def _deliver(database_url: str, port: int) -> subprocess.Popen[str]:

@@ -4,6 +4,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -192,6 +193,31 @@ def test_a_hold_is_per_region_and_level(session_factory: SessionFactory) -> None
         session_factory, ["email"], hold=Hold({("england-and-wales", "due_soon"): later})
     )
     assert _not_before(session_factory) == {(a, "email"): None, (b, "email"): later}
+
+
+def test_a_hold_function_is_asked_only_for_the_regions_of_the_new_alerts(
+    session_factory: SessionFactory,
+) -> None:
+    later = datetime(2026, 3, 18, 8, tzinfo=UTC)
+    asked: list[set[str]] = []
+
+    def hold(regions: Collection[str]) -> Hold:
+        asked.append(set(regions))
+        return Hold({("northern-ireland", "due_soon"): later})
+
+    org = make_org(session_factory)
+    first = _alert(session_factory, org, "C-1", "overdue")
+    queue_deliveries(session_factory, ["webhook"], hold=hold)  # no email: nothing to hold
+    assert asked == []
+    england = _alert(session_factory, org, "C-2", "overdue")
+    ulster = _alert(session_factory, org, "C-3", "due_soon", region="northern-ireland")
+    queue_deliveries(session_factory, ["email"], hold=hold)
+    assert asked == [{"england-and-wales", "northern-ireland"}]  # not Scotland: no alert of it
+    assert _not_before(session_factory) == {
+        (first, "webhook"): None,
+        (england, "email"): None,
+        (ulster, "email"): later,
+    }
 
 
 # -- archiving ---------------------------------------------------------------------------------

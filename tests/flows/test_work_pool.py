@@ -337,15 +337,8 @@ def test_deploy_whose_prefect_server_does_not_answer_says_so(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
 
 
-@pytest.fixture
-def postgres_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("workers on several machines share a PostgreSQL database (SQLite: one)")
-    return database_url
-
-
 def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_nothing(
-    prefect_api: str, api: httpx.Client, tmp_path: Path, postgres_url: str
+    prefect_api: str, api: httpx.Client, tmp_path: Path, postgres_database_url: str
 ) -> None:
     """The operations check of issue 13: a separate Prefect server, two workers on the pool and
     our database on PostgreSQL; while they deliver, one worker and its flow runs get kill -9
@@ -361,8 +354,8 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
     from workflows.persistence import alert_deliveries, make_engine, make_session_factory
 
     alerts, parallel = 120, 2
-    migrate_database(Settings(database_url=postgres_url))
-    engine = make_engine(postgres_url)
+    migrate_database(Settings(database_url=postgres_database_url))
+    engine = make_engine(postgres_database_url)
     sf = make_session_factory(engine)
     org = make_org(sf)
     for i in range(alerts):
@@ -376,7 +369,7 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
         PREFECT_API_URL=prefect_api,
         PREFECT_HOME=str(tmp_path / "client"),
         PREFECT_WORKER_QUERY_SECONDS="1",
-        ESAFETY_DATABASE_URL=postgres_url,
+        ESAFETY_DATABASE_URL=postgres_database_url,
         ESAFETY_SMTP_PORT=str(sink.port),
         ESAFETY_DELIVERY_PARALLEL=str(parallel),
         ESAFETY_ALERT_HOURS_LEVELS="[]",  # whatever the hour the test runs at
