@@ -40,6 +40,7 @@ from workflows.errors import InvalidRecord
 from workflows.lookups import CalendarFor, PolicyFor
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import api_tokens, sessions, sign_in_attempts, users
+from workflows.queries import UserGrants, user_grants_of, user_grants_select
 
 SYSTEM_ACTOR = "esafety-flow"
 """The actor of what the service does itself (a departed worker's cases released)."""
@@ -50,6 +51,7 @@ __all__ = [
     "TOUCH_AFTER",
     "AccountRecord",
     "Deactivation",
+    "LiveSession",
     "PasswordPolicy",
     "SessionRecord",
     "Throttle",
@@ -58,6 +60,7 @@ __all__ = [
     "active_token_counts",
     "deactivate_user",
     "end_session",
+    "find_live_session",
     "find_session",
     "hash_password",
     "hash_secret",
@@ -430,20 +433,42 @@ def find_session(
     """The live session with this id, its use noted; None when there is none, it has ended, its
     user is deactivated, or it has expired (idle for `idle`, or past its absolute limit: it is
     then ended as `expired`)."""
+    found = find_live_session(sf, key, at=at, idle=idle)
+    return None if found is None else found.record
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A live session and its user with the teams they manage, read together."""
+
+    record: SessionRecord
+    user: UserGrants
+
+
+def find_live_session(
+    sf: SessionFactory, key: str, *, at: datetime, idle: timedelta
+) -> LiveSession | None:
+    """`find_session`, and the session's user with their grants, in ONE statement (the session
+    joined to `queries.user_grants_select`): every signed-in page starts with it."""
     at = to_utc(at)
     with sf() as session:
-        row = session.execute(
-            select(*_SESSION_COLS, users.c.active)
-            .join(users, users.c.id == sessions.c.user_id)
+        rows = session.execute(
+            user_grants_select(
+                sessions.c.id.label("session_id"),
+                *_SESSION_COLS[1:],
+            )
+            .join(sessions, sessions.c.user_id == users.c.id)
             .where(sessions.c.key_hash == hash_secret(key), sessions.c.ended_at.is_(None))
-        ).first()
-    if row is None or not row.active:
+        ).all()
+    user = user_grants_of(rows)
+    if user is None or not user.user.active:
         return None
+    row = rows[0]
     if at >= row.expires_at or at >= row.last_seen_at + idle:
         with sf.begin() as session:
             session.execute(
                 update(sessions)
-                .where(sessions.c.id == row.id, sessions.c.ended_at.is_(None))
+                .where(sessions.c.id == row.session_id, sessions.c.ended_at.is_(None))
                 .values(ended_at=at, end_reason="expired")
             )
         return None
@@ -451,10 +476,13 @@ def find_session(
     if at - last_seen >= TOUCH_AFTER:
         last_seen = at
         with sf.begin() as session:
-            session.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen_at=at))
-    return SessionRecord(
-        row.id, row.user_id, row.csrf_token, row.created_at, last_seen, row.expires_at
+            session.execute(
+                update(sessions).where(sessions.c.id == row.session_id).values(last_seen_at=at)
+            )
+    record = SessionRecord(
+        row.session_id, row.user_id, row.csrf_token, row.created_at, last_seen, row.expires_at
     )
+    return LiveSession(record, user)
 
 
 def end_session(sf: SessionFactory, key: str, *, at: datetime) -> int | None:

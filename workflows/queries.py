@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, case, func, or_, select, text, union_all
+from sqlalchemy import Select, and_, case, func, or_, select, text, union_all
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -70,6 +70,8 @@ __all__ = [
     "user_by_id",
     "user_by_token_hash",
     "user_by_username",
+    "user_grants_of",
+    "user_grants_select",
     "user_names",
     "user_with_grants",
     "visible_cases",
@@ -325,18 +327,26 @@ def user_with_grants(
         if found is None:
             return None
         user_id = found.id
-    cond = users.c.id == user_id
-    stmt = (
-        select(*_USER_COLS, teams.c.id.label("managed_id"))
+    with sf() as s:
+        rows = s.execute(user_grants_select().where(users.c.id == user_id)).all()
+    return user_grants_of(rows)
+
+
+def user_grants_select(*columns: Any) -> Select[Any]:
+    """Users with the teams they manage or head (an outer join to `teams`: one row per managed
+    team), and `columns` of tables the caller joins (as `accounts` joins a session)."""
+    return (
+        select(*_USER_COLS, teams.c.id.label("managed_id"), *columns)
         .select_from(users)
         .outerjoin(
             teams,
             or_(teams.c.manager_id == users.c.id, teams.c.head_of_service_id == users.c.id),
         )
-        .where(cond)
     )
-    with sf() as s:
-        rows = s.execute(stmt).all()
+
+
+def user_grants_of(rows: Sequence[Any]) -> UserGrants | None:
+    """The user and grants of the rows of `user_grants_select` for one user (None for none)."""
     if not rows:
         return None
     managed = frozenset(r.managed_id for r in rows if r.managed_id is not None)

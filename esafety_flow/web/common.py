@@ -146,12 +146,8 @@ def load_viewer(request: Request) -> Viewer | None:
         return cached
     viewer = None
     session = sessions.current(request)
-    if session is not None:
-        found = queries.user_with_grants(
-            ctx_of(request).session_factory, user_id=session.record.user_id
-        )
-        if found is not None and found.user.active:
-            viewer = viewer_of(found)
+    if session is not None and session.user.user.active:
+        viewer = viewer_of(session.user)  # read with the session, in the same statement
     request.state.viewer = viewer
     return viewer
 

@@ -27,8 +27,9 @@ from itsdangerous import BadSignature, TimestampSigner
 from starlette.responses import Response
 
 from esafety_flow.web.context import WebContext
-from workflows import accounts
+from workflows import accounts, queries
 from workflows.accounts import SessionRecord
+from workflows.queries import UserGrants
 
 __all__ = [
     "SESSION_COOKIE",
@@ -53,6 +54,8 @@ _UNSET = object()
 class BrowserSession:
     key: str
     record: SessionRecord
+    user: UserGrants
+    """The session's user and the teams they manage, read with the session."""
 
 
 def _ctx(request: Request) -> WebContext:
@@ -71,11 +74,11 @@ def current(request: Request) -> BrowserSession | None:
     key = request.cookies.get(SESSION_COOKIE)
     if key and len(key) <= 100:
         ctx = _ctx(request)
-        record = accounts.find_session(
+        live = accounts.find_live_session(
             ctx.session_factory, key, at=ctx.clock.now(), idle=ctx.session_idle
         )
-        if record is not None:
-            found = BrowserSession(key, record)
+        if live is not None:
+            found = BrowserSession(key, live.record, live.user)
     request.state.esafety_session = found
     return found
 
@@ -152,7 +155,9 @@ def begin(request: Request, response: Response, user_id: int) -> SessionRecord:
         path="/",
     )
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
-    request.state.esafety_session = BrowserSession(key, record)
+    user = queries.user_with_grants(ctx.session_factory, user_id=user_id)
+    assert user is not None  # the user who has just signed in
+    request.state.esafety_session = BrowserSession(key, record, user)
     return record
 
 

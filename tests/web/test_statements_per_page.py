@@ -131,3 +131,13 @@ def test_the_dashboard_asks_the_same_whatever_the_number_of_assessments_awaiting
     board = morgan.get("/dashboard").text.split('id="dashboard-awaiting"', 1)[1]
     assert board.split("</table>")[0].count("Pat Practitioner") == 6
     assert _statements(web, lambda: morgan.get("/dashboard")) == before
+
+
+def test_a_signed_in_page_reads_its_session_and_user_in_one_statement(web: Web) -> None:
+    """The session, its user and the teams they manage come in one statement (the page of the
+    password form reads nothing else)."""
+    morgan = web.client("morgan")
+    assert _statements(web, lambda: morgan.get("/account/password")) == 1
+    page = morgan.get("/dashboard")  # a manager's grants came with the session
+    assert page.status_code == 200
+    assert "North Safeguarding" in page.text
