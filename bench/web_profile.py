@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -32,9 +33,10 @@ FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 @contextmanager
 def sampled(pid: int, out: Path, seconds: float, rate: int = 200) -> Iterator[None]:
     """py-spy samples process `pid` and its children for `seconds` while the body runs."""
+    beside = Path(sys.executable).with_name("py-spy")  # installed with the dev extras
     proc = subprocess.Popen(
         [
-            "py-spy",
+            str(beside) if beside.exists() else "py-spy",
             "record",
             "--pid",
             str(pid),
