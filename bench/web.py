@@ -439,8 +439,8 @@ def bench_wrk(
     only: str | None = None,
     profile_pid: int | None = None,
 ) -> tuple[list[Result], list[tuple[str, web_profile.Profile]]]:
-    """Each endpoint under wrk; with `profile_pid`, py-spy samples the server (that pid and its
-    worker processes) during each measured run."""
+    """Each endpoint under wrk; with `profile_pid`, py-spy then samples the server (that pid and
+    its worker processes) during a second, unmeasured run of the same load."""
     rng = random.Random(7)
     worker, team = rng.choice(loaded.practitioners)
     manager = loaded.managers[[t for _, t in loaded.practitioners].index(team) // PER_TEAM]
@@ -480,11 +480,11 @@ def bench_wrk(
                 run_wrk(base, name, method, paths, header, payload, users, seconds, workdir)
             )
             continue
+        results.append(run_wrk(base, name, method, paths, header, payload, users, seconds, workdir))
+        # sampled in a run of its own: the profiler slows the server, so its run is not measured
         raw = workdir / f"profile-{n}.txt"
         with web_profile.sampled(profile_pid, raw, seconds):
-            results.append(
-                run_wrk(base, name, method, paths, header, payload, users, seconds, workdir)
-            )
+            run_wrk(base, name, method, paths, header, payload, users, seconds, workdir)
         profiles.append((name, web_profile.read_raw(raw)))
     return results, profiles
 

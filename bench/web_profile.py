@@ -111,12 +111,23 @@ def read_raw(path: Path) -> Profile:
     return Profile(samples, own, inclusive)
 
 
+OURS = ("(esafety_flow/", "(workflows/", "(states/", "(calendars/")
+"""Frames of the project's own code (and its templates, `.html`)."""
+
+
+def _ours(name: str) -> bool:
+    return name.startswith(OURS, name.rfind(" (") + 1) or name.endswith(".html)")
+
+
 def print_profile(name: str, profile: Profile, n: int = 15) -> None:
+    """The functions with the most samples by own time (any code), and the project's own
+    functions and templates by inclusive time (where its time goes, callees included)."""
     print(f"\n-- {name}: {profile.samples:,} samples in the server's busy threads")
     if not profile.samples:
         print("   (no samples: is py-spy installed, and may it read other processes?)")
         return
-    for title, counter in (("own time", profile.own), ("inclusive", profile.inclusive)):
+    ours = Counter({k: v for k, v in profile.inclusive.items() if _ours(k)})
+    for title, counter in (("own time", profile.own), ("inclusive, the project's code", ours)):
         print(f"   top {n} by {title}:")
         for func, share in profile.top(counter, n):
             print(f"   {share:6.1f}%  {func}")

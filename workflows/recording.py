@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import case_events, cases
@@ -48,39 +49,62 @@ def late_recording(
     visible = visible_cases(sorted(set(team_ids)), manager_id=manager_id)
     if visible is None:
         return []
-    in_period = (
+    in_period = and_(
+        case_events.c.kind == "transition",
+        case_events.c.recorded_at >= since,
+        case_events.c.recorded_at <= until,
+    )
+    # counted in SQL, one row per worker, with each entry's `late` as it was written...
+    per_worker = (
+        select(
+            case_events.c.actor,
+            func.count().label("recorded"),
+            func.sum(case((case_events.c.late, 1), else_=0)).label("late"),
+        )
+        .join(cases, cases.c.id == case_events.c.case_id)
+        .where(visible, in_period)
+        .group_by(case_events.c.actor)
+    )
+    # ...then the few entries of the period that a correction judged again, each with its
+    # corrections in order (the latest wins); `ix_case_events_corrections` holds only those
+    corrected = aliased(case_events)
+    corrections = (
         select(
             case_events.c.case_id,
-            case_events.c.seq,
-            case_events.c.actor,
-            case_events.c.late,
+            case_events.c.corrects,
+            case_events.c.data,
+            corrected.c.actor,
+            corrected.c.late,
         )
         .join(cases, cases.c.id == case_events.c.case_id)
+        .join(
+            corrected,
+            and_(
+                corrected.c.case_id == case_events.c.case_id,
+                corrected.c.seq == case_events.c.corrects,
+            ),
+        )
         .where(
             visible,
-            case_events.c.kind == "transition",
-            case_events.c.recorded_at >= since,
-            case_events.c.recorded_at <= until,
+            case_events.c.corrects.is_not(None),
+            corrected.c.kind == "transition",
+            corrected.c.recorded_at >= since,
+            corrected.c.recorded_at <= until,
         )
-    )
-    corrections = (
-        select(case_events.c.case_id, case_events.c.corrects, case_events.c.data)
-        .join(cases, cases.c.id == case_events.c.case_id)
-        .where(visible, case_events.c.corrects.is_not(None))
         .order_by(case_events.c.case_id, case_events.c.seq)
     )
     with sf() as s:
-        rows = s.execute(in_period).all()
-        judged: dict[tuple[int, int], bool] = {
-            (int(r.case_id), int(r.corrects)): bool((r.data or {}).get("late", False))
+        counts = {r.actor: [int(r.recorded), int(r.late or 0)] for r in s.execute(per_worker)}
+        judged: dict[tuple[int, int], tuple[str, bool, bool]] = {
+            (int(r.case_id), int(r.corrects)): (
+                r.actor,
+                bool(r.late),
+                bool((r.data or {}).get("late", False)),
+            )
             for r in s.execute(corrections)
         }
-    counts: dict[str, list[int]] = {}
-    for r in rows:
-        late = judged.get((int(r.case_id), int(r.seq)), bool(r.late))
-        tally = counts.setdefault(r.actor, [0, 0])
-        tally[0] += 1
-        tally[1] += int(late)
+    for actor, written_late, judged_late in judged.values():
+        counts[actor][1] += int(judged_late) - int(written_late)
     return sorted(
         (WorkerRecording(actor, n, late) for actor, (n, late) in counts.items()),
         key=lambda w: (-w.late, w.actor),

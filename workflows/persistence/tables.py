@@ -273,6 +273,21 @@ case_events = Table(
     UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
     # late recording per worker (the dashboard), newest first
     Index("ix_case_events_recorded_at", "recorded_at"),
+    # the dashboard's late recording: each visible case's entries of the period (rev 0220)
+    Index(
+        "ix_case_events_case_id_recorded_at",
+        "case_id",
+        "recorded_at",
+        postgresql_include=["kind", "actor", "late"],
+    ),
+    # the entries that correct another, and only those (rev 0220)
+    Index(
+        "ix_case_events_corrections",
+        "case_id",
+        "corrects",
+        sqlite_where=text("corrects IS NOT NULL"),
+        postgresql_where=text("corrects IS NOT NULL"),
+    ),
 )
 
 deadlines = Table(
