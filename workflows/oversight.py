@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from calendars import Region, london_date
@@ -26,7 +26,7 @@ from states import StandardName
 from workflows.lookups import CalendarFor, PolicyFor
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import case_events, cases, deadlines, users
-from workflows.queries import visible_cases
+from workflows.queries import union_of_parts, visible_parts
 
 __all__ = ["AwaitingAuthorisation", "OversightDue", "awaiting_authorisation", "oversight_due"]
 
@@ -55,8 +55,8 @@ class OversightDue:
 
 def _grants(
     team_ids: Iterable[int], restricted_all: bool, restricted_manager_id: int | None
-) -> ColumnElement[bool] | None:
-    return visible_cases(
+) -> list[ColumnElement[bool]]:
+    return visible_parts(
         sorted(set(team_ids)), restricted_all=restricted_all, manager_id=restricted_manager_id
     )
 
@@ -70,8 +70,8 @@ def awaiting_authorisation(
     restricted_all: bool = False,
     restricted_manager_id: int | None = None,
 ) -> list[AwaitingAuthorisation]:
-    visible = _grants(team_ids, restricted_all, restricted_manager_id)
-    if visible is None:
+    parts = _grants(team_ids, restricted_all, restricted_manager_id)
+    if not parts:
         return []
     due = (
         select(deadlines.c.due_date)
@@ -93,10 +93,10 @@ def awaiting_authorisation(
             due.label("due_date"),
         )
         .outerjoin(users, users.c.id == cases.c.owner_id)
-        .where(and_(cases.c.assessment.is_not(None), visible))
+        .where(cases.c.assessment.is_not(None))
     )
     with sf() as s:
-        rows = s.execute(stmt).all()
+        rows = s.execute(union_of_parts(stmt, parts)).all()
     out = []
     for r in rows:
         left = None
@@ -127,8 +127,8 @@ def oversight_due(
     restricted_all: bool = False,
     restricted_manager_id: int | None = None,
 ) -> list[OversightDue]:
-    visible = _grants(team_ids, restricted_all, restricted_manager_id)
-    if visible is None:
+    parts = _grants(team_ids, restricted_all, restricted_manager_id)
+    if not parts:
         return []
     kind = case_events.c.data["kind"].as_string()
     last_oversight = (
@@ -160,10 +160,10 @@ def oversight_due(
             plan_start.label("plan_start"),
         )
         .outerjoin(users, users.c.id == cases.c.owner_id)
-        .where(and_(cases.c.state == "review", visible))
+        .where(cases.c.state == "review")
     )
     with sf() as s:
-        rows = s.execute(stmt).all()
+        rows = s.execute(union_of_parts(stmt, parts)).all()
     out = []
     for r in rows:
         since = r.last_oversight or r.plan_start

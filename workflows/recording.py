@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from workflows.persistence.engine import SessionFactory
 from workflows.persistence.tables import case_events, cases
-from workflows.queries import visible_cases
+from workflows.queries import union_of_parts, visible_parts
 
 __all__ = ["WorkerRecording", "late_recording"]
 
@@ -46,8 +46,8 @@ def late_recording(
     up to and including `until`, and how many were late, most late first. Deadline entries
     (written by the service) are not counted; a `correct_date` is counted as recorded by whoever
     corrected, and the event it corrects counts late or not as last corrected."""
-    visible = visible_cases(sorted(set(team_ids)), manager_id=manager_id)
-    if visible is None:
+    parts = visible_parts(sorted(set(team_ids)), manager_id=manager_id)
+    if not parts:
         return []
     in_period = and_(
         case_events.c.kind == "transition",
@@ -62,7 +62,7 @@ def late_recording(
             func.sum(case((case_events.c.late, 1), else_=0)).label("late"),
         )
         .join(cases, cases.c.id == case_events.c.case_id)
-        .where(visible, in_period)
+        .where(in_period)
         .group_by(case_events.c.actor)
     )
     # ...then the few entries of the period that a correction judged again, each with its
@@ -71,6 +71,7 @@ def late_recording(
     corrections = (
         select(
             case_events.c.case_id,
+            case_events.c.seq,
             case_events.c.corrects,
             case_events.c.data,
             corrected.c.actor,
@@ -85,24 +86,28 @@ def late_recording(
             ),
         )
         .where(
-            visible,
             case_events.c.corrects.is_not(None),
             corrected.c.kind == "transition",
             corrected.c.recorded_at >= since,
             corrected.c.recorded_at <= until,
         )
-        .order_by(case_events.c.case_id, case_events.c.seq)
     )
+    counts: dict[str, list[int]] = {}
     with sf() as s:
-        counts = {r.actor: [int(r.recorded), int(r.late or 0)] for r in s.execute(per_worker)}
-        judged: dict[tuple[int, int], tuple[str, bool, bool]] = {
-            (int(r.case_id), int(r.corrects)): (
-                r.actor,
-                bool(r.late),
-                bool((r.data or {}).get("late", False)),
-            )
-            for r in s.execute(corrections)
-        }
+        for r in s.execute(union_of_parts(per_worker, parts)):  # one row per worker and grant
+            tally = counts.setdefault(r.actor, [0, 0])
+            tally[0] += int(r.recorded)
+            tally[1] += int(r.late or 0)
+        found = s.execute(union_of_parts(corrections, parts)).all()
+    judged: dict[tuple[int, int], tuple[str, bool, bool]] = {
+        (int(r.case_id), int(r.corrects)): (
+            r.actor,
+            bool(r.late),
+            bool((r.data or {}).get("late", False)),
+        )
+        # each case's corrections in order: the latest wins
+        for r in sorted(found, key=lambda r: (int(r.case_id), int(r.seq)))
+    }
     for actor, written_late, judged_late in judged.values():
         counts[actor][1] += int(judged_late) - int(written_late)
     return sorted(

@@ -86,3 +86,55 @@ def test_cases_of_people_says_which_cases_may_be_opened(session_factory: Session
         empty = people.cases_of_people(s, [], readable=set)
     assert [(c.case_id, c.visible) for c in found[person]] == [(first, False)]
     assert empty == {}
+
+
+def test_late_recording_counts_the_restricted_cases_naming_the_manager_once(
+    session_factory: SessionFactory,
+) -> None:
+    """The team's unrestricted cases and the restricted ones naming the manager are each counted
+    once (`queries.visible_parts`: one statement per grant, joined); a restricted case naming
+    someone else is not counted."""
+    sf = session_factory
+    north = organisation.create_team(sf, name="North")
+    manager = organisation.create_user(
+        sf,
+        username="morgan",
+        display_name="Morgan",
+        email="m@example.org",
+        role="manager",
+        at=at("2026-03-01T00:00"),
+        team_id=north,
+    )
+    other = organisation.create_user(
+        sf,
+        username="hannah",
+        display_name="Hannah",
+        email="h@example.org",
+        role="manager",
+        at=at("2026-03-01T00:00"),
+        team_id=north,
+    )
+    _concern(sf, north, "pat", "2026-03-02T10:00", "2026-03-05T09:00")  # late
+    named = _concern(sf, north, "lee", "2026-03-03T10:00", "2026-03-03T11:00")
+    elsewhere = _concern(sf, north, "kim", "2026-03-03T10:00", "2026-03-03T11:00")
+    for case_id, manager_id in ((named, manager), (elsewhere, other)):
+        casework.apply_event(
+            sf,
+            case_id,
+            Event.RECORD_FACTS,
+            at=at("2026-03-03T12:00"),
+            actor="lee",
+            data={"alleged_abuser": {"kind": "adult", "position_of_trust": True}},
+            calendar=CAL,
+            policy=ENGLAND_2023,
+        )
+        casework.set_case_managers(sf, case_id, [manager_id])
+    assert casework.get_case(sf, named).restricted
+    found = recording.late_recording(
+        sf,
+        team_ids=[north],
+        since=at("2026-03-01T00:00"),
+        until=at("2026-03-09T12:00"),
+        manager_id=manager,
+    )
+    assert [(w.actor, w.recorded, w.late) for w in found] == [("pat", 1, 1), ("lee", 2, 0)]
