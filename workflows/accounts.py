@@ -77,6 +77,7 @@ __all__ = [
     "set_password_hash",
     "sign_in_throttle",
     "start_session",
+    "token_grants",
     "token_user",
     "user_id_of",
     "verify_password",
@@ -361,25 +362,34 @@ def revoke_token(
 
 def token_user(sf: SessionFactory, token: str, *, at: datetime) -> int | None:
     """The id of the active user whose unrevoked token this is (noting its use), or None."""
+    found = token_grants(sf, token, at=at)
+    return None if found is None else found.user.id
+
+
+def token_grants(sf: SessionFactory, token: str, *, at: datetime) -> UserGrants | None:
+    """The active user whose unrevoked token this is, with the teams they manage, in ONE
+    statement (the token joined to `queries.user_grants_select`), its use noted; or None."""
     at = to_utc(at)
     with sf() as session:
-        row = session.execute(
-            select(api_tokens.c.id, api_tokens.c.user_id, api_tokens.c.last_used_at)
-            .join(users, users.c.id == api_tokens.c.user_id)
+        rows = session.execute(
+            user_grants_select(api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(
                 api_tokens.c.token_hash == hash_secret(token),
                 api_tokens.c.revoked_at.is_(None),
                 users.c.active.is_(True),
             )
-        ).first()
-    if row is None:
+        ).all()
+    found = user_grants_of(rows)
+    if found is None:
         return None
+    row = rows[0]
     if row.last_used_at is None or at - row.last_used_at >= TOUCH_AFTER:
         with sf.begin() as session:
             session.execute(
-                update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=at)
+                update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=at)
             )
-    return int(row.user_id)
+    return found
 
 
 # -- sessions ------------------------------------------------------------------------------------

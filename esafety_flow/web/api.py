@@ -212,13 +212,10 @@ def api_viewer(
         )
     ctx = ctx_of(request)
     token = credentials.credentials
-    user_id = (
-        accounts.token_user(ctx.session_factory, token, at=ctx.clock.now())
+    found = (
+        accounts.token_grants(ctx.session_factory, token, at=ctx.clock.now())
         if len(token) <= 200
         else None
-    )
-    found = (
-        None if user_id is None else queries.user_with_grants(ctx.session_factory, user_id=user_id)
     )
     if found is None or not found.user.active:
         raise ApiError(401, ["header", "Authorization"], "unknown or revoked token", "unauthorized")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.web.conftest import NOW, Web, api_headers
-from workflows import casework, queries
+from workflows import accounts, casework, queries
 
 NHS = "9434765919"
 
@@ -141,3 +141,18 @@ def test_a_signed_in_page_reads_its_session_and_user_in_one_statement(web: Web) 
     page = morgan.get("/dashboard")  # a manager's grants came with the session
     assert page.status_code == 200
     assert "North Safeguarding" in page.text
+
+
+def test_an_api_token_its_user_and_grants_are_read_in_one_statement(web: Web) -> None:
+    """A token in use is noted at most every few minutes: once noted, a request's token, user
+    and grants cost one statement; a revoked or unknown token is None."""
+    sf = web.app.session_factory
+    token = web.tokens["pat"]
+    assert accounts.token_grants(sf, token, at=NOW) is not None  # notes its use
+    with _counted(web) as count:
+        found = accounts.token_grants(sf, token, at=NOW)
+        assert count() == 1
+    assert found is not None
+    assert found.user.username == "pat"
+    assert accounts.token_user(sf, token, at=NOW) == web.users["pat"]
+    assert accounts.token_grants(sf, "esf_not_a_token", at=NOW) is None
