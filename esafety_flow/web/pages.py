@@ -44,6 +44,7 @@ from esafety_flow.web.diagram import case_diagram
 from esafety_flow.web.forms import EVENT_FORMS, FormError, event_data_from_form
 from esafety_flow.web.security import verify_password
 from esafety_flow.web.sessions import throttle_key
+from esafety_flow.web.side_by_side import Reads
 from esafety_flow.web.work_forms import WHEN, WorkForm, when_defaults
 from states import (
     ALLEGATION_TRANSITIONS,
@@ -720,18 +721,21 @@ def dashboard(request: Request, recording_weeks: str = "4") -> Response:
         )
     # late recording (DESIGN 2.3) over whole London days, up to now
     first_day = today - timedelta(weeks=int(recording_weeks)) + timedelta(days=1)
-    recorded = recording.late_recording(
+    soon = due_soon_limit(
+        calendar_of(request, ctx.region), today, ctx.policy.alerts.due_soon_working_days
+    )
+    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
+    reads = Reads(ctx.session_factory)  # the independent questions, side by side
+    recorded_read = reads(
+        recording.late_recording,
         ctx.session_factory,
         team_ids=viewer.team_ids,
         since=datetime.combine(first_day, time(0), tzinfo=LONDON),
         until=now,
         manager_id=viewer.id,
     )
-    names = work_views.names_of(ctx, {w.actor for w in recorded})
-    soon = due_soon_limit(
-        calendar_of(request, ctx.region), today, ctx.policy.alerts.due_soon_working_days
-    )
-    board = queries.dashboard(
+    board_read = reads(
+        queries.dashboard,
         ctx.session_factory,
         team_ids=viewer.team_ids,
         now=now,
@@ -739,8 +743,8 @@ def dashboard(request: Request, recording_weeks: str = "4") -> Response:
         soon_until=soon,
         manager_id=viewer.id,
     )
-    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
-    weeks = queries.timeliness(
+    weeks_read = reads(
+        queries.timeliness,
         ctx.session_factory,
         team_ids=viewer.team_ids,
         kinds=TIMELINESS_KINDS,
@@ -748,6 +752,10 @@ def dashboard(request: Request, recording_weeks: str = "4") -> Response:
         weeks=12,
         today=today,
     )
+    work_read = reads(work_views.dashboard_work, request, viewer)
+    recorded = recorded_read.result()
+    names = work_views.names_of(ctx, {w.actor for w in recorded})
+    board, weeks, work = board_read.result(), weeks_read.result(), work_read.result()
     teams = queries.team_names(ctx.session_factory, viewer.team_ids)
     return render(
         request,
@@ -764,7 +772,7 @@ def dashboard(request: Request, recording_weeks: str = "4") -> Response:
             ],
             "timeliness": weeks,
             "chart": charts.timeliness_chart(weeks, TIMELINESS_KINDS),
-            "work": work_views.dashboard_work(request, viewer),
+            "work": work,
             "recording": [(names.get(w.actor, w.actor), w) for w in recorded],
             "recording_weeks": recording_weeks,
             "recording_periods": RECORDING_PERIODS,

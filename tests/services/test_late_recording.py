@@ -96,23 +96,17 @@ def test_late_recording_counts_the_restricted_cases_naming_the_manager_once(
     someone else is not counted."""
     sf = session_factory
     north = organisation.create_team(sf, name="North")
-    manager = organisation.create_user(
-        sf,
-        username="morgan",
-        display_name="Morgan",
-        email="m@example.org",
-        role="manager",
-        at=at("2026-03-01T00:00"),
-        team_id=north,
-    )
-    other = organisation.create_user(
-        sf,
-        username="hannah",
-        display_name="Hannah",
-        email="h@example.org",
-        role="manager",
-        at=at("2026-03-01T00:00"),
-        team_id=north,
+    manager, other = (
+        organisation.create_user(
+            sf,
+            username=name,
+            display_name=name.capitalize(),
+            email=f"{name}@example.org",
+            role="manager",
+            at=at("2026-03-01T00:00"),
+            team_id=north,
+        )
+        for name in ("morgan", "hannah")
     )
     _concern(sf, north, "pat", "2026-03-02T10:00", "2026-03-05T09:00")  # late
     named = _concern(sf, north, "lee", "2026-03-03T10:00", "2026-03-03T11:00")
