@@ -93,6 +93,7 @@ class UserRow:
     role: str
     team_id: int | None
     password_hash: str | None
+    """Read only when a password is checked (`with_password_hash=True`); None otherwise."""
     active: bool
 
 
@@ -192,9 +193,10 @@ _USER_COLS = (
     users.c.display_name,
     users.c.role,
     users.c.team_id,
-    users.c.password_hash,
     users.c.active,
 )
+"""A user as pages, sessions and grants read them: without the password hash, which only the
+look-ups that check a password ask for (`with_password_hash=True`)."""
 
 
 def _user(row: Any) -> UserRow:
@@ -204,20 +206,35 @@ def _user(row: Any) -> UserRow:
         display_name=row.display_name,
         role=row.role,
         team_id=row.team_id,
-        password_hash=row.password_hash,
+        password_hash=row._mapping.get("password_hash"),
         active=bool(row.active),
     )
 
 
-def user_by_username(sf: SessionFactory, username: str) -> UserRow | None:
+def _user_cols(with_password_hash: bool) -> tuple[Any, ...]:
+    return (*_USER_COLS, users.c.password_hash) if with_password_hash else _USER_COLS
+
+
+def user_by_username(
+    sf: SessionFactory, username: str, *, with_password_hash: bool = False
+) -> UserRow | None:
+    """The user with this username; its password hash only when asked (sign-in checks it)."""
     with sf() as s:
-        row = s.execute(select(*_USER_COLS).where(users.c.username == username)).first()
+        row = s.execute(
+            select(*_user_cols(with_password_hash)).where(users.c.username == username)
+        ).first()
     return None if row is None else _user(row)
 
 
-def user_by_id(sf: SessionFactory, user_id: int) -> UserRow | None:
+def user_by_id(
+    sf: SessionFactory, user_id: int, *, with_password_hash: bool = False
+) -> UserRow | None:
+    """The user with this id; its password hash only when asked (a password change checks the
+    current one)."""
     with sf() as s:
-        row = s.execute(select(*_USER_COLS).where(users.c.id == user_id)).first()
+        row = s.execute(
+            select(*_user_cols(with_password_hash)).where(users.c.id == user_id)
+        ).first()
     return None if row is None else _user(row)
 
 

@@ -325,7 +325,7 @@ async def change_own_password(request: Request) -> Response:
         raise NotSignedIn()
     form = await form_values(request)
     ctx = ctx_of(request)
-    user = queries.user_by_id(ctx.session_factory, viewer.id)
+    user = queries.user_by_id(ctx.session_factory, viewer.id, with_password_hash=True)
     assert user is not None
     refused = _password_check_refused(request, viewer, user.password_hash, _first(form, "current"))
     if refused is not None:

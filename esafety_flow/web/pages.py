@@ -176,7 +176,11 @@ async def sign_in(request: Request) -> Response:
     now = ctx.clock.now()
     username_key = throttle_key(ctx, "username", username.casefold())
     address_key = throttle_key(ctx, "address", request.client.host if request.client else "-")
-    user = queries.user_by_username(ctx.session_factory, username) if username else None
+    user = (
+        queries.user_by_username(ctx.session_factory, username, with_password_hash=True)
+        if username
+        else None
+    )
     throttle = accounts.sign_in_throttle(
         ctx.session_factory,
         username_key=username_key,

@@ -156,3 +156,22 @@ def test_an_api_token_its_user_and_grants_are_read_in_one_statement(web: Web) ->
     assert found.user.username == "pat"
     assert accounts.token_user(sf, token, at=NOW) == web.users["pat"]
     assert accounts.token_grants(sf, "esf_not_a_token", at=NOW) is None
+
+
+def test_password_hashes_are_read_only_where_a_password_is_checked(web: Web) -> None:
+    """Lists, sessions and grants carry no password hash; the sign-in and password-change
+    look-ups ask for it."""
+    sf = web.app.session_factory
+    assert all(u.password_hash is None for u in queries.list_users_brief(sf))
+    grants = queries.user_with_grants(sf, user_id=web.users["pat"])
+    assert grants is not None
+    assert grants.user.password_hash is None
+    plain = queries.user_by_username(sf, "pat")
+    assert plain is not None
+    assert plain.password_hash is None
+    checked = queries.user_by_username(sf, "pat", with_password_hash=True)
+    assert checked is not None
+    assert (checked.password_hash or "").startswith("$argon2")
+    by_id = queries.user_by_id(sf, web.users["pat"], with_password_hash=True)
+    assert by_id is not None
+    assert by_id.password_hash == checked.password_hash
