@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, text, union_all
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from calendars import Region
 from workflows.persistence.tables import (
     alerts,
     api_tokens,
@@ -114,6 +115,8 @@ class CaseAccess:
     team_id: int | None
     owner_id: int | None
     restricted: bool
+    region: Region
+    """The case's bank-holiday region (it never changes): the calendar its events are judged on."""
     manager_ids: frozenset[int] = field(default_factory=frozenset)
 
 
@@ -400,6 +403,7 @@ def case_accesses(sf: SessionFactory, case_ids: Iterable[int]) -> dict[int, Case
                     cases.c.team_id,
                     cases.c.owner_id,
                     cases.c.restricted,
+                    cases.c.region,
                 ).where(cases.c.id.in_(chunk))
             ):
                 found[int(row.id)] = CaseAccess(
@@ -408,6 +412,7 @@ def case_accesses(sf: SessionFactory, case_ids: Iterable[int]) -> dict[int, Case
                     team_id=row.team_id,
                     owner_id=row.owner_id,
                     restricted=bool(row.restricted),
+                    region=Region(row.region),
                     manager_ids=frozenset(managers.get(int(row.id), ())),
                 )
     return found

@@ -615,7 +615,6 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
         )
         if refusal is not None:
             raise ApiError(403, ["body", "event"], refusal, "forbidden")
-        case = casework.get_case(ctx.session_factory, case_id, with_history=False)
         casework.apply_event(
             ctx.session_factory,
             case_id,
@@ -625,7 +624,7 @@ def apply_event(request: Request, viewer: ViewerDep, case_id: int, body: EventIn
             actor=viewer.username,
             data=body.data,
             expected_version=body.expected_version,
-            calendar=ctx.calendar_for(case.region),
+            calendar=ctx.calendar_for(access.region),
             policy=ctx.policy,
         )
         case = casework.get_case(ctx.session_factory, case_id)

@@ -634,7 +634,6 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
         refusal = event_refusal(actor_of(viewer), access, event, parse_event_data(event, data))
         if refusal is not None:
             return again(403, refusal)
-        case = casework.get_case(ctx.session_factory, case_id, with_history=False)
         if checked and not confirmed:
             # an event that cannot be undone is checked first: judged as it would be, not written
             preview = casework.preview_event(
@@ -646,7 +645,7 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
                 actor=viewer.username,
                 data=data,
                 expected_version=expected,
-                calendar=ctx.calendar_for(case.region),
+                calendar=calendar_of(request, access.region),
                 policy=ctx.policy,
             )
             audit.record_case_view(
@@ -672,7 +671,7 @@ async def apply_event(request: Request, case_id: int, event_name: str) -> Respon
             actor=viewer.username,
             data=data,
             expected_version=expected,
-            calendar=ctx.calendar_for(case.region),
+            calendar=calendar_of(request, access.region),
             policy=ctx.policy,
         )
     except InvalidEventData as exc:
