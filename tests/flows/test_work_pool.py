@@ -71,13 +71,17 @@ def _deployments(api: httpx.Client) -> dict[str, dict[str, Any]]:
     return {row["name"]: row for row in api.post("/deployments/filter", json={}).json()}
 
 
-def _deploy(prefect_api: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _deploy(
+    prefect_api: str, tmp_path: Path, *, retries: int = 5
+) -> subprocess.CompletedProcess[str]:
+    """`esafety deploy` against `prefect_api`, with Prefect's client retrying `retries` times
+    (its default: a server just started answers 503 while its own database is busy)."""
     return subprocess.run(
         [*esafety(), "deploy"],
         env=clean_env(
             PREFECT_API_URL=prefect_api,
             PREFECT_HOME=str(tmp_path / "client"),
-            PREFECT_CLIENT_MAX_RETRIES="0",
+            PREFECT_CLIENT_MAX_RETRIES=str(retries),
         ),
         cwd=tmp_path,
         capture_output=True,
@@ -330,7 +334,7 @@ def test_a_worker_whose_prefect_server_does_not_answer_says_so(tmp_path: Path) -
 
 
 def test_deploy_whose_prefect_server_does_not_answer_says_so(tmp_path: Path) -> None:
-    result = _deploy("http://127.0.0.1:9/api", tmp_path)
+    result = _deploy("http://127.0.0.1:9/api", tmp_path, retries=0)  # no server: no retries
     assert result.returncode == 1
     assert "error: the Prefect server at http://127.0.0.1:9/api did not answer" in result.stderr
     assert "nothing was registered" in result.stderr
