@@ -417,6 +417,13 @@ async def _work(settings: Settings, name: str, announce: Callable[[str], None]) 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.signal)
+    # said only now that a SIGTERM or Ctrl-C stops it gracefully (said earlier, a SIGTERM sent
+    # on reading it could arrive before the handlers and kill the process outright)
+    n = settings.worker_limit
+    announce(
+        f"worker {name} on the work pool {settings.work_pool} (at most {n} flow "
+        f"run{'' if n == 1 else 's'} at once); Ctrl-C to stop"
+    )
     running = asyncio.ensure_future(worker.start(printer=lambda *args, **kwargs: None))
     drained = asyncio.ensure_future(stopping.drain())
     try:
@@ -454,11 +461,6 @@ def run_worker(settings: Settings, announce: Callable[[str], None] = print) -> N
                 "run esafety deploy"
             )
         name = worker_name()
-        n = settings.worker_limit
-        announce(
-            f"worker {name} on the work pool {settings.work_pool} (at most {n} flow "
-            f"run{'' if n == 1 else 's'} at once); Ctrl-C to stop"
-        )
         handlers: dict[int, Any] = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             asyncio.run(_work(settings, name, announce))
