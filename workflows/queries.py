@@ -666,23 +666,13 @@ def visible_cases(
     """The condition on `cases` for the cases visible through these grants. One grant is a plain
     index-driven condition; several are a UNION ALL of index-driven id sets (an OR across them made
     PostgreSQL scan every case: 21 ms against 2 ms with 100,000 cases)."""
-    team_part = and_(cases.c.team_id.in_(list(team_list)), cases.c.restricted.is_(False))
-    parts: list[Any] = []
-    if team_list:
-        parts.append(select(cases.c.id).where(team_part))
-    if restricted_all:
-        parts.append(select(cases.c.id).where(cases.c.restricted.is_(True)))
-    if manager_id is not None:
-        parts.append(
-            select(case_managers.c.case_id.label("id"))
-            .join(cases, cases.c.id == case_managers.c.case_id)
-            .where(case_managers.c.user_id == manager_id, cases.c.restricted.is_(True))
-        )
+    parts = visible_parts(team_list, restricted_all=restricted_all, manager_id=manager_id)
     if not parts:
         return None
     if len(parts) == 1 and team_list:
-        return team_part
-    return cases.c.id.in_(parts[0] if len(parts) == 1 else union_all(*parts))
+        return parts[0]
+    ids = [select(cases.c.id).where(p) for p in parts]
+    return cases.c.id.in_(ids[0] if len(ids) == 1 else union_all(*ids))
 
 
 def visible_parts(

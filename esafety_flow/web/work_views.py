@@ -206,7 +206,7 @@ def case_names(ctx: WebContext, case: Case, *, ids: Iterable[int] = ()) -> queri
         usernames.add(case.assessment.by)
     wanted = set(ids) | ({case.owner_id} if case.owner_id is not None else set())
     found = queries.user_names(ctx.session_factory, ids=wanted, usernames=usernames)
-    return queries.UserNames(found.by_id, {**found.by_username, SYSTEM_ACTOR: SYSTEM_NAME})
+    return queries.UserNames(found.by_id, _with_service(found.by_username))
 
 
 SYSTEM_NAME = "esafety-flow (automatically)"
@@ -225,16 +225,18 @@ def case_names_of(request: Request, case: Case) -> queries.UserNames:
 def names_of(ctx: WebContext, usernames: Iterable[str]) -> dict[str, str]:
     """The display names of these users by username (one statement for just them), and of the
     service itself, for what it did on its own."""
-    names = dict(queries.user_names(ctx.session_factory, usernames=usernames).by_username)
-    names[SYSTEM_ACTOR] = SYSTEM_NAME
-    return names
+    return _with_service(queries.user_names(ctx.session_factory, usernames=usernames).by_username)
 
 
 def person_names(ctx: WebContext) -> dict[str, str]:
     """Display names by username (and the service itself, for what it did on its own)."""
-    names = {u.username: u.display_name for u in queries.list_users_brief(ctx.session_factory)}
-    names[SYSTEM_ACTOR] = SYSTEM_NAME
-    return names
+    brief = queries.list_users_brief(ctx.session_factory)
+    return _with_service({u.username: u.display_name for u in brief})
+
+
+def _with_service(names: Mapping[str, str]) -> dict[str, str]:
+    """Display names by username, and the service's own for what it did on its own."""
+    return {**names, SYSTEM_ACTOR: SYSTEM_NAME}
 
 
 def describe(
