@@ -38,7 +38,7 @@ from workflows.allocation import release_cases_of
 from workflows.audit import AuditKind, audit_in
 from workflows.errors import InvalidRecord
 from workflows.lookups import CalendarFor, PolicyFor
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.tables import api_tokens, sessions, sign_in_attempts, users
 from workflows.queries import UserGrants, user_grants_of, user_grants_select
 
@@ -211,7 +211,7 @@ def set_password(
     """Set a user's password after checking it against `policy`; every session of the user
     ends. Returns how many sessions ended. InvalidRecord names what is wrong with the password."""
     policy = policy or PasswordPolicy()
-    with sf() as session:
+    with reading(sf) as session:
         username, display_name, email, _active = _user(session, user_id)
     problem = password_problem(password, policy=policy, user_inputs=(username, display_name, email))
     if problem is not None:
@@ -326,7 +326,7 @@ def issue_token(
 
 def list_tokens(sf: SessionFactory, user_id: int) -> list[TokenRecord]:
     """The user's tokens, newest first, revoked ones included (with when)."""
-    with sf() as session:
+    with reading(sf) as session:
         rows = session.execute(
             select(*_TOKEN_COLS)
             .where(api_tokens.c.user_id == user_id)
@@ -370,7 +370,7 @@ def token_grants(sf: SessionFactory, token: str, *, at: datetime) -> UserGrants 
     """The active user whose unrevoked token this is, with the teams they manage, in ONE
     statement (the token joined to `queries.user_grants_select`), its use noted; or None."""
     at = to_utc(at)
-    with sf() as session:
+    with reading(sf) as session:
         rows = session.execute(
             user_grants_select(api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
@@ -461,7 +461,7 @@ def find_live_session(
     """`find_session`, and the session's user with their grants, in ONE statement (the session
     joined to `queries.user_grants_select`): every signed-in page starts with it."""
     at = to_utc(at)
-    with sf() as session:
+    with reading(sf) as session:
         rows = session.execute(
             user_grants_select(
                 sessions.c.id.label("session_id"),
@@ -578,7 +578,7 @@ def sign_in_throttle(
     failures within `window` (for the username, only those since its last success)."""
     at = to_utc(at)
     start = at - window
-    with sf() as session:
+    with reading(sf) as session:
         last_ok = session.execute(
             select(func.max(sign_in_attempts.c.at)).where(
                 sign_in_attempts.c.username_key == username_key,
@@ -699,7 +699,7 @@ def _account(row: object) -> AccountRecord:
 
 
 def list_accounts(sf: SessionFactory) -> list[AccountRecord]:
-    with sf() as session:
+    with reading(sf) as session:
         rows = session.execute(select(*_ACCOUNT_COLS).order_by(users.c.username)).all()
     return [_account(r) for r in rows]
 
@@ -707,13 +707,13 @@ def list_accounts(sf: SessionFactory) -> list[AccountRecord]:
 def account_of(sf: SessionFactory, user_id: int) -> AccountRecord | None:
     if not 0 <= user_id < 2**63:
         return None
-    with sf() as session:
+    with reading(sf) as session:
         row = session.execute(select(*_ACCOUNT_COLS).where(users.c.id == user_id)).first()
     return None if row is None else _account(row)
 
 
 def user_id_of(sf: SessionFactory, username: str) -> int | None:
-    with sf() as session:
+    with reading(sf) as session:
         found = session.execute(select(users.c.id).where(users.c.username == username)).scalar()
     return None if found is None else int(found)
 
@@ -793,7 +793,7 @@ def active_token_counts(sf: SessionFactory, user_ids: Iterable[int]) -> dict[int
     wanted = sorted(set(user_ids))
     if not wanted:
         return {}
-    with sf() as session:
+    with reading(sf) as session:
         rows = session.execute(
             select(api_tokens.c.user_id, func.count())
             .where(and_(api_tokens.c.user_id.in_(wanted), api_tokens.c.revoked_at.is_(None)))

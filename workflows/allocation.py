@@ -31,7 +31,7 @@ from workflows import engine as domain
 from workflows.errors import InvalidRecord, TransitionRefused
 from workflows.lookups import CalendarFor, PolicyFor
 from workflows.notifications import NoticeKind, notify
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.repository import (
     load_case,
     save_case,
@@ -140,7 +140,7 @@ def reassign(
 
 def open_cases_of(sf: SessionFactory, owner_id: int) -> list[int]:
     """The open cases a worker owns (leave cover takes all of them)."""
-    with sf() as s:
+    with reading(sf) as s:
         return list(
             s.execute(
                 select(cases.c.id)
@@ -231,7 +231,7 @@ def unallocated(
         .order_by(cases.c.unallocated_since.asc().nulls_first(), cases.c.id)
         .limit(limit)
     )
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(stmt).all()
     return [
         UnallocatedRow(

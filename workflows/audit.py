@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from calendars import to_utc
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.tables import audit_events, case_views, cases, users
 from workflows.queries import Page
 
@@ -131,7 +131,7 @@ def record_case_view(
 def case_id_of(sf: SessionFactory, text: str) -> int | None:
     """The id of the case named by its id ("12") or reference ("ESF-12"), or None."""
     text = text.strip()
-    with sf() as s:
+    with reading(sf) as s:
         if text.isascii() and text.isdigit() and len(text) <= 18:
             return int(text)
         found = s.execute(select(cases.c.id).where(cases.c.reference == text)).scalar()
@@ -199,7 +199,7 @@ def search_audit(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(stmt).all()
         total = int(
             s.execute(select(func.count()).select_from(audit_events).where(condition)).scalar_one()

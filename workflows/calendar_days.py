@@ -40,7 +40,7 @@ from workflows import engine as domain
 from workflows.domain import CaseEventKind, DeadlineStatus
 from workflows.errors import InvalidRecord, StaleCase
 from workflows.lookups import PolicyFor
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.repository import (
     load_case,
     save_case,
@@ -97,7 +97,7 @@ def list_calendar_days(sf: SessionFactory, region: Region | None = None) -> list
     query = select(calendar_days).order_by(calendar_days.c.date)
     if region is not None:
         query = query.where(calendar_days.c.region == Region(region).value)
-    with sf() as session:
+    with reading(sf) as session:
         return [
             CalendarDayRecord(
                 region=Region(r.region),
@@ -125,7 +125,7 @@ def _spec_in(session: Session, region: Region, *, closures: bool) -> CalendarSpe
 def calendar_spec(sf: SessionFactory, region: Region, *, closures: bool = False) -> CalendarSpec:
     """The region's calendar as configured: the `holidays` bank holidays, the one-off days added
     in `calendar_days` and, when `closures` (the authority's option), its local closure days."""
-    with sf() as session:
+    with reading(sf) as session:
         return _spec_in(session, Region(region), closures=closures)
 
 
@@ -144,7 +144,7 @@ def calendar_for_version(sf: SessionFactory, version: str) -> WorkingDayCalendar
         region = Region.parse(region_text)
     except ValueError as exc:
         raise InvalidRecord(f"calendar version {version!r} cannot be read: {exc}") from None
-    with sf() as session:
+    with reading(sf) as session:
         names = {
             (r.date, r.kind): r.name
             for r in session.execute(
@@ -367,7 +367,7 @@ def preview_calendar_change(
     `remove_calendar_day` would refuse."""
     region = Region(region)
     at = to_utc(at)
-    with sf() as session:
+    with reading(sf) as session:
         before = _spec_in(session, region, closures=closures_enabled)
         listed = session.execute(
             select(calendar_days.c.kind).where(

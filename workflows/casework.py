@@ -42,7 +42,7 @@ from workflows.errors import CaseNotFound, InvalidRecord, StaleCase
 from workflows.lookups import PolicyFor
 from workflows.notifications import NoticeKind, notify
 from workflows.organisation import check_users
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.repository import (
     deadline_from_row,
     insert_case,
@@ -380,14 +380,14 @@ def _tell(
 
 def get_case(sf: SessionFactory, case_id: int, *, with_history: bool = True) -> Case:
     """The case with its deadlines and (by default) its log; `CaseNotFound` if there is none."""
-    with sf() as session:
+    with reading(sf) as session:
         return load_case(session, case_id, with_history=with_history)
 
 
 def replay_case(sf: SessionFactory, case_id: int, policy_for: PolicyFor) -> Case:
     """Rebuild the case from its event log alone (each event with the calendar it was judged
     with). Tests compare the result with the stored case."""
-    with sf() as session:
+    with reading(sf) as session:
         row = session.execute(select(cases.c.policy_name).where(cases.c.id == case_id)).first()
         if row is None:
             raise CaseNotFound(f"no case with id {case_id}")
@@ -447,7 +447,7 @@ def list_deadlines(
         query = query.where(cases.c.team_id == team_id)
     if case_id is not None:
         query = query.where(deadlines.c.case_id == case_id)
-    with sf() as session:
+    with reading(sf) as session:
         result = []
         for row in session.execute(query):
             d = deadline_from_row(row)

@@ -17,7 +17,7 @@ from calendars import (
 )
 from workflows.accounts import insert_token, normalise_email
 from workflows.errors import InvalidRecord, TransitionRefused
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.tables import (
     USER_ROLES,
     teams,
@@ -205,12 +205,12 @@ def list_users(
         query = query.where(users.c.role == role)
     if active is not None:
         query = query.where(users.c.active == active)
-    with sf() as session:
+    with reading(sf) as session:
         return [UserRecord(**row._mapping) for row in session.execute(query)]
 
 
 def list_teams(sf: SessionFactory) -> list[TeamRecord]:
-    with sf() as session:
+    with reading(sf) as session:
         return [
             TeamRecord(**row._mapping)
             for row in session.execute(select(teams).order_by(teams.c.id))
@@ -260,5 +260,5 @@ def count_active(session: Session, role: str) -> int:
 
 def team_regions(sf: SessionFactory) -> set[str | None]:
     """The regions teams are in (None: a team that follows the service's region)."""
-    with sf() as session:
+    with reading(sf) as session:
         return set(session.execute(select(teams.c.region).distinct()).scalars())

@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from calendars import Region, london_date
 from states import StandardName
 from workflows.lookups import CalendarFor, PolicyFor
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.tables import case_events, cases, deadlines, users
 from workflows.queries import union_of_parts, visible_parts
 
@@ -95,7 +95,7 @@ def awaiting_authorisation(
         .outerjoin(users, users.c.id == cases.c.owner_id)
         .where(cases.c.assessment.is_not(None))
     )
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(union_of_parts(stmt, parts)).all()
     out = []
     for r in rows:
@@ -162,7 +162,7 @@ def oversight_due(
         .outerjoin(users, users.c.id == cases.c.owner_id)
         .where(cases.c.state == "review")
     )
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(union_of_parts(stmt, parts)).all()
     out = []
     for r in rows:

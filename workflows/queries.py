@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from calendars import Region
+from workflows.persistence.engine import reading
 from workflows.persistence.tables import (
     alerts,
     api_tokens,
@@ -222,7 +223,7 @@ def user_by_username(
     sf: SessionFactory, username: str, *, with_password_hash: bool = False
 ) -> UserRow | None:
     """The user with this username; its password hash only when asked (sign-in checks it)."""
-    with sf() as s:
+    with reading(sf) as s:
         row = s.execute(
             select(*_user_cols(with_password_hash)).where(users.c.username == username)
         ).first()
@@ -234,7 +235,7 @@ def user_by_id(
 ) -> UserRow | None:
     """The user with this id; its password hash only when asked (a password change checks the
     current one)."""
-    with sf() as s:
+    with reading(sf) as s:
         row = s.execute(
             select(*_user_cols(with_password_hash)).where(users.c.id == user_id)
         ).first()
@@ -243,7 +244,7 @@ def user_by_id(
 
 def user_by_token_hash(sf: SessionFactory, token_hash: str) -> UserRow | None:
     """The user of an unrevoked API token (by its SHA-256), active or not."""
-    with sf() as s:
+    with reading(sf) as s:
         row = s.execute(
             select(*_USER_COLS)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
@@ -253,7 +254,7 @@ def user_by_token_hash(sf: SessionFactory, token_hash: str) -> UserRow | None:
 
 
 def list_users_brief(sf: SessionFactory) -> list[UserRow]:
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(select(*_USER_COLS).order_by(users.c.id)).all()
     return [_user(r) for r in rows]
 
@@ -284,7 +285,7 @@ def user_names(
         conditions.append(users.c.username.in_(want_names))
     if not conditions:
         return UserNames({}, {})
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(
             select(users.c.id, users.c.username, users.c.display_name).where(or_(*conditions))
         ).all()
@@ -303,13 +304,13 @@ def team_names(sf: SessionFactory, team_ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(team_ids))
     if not wanted:
         return {}
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(select(teams.c.id, teams.c.name).where(teams.c.id.in_(wanted))).all()
     return {int(r.id): r.name for r in rows}
 
 
 def list_teams(sf: SessionFactory) -> list[TeamRow]:
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(
             select(
                 teams.c.id, teams.c.name, teams.c.manager_id, teams.c.head_of_service_id
@@ -320,7 +321,7 @@ def list_teams(sf: SessionFactory) -> list[TeamRow]:
 
 def managed_team_ids(sf: SessionFactory, user_id: int) -> frozenset[int]:
     """Teams whose manager or head of service the user is."""
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(
             select(teams.c.id).where(
                 or_(teams.c.manager_id == user_id, teams.c.head_of_service_id == user_id)
@@ -350,7 +351,7 @@ def user_with_grants(
         if found is None:
             return None
         user_id = found.id
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(user_grants_select().where(users.c.id == user_id)).all()
     return user_grants_of(rows)
 
@@ -386,7 +387,7 @@ def case_accesses(sf: SessionFactory, case_ids: Iterable[int]) -> dict[int, Case
     that exist, by id."""
     wanted = sorted(set(case_ids))
     found: dict[int, CaseAccess] = {}
-    with sf() as s:
+    with reading(sf) as s:
         for first in range(0, len(wanted), _IDS_PER_QUERY):
             chunk = wanted[first : first + _IDS_PER_QUERY]
             managers: dict[int, set[int]] = {}
@@ -540,14 +541,14 @@ def caseload_page(
         .outerjoin(users, users.c.id == inner.c.owner_id)
         .order_by(inner.c.next_due_at.asc().nulls_last(), inner.c.id)
     )
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(stmt).all()
     if rows:
         total = int(rows[0].total)
     elif page == 1:
         total = 0
     else:  # past the last page: count what there is, so the caller can say how many pages
-        with sf() as s:
+        with reading(sf) as s:
             total = int(
                 s.execute(select(func.count()).select_from(cases).where(where)).scalar_one()
             )
@@ -589,7 +590,7 @@ def open_deadlines_of_cases(sf: SessionFactory, case_ids: Sequence[int]) -> list
         .where(deadlines.c.case_id.in_(list(case_ids)), deadlines.c.status == "open")
         .order_by(deadlines.c.due_at, deadlines.c.id)
     )
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(stmt).all()
     return [
         DashboardItem(r.id, r.case_id, r.reference, r.kind, r.due_date, r.due_at, r.owner_id, None)
@@ -598,7 +599,7 @@ def open_deadlines_of_cases(sf: SessionFactory, case_ids: Sequence[int]) -> list
 
 
 def case_events_of(sf: SessionFactory, case_id: int) -> list[EventRow]:
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(
             select(
                 case_events.c.seq,
@@ -620,7 +621,7 @@ def case_events_of(sf: SessionFactory, case_id: int) -> list[EventRow]:
 
 
 def case_subjects(sf: SessionFactory, case_id: int) -> list[SubjectRow]:
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(
             select(subjects.c.role, subjects.c.name, subjects.c.details)
             .where(subjects.c.case_id == case_id)
@@ -868,7 +869,7 @@ def timeliness(
 
 def recent_case_views(sf: SessionFactory, *, limit: int = 200) -> list[ViewRow]:
     """The most recent views of cases: who, when, which case."""
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(
             select(case_views.c.at, users.c.username, case_views.c.case_id, cases.c.reference)
             .select_from(case_views)
@@ -882,7 +883,7 @@ def recent_case_views(sf: SessionFactory, *, limit: int = 200) -> list[ViewRow]:
 
 def calendar_days_of_region(sf: SessionFactory, region: str) -> list[tuple[date, str, str]]:
     """The one-off and closure days an administrator added for a region: (date, name, kind)."""
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(
             select(calendar_days.c.date, calendar_days.c.name, calendar_days.c.kind)
             .where(calendar_days.c.region == region)
@@ -952,7 +953,7 @@ def alerts_of_user(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(stmt).all()
         if rows:
             total = int(rows[0].total)

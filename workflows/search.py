@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from states import InvalidIdentifier, normalise_nhs_number, normalise_upn
 from workflows.people import fold_name, word_keys
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, reading
 from workflows.persistence.tables import cases, person_name_keys, persons, subjects, users
 from workflows.queries import visible_cases
 
@@ -187,7 +187,7 @@ def search(
             .where(cases.c.reference == query.value, visible)
             .limit(1)
         )
-        with sf() as s:
+        with reading(sf) as s:
             rows = s.execute(stmt).all()
         return query, [
             SearchResult(
@@ -208,7 +208,7 @@ def search(
         # the people first, on their own: joined in one statement, PostgreSQL hashed every
         # subject row against them (85 ms at 150,000 people) instead of probing the index;
         # on PostgreSQL the ids go as one array (a list of 1,000 literals took 120 ms to plan)
-        with sf() as s:
+        with reading(sf) as s:
             ids = list(s.execute(people.limit(_PEOPLE)).scalars())
             postgres = s.get_bind().dialect.name == "postgresql"
         if not ids:
@@ -219,7 +219,7 @@ def search(
             else subjects.c.person_id.in_(ids)
         )
     stmt = base.where(and_(condition, visible)).order_by(cases.c.id.desc()).limit(_CANDIDATES)
-    with sf() as s:
+    with reading(sf) as s:
         rows = s.execute(stmt).all()
     results = [
         SearchResult(
@@ -263,7 +263,7 @@ def case_summaries(sf: SessionFactory, case_ids: Iterable[int]) -> dict[int, Cas
     )
     children: dict[int, list[str]] = {c: [] for c in wanted}
     owners: dict[int, str | None] = {}
-    with sf() as s:
+    with reading(sf) as s:
         for r in s.execute(stmt):
             owners[int(r.id)] = r.display_name
             if r.role == "child" and r.name:

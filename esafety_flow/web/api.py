@@ -44,6 +44,7 @@ from workflows import (
 )
 from workflows.errors import CaseNotFound
 from workflows.permissions import event_refusal
+from workflows.persistence import reading
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -414,7 +415,7 @@ def _known(request: Request, viewer: Viewer, case_id: int) -> list[KnownPersonOu
     """The case's people known from other cases, with links only to cases the viewer may
     open."""
     ctx = ctx_of(request)
-    with ctx.session_factory() as session:
+    with reading(ctx.session_factory) as session:
         found = people.known_to_us(session, case_id, readable=readable_by(ctx, viewer))
     return [
         KnownPersonOut(

@@ -55,6 +55,7 @@ from states import CaseFacts, InvalidEventData
 from workflows import audit, casework, people, search
 from workflows.domain import Case
 from workflows.errors import InvalidStep
+from workflows.persistence import reading
 from workflows.persistence.tables import persons
 
 __all__ = ["SEARCH_MIN_LENGTH", "case_people", "router"]
@@ -125,7 +126,7 @@ def _offers(ctx: WebContext, viewer: Viewer, facts: CaseFacts) -> list[Offer]:
     number or UPN is linked by the service and not asked about; a candidate whose NHS number or
     UPN differs from the one typed is a different person."""
     found: list[tuple[str, str, str, list[people.PersonMatch]]] = []
-    with ctx.session_factory() as session:
+    with reading(ctx.session_factory) as session:
         for i, child in enumerate(facts.children, start=1):
             if child.date_of_birth is None or _exact_person(session, child) is not None:
                 continue
@@ -354,7 +355,7 @@ def case_people(context: Context, case: Case) -> dict[str, Any]:
     viewer: Viewer = context["viewer"]
     ctx = ctx_of(request)
     assert case.id is not None
-    with ctx.session_factory() as session:
+    with reading(ctx.session_factory) as session:
         found = people.known_to_us(session, case.id, readable=readable_by(ctx, viewer))
     abuser = case.facts.alleged_abuser
     known = []

@@ -56,6 +56,7 @@ from workflows.audit import AuditKind, record_audit
 from workflows.domain import Case
 from workflows.errors import CaseNotFound
 from workflows.permissions import event_refusal, may_supervise
+from workflows.persistence import reading
 from workflows.persistence.tables import cases
 
 __all__ = ["WORK_FORMS", "router"]
@@ -203,7 +204,7 @@ def _new_form(ctx: WebContext, case: Case | None = None, **values: str) -> WorkF
 def _open_counts(ctx: WebContext, user_ids: Sequence[int]) -> dict[int, int]:
     if not user_ids:
         return {}
-    with ctx.session_factory() as s:
+    with reading(ctx.session_factory) as s:
         rows = s.execute(
             select(cases.c.owner_id, func.count())
             .where(cases.c.owner_id.in_(list(user_ids)), cases.c.state != "closed")

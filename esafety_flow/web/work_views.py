@@ -39,6 +39,7 @@ from workflows.chronology import ChronologyEntry, chronology_of
 from workflows.domain import Case, CaseEvent, effective_history
 from workflows.notifications import NoticeKind
 from workflows.permissions import may_supervise
+from workflows.persistence import reading
 from workflows.persistence.tables import cases
 from workflows.queries import visible_cases
 
@@ -562,7 +563,7 @@ def _readable_ids(ctx: WebContext, viewer: Viewer, ids: Iterable[int]) -> set[in
     )
     if not wanted or visible is None:
         return set()
-    with ctx.session_factory() as s:
+    with reading(ctx.session_factory) as s:
         return set(s.execute(select(cases.c.id).where(cases.c.id.in_(wanted), visible)).scalars())
 
 

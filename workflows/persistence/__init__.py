@@ -1,10 +1,12 @@
 """Persistence: SQLAlchemy 2 Core tables, the UTC column type, engines, migrations, repository."""
 
 from workflows.persistence.engine import (
+    ReadingSessionWrote,
     SessionFactory,
     count_rows,
     make_engine,
     make_session_factory,
+    reading,
 )
 from workflows.persistence.migrate import (
     alembic_config,
@@ -40,6 +42,7 @@ from workflows.persistence.types import NaiveDatetimeRefused, UTCDateTime
 
 __all__ = [
     "NaiveDatetimeRefused",
+    "ReadingSessionWrote",
     "SessionFactory",
     "UTCDateTime",
     "alembic_config",
@@ -62,6 +65,7 @@ __all__ = [
     "notices",
     "person_name_keys",
     "persons",
+    "reading",
     "revision_problem",
     "sessions",
     "sign_in_attempts",

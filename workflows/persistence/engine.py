@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
@@ -13,7 +14,14 @@ from sqlalchemy.pool import StaticPool
 
 from workflows.persistence.tables import metadata
 
-__all__ = ["SessionFactory", "count_rows", "make_engine", "make_session_factory"]
+__all__ = [
+    "ReadingSessionWrote",
+    "SessionFactory",
+    "count_rows",
+    "make_engine",
+    "make_session_factory",
+    "reading",
+]
 
 SessionFactory = sessionmaker[Session]
 
@@ -97,6 +105,59 @@ def _ping_when_idle(engine: Engine) -> None:
 def make_session_factory(engine: Engine) -> SessionFactory:
     """A session factory; services open one transaction each with `factory.begin()`."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class ReadingSessionWrote(RuntimeError):
+    """A statement other than a query was sent in a `reading` session (a programming error: the
+    statement is refused before it reaches the database)."""
+
+
+_READS = ("SELECT", "WITH", "SHOW", "VALUES")
+_reading_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _reading_engine(engine: Engine) -> Engine:
+    """`engine` for `reading` sessions, one per engine: it shares the engine's pool, refuses
+    anything but queries (its listeners are its own) and, on PostgreSQL, runs in autocommit."""
+    found = _reading_engines.get(engine)
+    if found is None:
+        if engine.dialect.name == "postgresql":
+            found = engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            found = engine.execution_options()
+
+        @event.listens_for(found, "before_cursor_execute", retval=True)
+        def _queries_only(
+            conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+        ) -> tuple[str, Any]:
+            opening = statement.lstrip().split(None, 1)[:1]
+            if not opening or opening[0].upper() not in _READS:
+                raise ReadingSessionWrote(
+                    f"a reading session sent {' '.join(statement.split())[:60]!r}: "
+                    "changes go through a session of the session factory"
+                )
+            return statement, parameters
+
+        _reading_engines[engine] = found
+    return found
+
+
+def reading(sf: SessionFactory) -> Session:
+    """A session of `sf` for queries only (`with reading(sf) as s:`), for the read paths of every
+    page: on PostgreSQL its statements run in autocommit, without the BEGIN and ROLLBACK round
+    trips of a transaction (psycopg sends BEGIN before a transaction's first statement, and the
+    pool rolls back at return): a one-query read is one round trip instead of three.
+
+    What a reader sees is unchanged: under READ COMMITTED, PostgreSQL's level here, each
+    statement takes its own snapshot inside a transaction too. A read that needs a SET LOCAL
+    (`queries.serial`) opens `sf()` instead. Anything but a query is refused before it is sent
+    (`ReadingSessionWrote`), on SQLite as on PostgreSQL, so a change can never lose its
+    transaction by being sent here. SQLite's driver begins a transaction only at the first
+    change, so there its queries were one statement each already."""
+    bind = sf.kw.get("bind")
+    if not isinstance(bind, Engine):
+        return sf()
+    return sf(bind=_reading_engine(bind))
 
 
 def count_rows(sf: SessionFactory) -> dict[str, int]:

@@ -1,0 +1,84 @@
+"""`reading` sessions (`workflows.persistence.engine.reading`): the read paths' sessions. On
+PostgreSQL their queries run outside a transaction (no BEGIN and ROLLBACK round trips); on both
+databases they answer what a session of the factory answers and refuse any change before it is
+sent, leaving the database as it was; the pooled connection goes back to transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from psycopg import pq
+from sqlalchemy import insert, select, text
+
+from workflows.persistence import (
+    ReadingSessionWrote,
+    count_rows,
+    make_engine,
+    make_session_factory,
+    reading,
+    teams,
+    upgrade,
+)
+
+
+@pytest.fixture
+def sf(database_url: str) -> Any:
+    engine = make_engine(database_url, pool_size=1)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(name="Online harm"))
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_a_reading_session_answers_as_a_session_of_the_factory(sf: Any) -> None:
+    query = select(teams.c.id, teams.c.name)
+    with sf() as s:
+        expected = s.execute(query).all()
+    with reading(sf) as s:
+        assert s.execute(query).all() == expected
+        assert [r.name for r in expected] == ["Online harm"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.execute(insert(teams).values(name="Second")),
+        lambda s: s.execute(text("UPDATE teams SET name = 'Renamed'")),
+        lambda s: s.execute(text("  delete from teams")),
+        lambda s: s.execute(text("SET LOCAL statement_timeout = 1000")),
+    ],
+    ids=["insert", "update", "delete", "set"],
+)
+def test_a_reading_session_refuses_a_change_before_it_is_sent(sf: Any, change: Any) -> None:
+    before = count_rows(sf)
+    with reading(sf) as s, pytest.raises(ReadingSessionWrote, match="reading session sent"):
+        change(s)
+    with sf() as s:
+        assert s.execute(select(teams.c.name)).scalars().all() == ["Online harm"]
+    assert count_rows(sf) == before
+
+
+def _status(s: Any) -> Any:
+    return s.connection().connection.dbapi_connection.info.transaction_status
+
+
+def test_on_postgresql_a_reading_session_opens_no_transaction(postgres_database_url: str) -> None:
+    engine = make_engine(postgres_database_url, pool_size=1)
+    upgrade(engine)
+    sf = make_session_factory(engine)
+    try:
+        with reading(sf) as s:
+            s.execute(select(teams.c.id)).all()
+            assert _status(s) == pq.TransactionStatus.IDLE  # no BEGIN was sent
+        with sf() as s:  # the same pooled connection, back in transactions
+            s.execute(select(teams.c.id)).all()
+            assert _status(s) == pq.TransactionStatus.INTRANS
+        # a change through the factory is still one transaction: a failure undoes all of it
+        with pytest.raises(RuntimeError), sf.begin() as s:
+            s.execute(insert(teams).values(name="Half done"))
+            raise RuntimeError("stop")
+        assert count_rows(sf)["teams"] == 0
+    finally:
+        engine.dispose()
