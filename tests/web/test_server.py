@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from esafety_flow.cli import serve_cmd
-from esafety_flow.web.server import HTTP_PROTOCOL, NoDelayH11Protocol, set_nodelay
+from esafety_flow.web import server
+from esafety_flow.web.server import HTTP_PROTOCOL, set_nodelay
 
 
 class _Transport(asyncio.Transport):
@@ -43,9 +44,33 @@ def test_nodelay_leaves_a_unix_socket_alone() -> None:
         assert set_nodelay(_Transport(left)) is False
 
 
-def test_the_protocol_named_for_uvicorn_is_the_nodelay_one() -> None:
+def test_the_protocol_named_for_uvicorn_is_the_nodelay_httptools_one() -> None:
+    # httptools is a dependency: the C parser serves, h11 only where it is missing
     module, _, name = HTTP_PROTOCOL.partition(":")
-    assert getattr(__import__(module, fromlist=[name]), name) is NoDelayH11Protocol
+    named = getattr(__import__(module, fromlist=[name]), name)
+    assert named is server.NoDelayHttpToolsProtocol
+
+
+@pytest.mark.parametrize("protocol", ["NoDelayHttpToolsProtocol", "NoDelayH11Protocol"])
+def test_each_protocol_sets_nodelay_when_a_connection_is_made(protocol: str) -> None:
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    config = uvicorn.Config(app=lambda *a: None)
+    config.load()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    loop = asyncio.new_event_loop()
+    try:
+        with listener, socket.create_connection(listener.getsockname()):
+            accepted, _ = listener.accept()
+            with accepted:
+                made = getattr(server, protocol)(config, ServerState(), config.lifespan_class, loop)
+                made.connection_made(_Transport(accepted))
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        loop.close()
 
 
 def test_run_server_migrates_once_and_passes_the_protocol_and_workers(
