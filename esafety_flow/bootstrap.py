@@ -81,9 +81,12 @@ def bootstrap(
     *,
     migrate: bool = True,
     pool_size: int | None = None,
+    parallel_query: bool = True,
 ) -> App:
     """Build the app; by default bring the database up to the latest migration first.
-    `pool_size`: PostgreSQL connections to keep open (a web server's concurrency)."""
+    `pool_size`: PostgreSQL connections to keep open (a web server's concurrency);
+    `parallel_query=False`: its connections plan without parallel workers (the web server's:
+    `workflows.persistence.serial_reading`)."""
     settings = settings if settings is not None else Settings()
     region = Region.parse(settings.region)
     policy = (
@@ -91,7 +94,7 @@ def bootstrap(
         if settings.policy_file is not None
         else policy_by_name(settings.policy)
     )
-    engine = make_engine(settings.database_url, pool_size=pool_size)
+    engine = make_engine(settings.database_url, pool_size=pool_size, parallel_query=parallel_query)
     if migrate:
         migrate_database(settings, engine)
     return App(

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, case, func, or_, select, text, union_all
+from sqlalchemy import Select, and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from calendars import Region
-from workflows.persistence.engine import reading
+from workflows.persistence.engine import reading, serial_reading
 from workflows.persistence.tables import (
     alerts,
     api_tokens,
@@ -66,7 +66,6 @@ __all__ = [
     "managed_team_ids",
     "open_deadlines_of_cases",
     "recent_case_views",
-    "serial",
     "team_name",
     "team_names",
     "timeliness",
@@ -651,16 +650,6 @@ class Dashboard:
     totals: tuple[int, int, int]
 
 
-def serial(s: Session) -> None:
-    """On PostgreSQL, plan the rest of this transaction without parallel workers: for the
-    dashboard's few-millisecond queries, starting workers cost more than they saved (PostgreSQL
-    time 9.8 -> 5.1 ms for the items, 4.8 -> 2.2 ms for timeliness, 2,000-case team) and they
-    take cores from the other requests (docs/benchmarks.md, Web)."""
-    bind = s.get_bind()
-    if bind.dialect.name == "postgresql":
-        s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-
-
 def visible_cases(
     team_list: Sequence[int], *, restricted_all: bool = False, manager_id: int | None = None
 ) -> ColumnElement[bool] | None:
@@ -779,8 +768,7 @@ def dashboard(
         .where(or_(ranked.c.rank <= items_per_section, ranked.c.owner_rank == 1))
         .order_by(ranked.c.section, ranked.c.rank)
     )
-    with sf() as s:
-        serial(s)
+    with serial_reading(sf) as s:
         rows = s.execute(stmt).all()
     counts: dict[int | None, list[int]] = {}
     names: dict[int | None, str | None] = {}
@@ -852,8 +840,7 @@ def timeliness(
             )
             .group_by(deadlines.c.kind, deadlines.c.due_date, deadlines.c.status)
         )
-        with sf() as s:
-            serial(s)
+        with serial_reading(sf) as s:
             for r in s.execute(stmt):
                 week = first_week + timedelta(weeks=(r.due_date - first_week).days // 7)
                 slot = counts[(week, r.kind)]

@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
-from workflows.persistence.engine import SessionFactory
+from workflows.persistence.engine import SessionFactory, serial_reading
 from workflows.persistence.tables import case_events, cases
-from workflows.queries import serial, union_of_parts, visible_parts
+from workflows.queries import union_of_parts, visible_parts
 
 __all__ = ["WorkerRecording", "late_recording"]
 
@@ -93,8 +93,7 @@ def late_recording(
         )
     )
     counts: dict[str, list[int]] = {}
-    with sf() as s:
-        serial(s)  # no parallel workers for a count of a few milliseconds
+    with serial_reading(sf) as s:  # no parallel workers for a count of a few milliseconds
         for r in s.execute(union_of_parts(per_worker, parts)):  # one row per worker and grant
             tally = counts.setdefault(r.actor, [0, 0])
             tally[0] += int(r.recorded)

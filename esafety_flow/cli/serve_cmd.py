@@ -65,7 +65,10 @@ def app_from_environment() -> FastAPI:
     from esafety_flow.bootstrap import bootstrap
     from esafety_flow.web import create_app
 
-    return create_app(web_context(bootstrap(migrate=False, pool_size=WEB_POOL_SIZE)))
+    # pages' queries take milliseconds: parallel workers would cost more than they save
+    return create_app(
+        web_context(bootstrap(migrate=False, pool_size=WEB_POOL_SIZE, parallel_query=False))
+    )
 
 
 def run_server(

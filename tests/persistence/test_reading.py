@@ -1,7 +1,9 @@
 """`reading` sessions (`workflows.persistence.engine.reading`): the read paths' sessions. On
 PostgreSQL their queries run outside a transaction (no BEGIN and ROLLBACK round trips); on both
 databases they answer what a session of the factory answers and refuse any change before it is
-sent, leaving the database as it was; the pooled connection goes back to transactions."""
+sent, leaving the database as it was; the pooled connection goes back to transactions.
+`serial_reading`: queries planned without parallel workers, outside a transaction on an engine
+whose connections are set so (the web server's), in one with SET LOCAL on any other."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from workflows.persistence import (
     make_engine,
     make_session_factory,
     reading,
+    serial_reading,
     teams,
     upgrade,
 )
@@ -60,6 +63,12 @@ def test_a_reading_session_refuses_a_change_before_it_is_sent(sf: Any, change: A
     assert count_rows(sf) == before
 
 
+def _insert_then_fail(sf: Any) -> None:
+    with sf.begin() as s:
+        s.execute(insert(teams).values(name="Half done"))
+        raise RuntimeError("stop")
+
+
 def _status(s: Any) -> Any:
     return s.connection().connection.dbapi_connection.info.transaction_status
 
@@ -76,9 +85,61 @@ def test_on_postgresql_a_reading_session_opens_no_transaction(postgres_database_
             s.execute(select(teams.c.id)).all()
             assert _status(s) == pq.TransactionStatus.INTRANS
         # a change through the factory is still one transaction: a failure undoes all of it
-        with pytest.raises(RuntimeError), sf.begin() as s:
-            s.execute(insert(teams).values(name="Half done"))
-            raise RuntimeError("stop")
+        with pytest.raises(RuntimeError, match="stop"):
+            _insert_then_fail(sf)
         assert count_rows(sf)["teams"] == 0
+    finally:
+        engine.dispose()
+
+
+def _workers(s: Any) -> str:
+    return str(s.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one())
+
+
+def test_serial_reading_on_the_web_servers_engine_needs_no_transaction(
+    postgres_database_url: str,
+) -> None:
+    engine = make_engine(postgres_database_url, pool_size=1, parallel_query=False)
+    sf = make_session_factory(engine)
+    try:
+        with serial_reading(sf) as s:
+            assert _workers(s) == "0"
+            assert _status(s) == pq.TransactionStatus.IDLE
+        with sf() as s:  # every connection of this engine is set so
+            assert _workers(s) == "0"
+    finally:
+        engine.dispose()
+
+
+def test_serial_reading_on_another_engine_sets_it_for_its_own_transaction_only(
+    postgres_database_url: str,
+) -> None:
+    engine = make_engine(postgres_database_url, pool_size=1)
+    sf = make_session_factory(engine)
+    try:
+        with sf() as s:
+            default = _workers(s)
+        assert default != "0"
+        with serial_reading(sf) as s:
+            assert _workers(s) == "0"
+            assert _status(s) == pq.TransactionStatus.INTRANS
+        with reading(sf) as s:  # the same pooled connection: SET LOCAL ended with it
+            assert _workers(s) == default
+    finally:
+        engine.dispose()
+
+
+def test_serial_reading_on_sqlite_is_a_reading_session(tmp_path: Any) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'serial.db'}", parallel_query=False)
+    upgrade(engine)
+    sf = make_session_factory(engine)
+    try:
+        with sf.begin() as s:
+            s.execute(insert(teams).values(name="Online harm"))
+        with serial_reading(sf) as s:
+            assert s.execute(select(teams.c.name)).scalars().all() == ["Online harm"]
+            with pytest.raises(ReadingSessionWrote):
+                s.execute(text("DELETE FROM teams"))
+        assert count_rows(sf)["teams"] == 1
     finally:
         engine.dispose()

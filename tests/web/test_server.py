@@ -99,6 +99,9 @@ def test_each_server_process_keeps_a_pool_for_20_requests(
     engine = app.state.ctx.session_factory.kw["bind"]
     if database_url.startswith("postgresql"):
         assert engine.pool.size() == serve_cmd.WEB_POOL_SIZE
+        with engine.connect() as conn:  # pages plan without parallel workers
+            workers = conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar()
+        assert workers == "0"
     else:
         assert engine.dialect.name == "sqlite"
     engine.dispose()

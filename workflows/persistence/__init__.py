@@ -7,6 +7,7 @@ from workflows.persistence.engine import (
     make_engine,
     make_session_factory,
     reading,
+    serial_reading,
 )
 from workflows.persistence.migrate import (
     alembic_config,
@@ -67,6 +68,7 @@ __all__ = [
     "persons",
     "reading",
     "revision_problem",
+    "serial_reading",
     "sessions",
     "sign_in_attempts",
     "subjects",
