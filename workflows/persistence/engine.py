@@ -209,10 +209,10 @@ def reading(sf: SessionFactory) -> Session:
     pool rolls back at return): a one-query read is one round trip instead of three.
 
     What a reader sees is unchanged: under READ COMMITTED, PostgreSQL's level here, each
-    statement takes its own snapshot inside a transaction too. A read that needs a SET LOCAL
-    (`queries.serial`) opens `sf()` instead. Anything but a query is refused before it is sent
-    (`ReadingSessionWrote`), on SQLite as on PostgreSQL, so a change can never lose its
-    transaction by being sent here. SQLite's driver begins a transaction only at the first
+    statement takes its own snapshot inside a transaction too. A read that must plan without
+    parallel workers opens `serial_reading(sf)` instead. Anything but a query is refused before
+    it is sent (`ReadingSessionWrote`), on SQLite as on PostgreSQL, so a change can never lose
+    its transaction by being sent here. SQLite's driver begins a transaction only at the first
     change, so there its queries were one statement each already."""
     bind = sf.kw.get("bind")
     if not isinstance(bind, Engine):
