@@ -67,6 +67,22 @@ def _delete(client: httpx.Client, path: str) -> None:
     response.raise_for_status()
 
 
+def _poll(api: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    """The JSON of one request made inside a `wait_for` probe, or None while the server is
+    busy: its SQLite database serves the scheduler, the workers' heartbeats and the events, and
+    on a loaded machine one answer can take longer than the client's timeout (the fresh-clone
+    CI of 7db469e timed out one poll after 30 s). None is "not yet": the probe asks again and
+    `wait_for`'s own limit still fails a server that never answers."""
+    try:
+        response = api.request(method, path, **kwargs)
+    except httpx.TimeoutException:
+        return None
+    if response.status_code == 503:
+        return None
+    response.raise_for_status()
+    return response.json()
+
+
 def _deployments(api: httpx.Client) -> dict[str, dict[str, Any]]:
     return {row["name"]: row for row in api.post("/deployments/filter", json={}).json()}
 
@@ -202,7 +218,9 @@ def _completed_by(
     def finished() -> dict[str, str] | None:
         done: dict[str, str] = {}
         for run_id in run_ids:
-            run = api.get(f"/flow_runs/{run_id}").json()
+            run = _poll(api, "GET", f"/flow_runs/{run_id}")
+            if run is None:
+                return None
             state = run["state"]
             assert state["type"] not in ("FAILED", "CRASHED", "CANCELLED"), state
             if state["type"] == "COMPLETED":
@@ -238,7 +256,7 @@ def test_two_workers_share_the_runs_and_stopping_one_pauses_nothing(
     try:
 
         def online() -> set[str] | None:
-            rows = api.post("/work_pools/esafety/workers/filter", json={}).json()
+            rows = _poll(api, "POST", "/work_pools/esafety/workers/filter", json={}) or []
             names = {row["name"] for row in rows if row["status"] == "ONLINE"}
             return names if len(names) == 2 else None
 
@@ -255,7 +273,9 @@ def test_two_workers_share_the_runs_and_stopping_one_pauses_nothing(
 
         def in_hand() -> tuple[str, str] | None:
             for run_id in pending:
-                run = api.get(f"/flow_runs/{run_id}").json()
+                run = _poll(api, "GET", f"/flow_runs/{run_id}")
+                if run is None:
+                    return None
                 name = run["labels"].get("prefect.worker.name")
                 if name and run["state"]["type"] in ("PENDING", "RUNNING"):
                     return run_id, name
@@ -403,7 +423,7 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
     try:
 
         def online() -> bool:
-            rows = api.post("/work_pools/esafety/workers/filter", json={}).json()
+            rows = _poll(api, "POST", "/work_pools/esafety/workers/filter", json={}) or []
             return bool(sum(row["status"] == "ONLINE" for row in rows) >= 2)
 
         wait_for("two workers online", online, 120, *workers)
@@ -414,10 +434,14 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
         def holding() -> tuple[subprocess.Popen[bytes], list[str]] | None:
             """A worker with a delivery run in hand (either: the server decides who takes
             which run), and its runs."""
-            rows = api.post(
+            rows = _poll(
+                api,
+                "POST",
                 "/flow_runs/filter",
                 json={"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}},
-            ).json()
+            )
+            if rows is None:
+                return None
             for r in rows:
                 pid = str(r["labels"].get("prefect.worker.name", "")).rpartition("-")[2]
                 if pid in by_pid:
@@ -448,8 +472,8 @@ def test_two_workers_on_postgresql_one_stopped_one_killed_mid_delivery_lose_noth
 
         # the dead machine's flow run stops sending heartbeats: the automation marks it crashed
         def crashed() -> bool:
-            states = [api.get(f"/flow_runs/{run_id}").json()["state"]["type"] for run_id in in_hand]
-            return all(state == "CRASHED" for state in states)
+            runs = [_poll(api, "GET", f"/flow_runs/{run_id}") for run_id in in_hand]
+            return all(run is not None and run["state"]["type"] == "CRASHED" for run in runs)
 
         wait_for("the dead run marked crashed", crashed, 240, workers[2])
         for run_id in in_hand:
