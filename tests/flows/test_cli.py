@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -29,6 +31,17 @@ def _run(app: App, *args: str) -> tuple[int, str, str]:
     }
     result = CliRunner().invoke(cli, list(args), env=env)
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def in_alert_hours() -> Iterator[None]:
+    """The commands' clock on a working morning, Friday 6 March 2026 at 09:05 London, ticking.
+    `esafety sweep` holds each email for the alert hours of the moment it runs (an escalation
+    always waits for a working day), so on the real clock these tests failed after 18:00 and at
+    weekends. The test mail server's event loop keeps the real clock (a jump of its monotonic
+    time fires its timeouts)."""
+    with freeze_time("2026-03-06 09:05:00", tick=True, ignore=["asyncio", "aiosmtpd"]):
+        yield
 
 
 def test_org_commands_build_the_escalation_line(app: App) -> None:
@@ -111,6 +124,7 @@ def test_duplicate_team_is_refused(app: App) -> None:
     assert "team name 'T' is already taken" in err
 
 
+@pytest.mark.usefixtures("in_alert_hours")
 def test_sweep_then_deliver_commands_send_once(app: App, org: Org, smtp_server: SmtpSink) -> None:
     referred_case(app, org, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
     # Friday: overdue to the owner and escalated to the manager (2 working days overdue)
@@ -126,6 +140,7 @@ def test_sweep_then_deliver_commands_send_once(app: App, org: Org, smtp_server: 
     assert _run(app, "alerts", "status")[1] == "email\tdelivered\t2\n"
 
 
+@pytest.mark.usefixtures("in_alert_hours")
 def test_deliver_command_exits_1_while_smtp_is_down(
     app: App, org: Org, smtp_server: SmtpSink
 ) -> None:
@@ -138,6 +153,7 @@ def test_deliver_command_exits_1_while_smtp_is_down(
     assert delivery_counts(app.session_factory) == {("email", "pending"): 2}
 
 
+@pytest.mark.usefixtures("in_alert_hours")
 def test_deliver_after_a_killed_run_exits_1_and_sends_nothing_twice(
     app: App, org: Org, smtp_server: SmtpSink
 ) -> None:
@@ -165,6 +181,7 @@ def test_deliver_after_a_killed_run_exits_1_and_sends_nothing_twice(
     assert len(smtp_server.to("morgan@esafety.test")) == 1
 
 
+@pytest.mark.usefixtures("in_alert_hours")
 def test_deliver_exits_1_while_an_address_cannot_be_used_and_sends_the_rest(
     app: App, org: Org, smtp_server: SmtpSink
 ) -> None:
