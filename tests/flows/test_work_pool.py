@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, make_url
 
 from esafety_flow.bootstrap import migrate_database
 from esafety_flow.settings import Settings
@@ -36,12 +38,47 @@ CRONS = {
 }
 
 
+@contextlib.contextmanager
+def _prefect_database() -> Iterator[str | None]:
+    """A PostgreSQL database of its own for the Prefect server, dropped afterwards, where
+    `ESAFETY_TEST_DATABASE_URL` names a PostgreSQL (CI); None elsewhere (the server keeps its
+    SQLite file). On SQLite, under a loaded machine, the server's trigger service met "database
+    is locked", moved the heartbeat automation's events to its dead-letter queue, and the dead
+    machine's run was never marked crashed (the fresh-clone CI of 48d3ded)."""
+    base = os.environ.get("ESAFETY_TEST_DATABASE_URL", "")
+    if not base:
+        yield None
+        return
+    name = f"prefect_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get("ESAFETY_REQUIRE_POSTGRES", "") == "1":
+            pytest.fail(f"ESAFETY_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")
+        yield None
+        return
+    url = make_url(base).set(drivername="postgresql+asyncpg", database=name, query={})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Prefect server of its own (scheduler on), as in production; its API URL."""
-    server = LocalPrefectServer(tmp_path_factory.mktemp("prefect-server"), start_timeout=300)
-    with server:
-        yield server.api_url
+    """A Prefect server of its own (scheduler on), as in production, on PostgreSQL where the
+    tests have one (`_prefect_database`); its API URL."""
+    with _prefect_database() as database, pytest.MonkeyPatch.context() as env:
+        if database is not None:
+            env.setenv("PREFECT_SERVER_DATABASE_CONNECTION_URL", database)
+        server = LocalPrefectServer(tmp_path_factory.mktemp("prefect-server"), start_timeout=300)
+        with server:
+            yield server.api_url
 
 
 @pytest.fixture
