@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, make_url
 from esafety_flow.bootstrap import migrate_database
 from esafety_flow.settings import Settings
 from esafety_flow.worker import LocalPrefectServer
+from tests.conftest import _postgres_required
 from tests.flows.processes import clean_env, descendants, esafety, wait_for
 
 pytestmark = pytest.mark.prefect
@@ -56,7 +57,7 @@ def _prefect_database() -> Iterator[str | None]:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except Exception as exc:
         admin.dispose()
-        if os.environ.get("ESAFETY_REQUIRE_POSTGRES", "") == "1":
+        if _postgres_required():
             pytest.fail(f"ESAFETY_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")
         yield None
         return
@@ -106,10 +107,10 @@ def _delete(client: httpx.Client, path: str) -> None:
 
 def _poll(api: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
     """The JSON of one request made inside a `wait_for` probe, or None while the server is
-    busy: its SQLite database serves the scheduler, the workers' heartbeats and the events, and
-    on a loaded machine one answer can take longer than the client's timeout (the fresh-clone
-    CI of 7db469e timed out one poll after 30 s). None is "not yet": the probe asks again and
-    `wait_for`'s own limit still fails a server that never answers."""
+    busy: its database serves the scheduler, the workers' heartbeats and the events, and on a
+    loaded machine one answer can take longer than the client's timeout (the fresh-clone CI of
+    7db469e, its server then on SQLite, timed out one poll after 30 s). None is "not yet": the
+    probe asks again and `wait_for`'s own limit still fails a server that never answers."""
     try:
         response = api.request(method, path, **kwargs)
     except httpx.TimeoutException:
